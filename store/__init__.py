@@ -1,0 +1,1 @@
+"""SQLite storage on aiosqlite: audit history, findings, inventory, the APK cache."""

@@ -1,0 +1,1 @@
+"""The user-facing layer: the Textual app, the command line, JSON/HTML reports."""

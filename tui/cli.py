@@ -1,0 +1,65 @@
+"""The `phone-audit` command line (see shared/specs/interfaces.md).
+
+Each subcommand lives in `tui/commands/<name>.py` with two functions:
+`add_arguments(parser)` and `run(args) -> int` (the exit code). They are imported
+only when used, so `phone-audit --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+#: subcommand -> one-line help. The module `tui.commands.<name>` implements it.
+SUBCOMMANDS = {
+    "scan": "audit a phone without the UI and print a summary",
+    "inspect": "inspect one local APK file",
+    "simulate": "serve a device profile as a phone over adb-over-TCP",
+    "profiles": "list the built-in simulated phones",
+    "history": "list earlier audits",
+    "diff": "compare two audits: what appeared, what was fixed",
+}
+
+DEFAULT_DEMO_PROFILE = "xiaomi-mi10t"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="phone-audit",
+        description="Audit an Android phone over adb for privacy and security risks.",
+    )
+    parser.add_argument(
+        "--demo",
+        nargs="?",
+        const=DEFAULT_DEMO_PROFILE,
+        metavar="PROFILE",
+        help=f"open the UI on a built-in simulated phone (default: {DEFAULT_DEMO_PROFILE})",
+    )
+    parser.add_argument("--db", metavar="FILE", help="history database (default: in the user data folder)")
+    parser.add_argument("--version", action="version", version="phone-audit 0.1.0")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text in SUBCOMMANDS.items():
+        module = importlib.import_module(f"tui.commands.{name}")
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from tui.commands import ui
+
+        return ui.run(args)
+    module = importlib.import_module(f"tui.commands.{args.command}")
+    try:
+        return module.run(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
