@@ -1,0 +1,100 @@
+"""The history database's schema, as an ordered list of forward migrations.
+
+`PRAGMA user_version` holds the number of migrations applied. Opening a database runs
+the missing ones in order, each in one transaction, so a file written by an older
+phone-audit is brought forward on open and never rewritten backwards. A migration is
+never edited once released; a change is a new migration appended to the list.
+"""
+
+from __future__ import annotations
+
+#: Version 1: the first released layout (devices, audits, findings, packages, APK cache).
+V1 = """
+CREATE TABLE devices (
+    id           INTEGER PRIMARY KEY,
+    key          TEXT NOT NULL UNIQUE,   -- ro.serialno, else the adb serial
+    serial       TEXT,
+    adb_serial   TEXT,
+    manufacturer TEXT,
+    model        TEXT,
+    first_seen   TEXT NOT NULL,
+    last_seen    TEXT NOT NULL
+);
+CREATE TABLE audits (
+    id           INTEGER PRIMARY KEY,
+    device_id    INTEGER NOT NULL REFERENCES devices(id),
+    started_at   TEXT NOT NULL,
+    finished_at  TEXT,
+    status       TEXT NOT NULL,          -- running | complete | incomplete
+    device_json  TEXT NOT NULL,
+    tool_version TEXT NOT NULL
+);
+CREATE INDEX audits_by_device ON audits(device_id, started_at);
+CREATE TABLE findings (
+    audit_id     INTEGER NOT NULL REFERENCES audits(id) ON DELETE CASCADE,
+    check_id     TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    severity     TEXT NOT NULL,
+    finding_json TEXT NOT NULL,
+    PRIMARY KEY (audit_id, check_id)
+);
+CREATE TABLE packages (
+    audit_id     INTEGER NOT NULL REFERENCES audits(id) ON DELETE CASCADE,
+    name         TEXT NOT NULL,
+    system       INTEGER NOT NULL,
+    enabled      INTEGER NOT NULL,
+    installer    TEXT,
+    version_code INTEGER,
+    version_name TEXT,
+    PRIMARY KEY (audit_id, name)
+);
+CREATE TABLE apk_cache (
+    sha256       TEXT NOT NULL,
+    kb_version   TEXT NOT NULL,
+    report_json  TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    PRIMARY KEY (sha256, kb_version)
+);
+"""
+
+#: Version 2: problems, the writing process (to tell a crash from a running audit),
+#: pull statistics, the snapshot itself, the knowledge-base version, and which APK
+#: (path, SHA-256) each package had, so the inventory can be rebuilt from the cache.
+V2 = """
+ALTER TABLE audits ADD COLUMN problems_json TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE audits ADD COLUMN owner TEXT;
+ALTER TABLE audits ADD COLUMN bytes_pulled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE audits ADD COLUMN apks_from_cache INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE audits ADD COLUMN kb_version TEXT NOT NULL DEFAULT '';
+ALTER TABLE audits ADD COLUMN snapshot_json TEXT;
+ALTER TABLE packages ADD COLUMN label TEXT;
+ALTER TABLE packages ADD COLUMN installed INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE package_apks (
+    audit_id     INTEGER NOT NULL REFERENCES audits(id) ON DELETE CASCADE,
+    package      TEXT NOT NULL,
+    position     INTEGER NOT NULL,       -- 0 = base APK, then the splits in order
+    path         TEXT NOT NULL,
+    sha256       TEXT,
+    error        TEXT,
+    PRIMARY KEY (audit_id, package, path)
+);
+-- v1 could not tell a crashed audit from a running one, and no v1 writer is alive now
+UPDATE audits SET status = 'interrupted' WHERE status = 'running';
+"""
+
+#: Migration n (1-based) brings user_version n-1 to n.
+MIGRATIONS: tuple[str, ...] = (V1, V2)
+
+#: The schema version this code writes.
+LATEST = len(MIGRATIONS)
+
+
+def statements(script: str) -> list[str]:
+    """Split a migration into statements (they contain no ';' inside literals)."""
+    out = []
+    for chunk in script.split(";"):
+        lines = [ln for ln in chunk.splitlines() if not ln.strip().startswith("--")]
+        text = "\n".join(lines).strip()
+        if text:
+            out.append(text)
+    return out
