@@ -1,0 +1,171 @@
+"""A minimal DEX (version 035) writer: string and type tables plus empty class definitions.
+
+The simulator's APKs only need to *look* like real code to the auditor: a DEX whose
+string table holds given strings and whose class_defs name given classes. Each class
+extends java.lang.Object and has no fields or methods, which is still a file that ART's
+verifier (and so `dexdump`) and androguard accept.
+
+Layout: header, string_ids, type_ids, class_defs, then the data section (string data,
+map_list). Strings are sorted by UTF-16 code unit order and encoded in MUTF-8, as the
+format requires; checksum (adler32) and signature (SHA-1) are computed last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import zlib
+from collections.abc import Iterable
+
+__all__ = ["build_dex", "class_descriptor", "encode_mutf8", "utf16_sort_key"]
+
+_MAGIC = b"dex\n035\x00"
+_HEADER_SIZE = 0x70
+_ENDIAN_TAG = 0x12345678
+_NO_INDEX = 0xFFFFFFFF
+_ACC_PUBLIC = 0x0001
+_OBJECT = "Ljava/lang/Object;"
+
+# map_list item type codes (dex-format "Type codes")
+_TYPE_HEADER_ITEM = 0x0000
+_TYPE_STRING_ID_ITEM = 0x0001
+_TYPE_TYPE_ID_ITEM = 0x0002
+_TYPE_CLASS_DEF_ITEM = 0x0006
+_TYPE_MAP_LIST = 0x1000
+_TYPE_STRING_DATA_ITEM = 0x2002
+
+
+def utf16_sort_key(s: str) -> bytes:
+    """Sort key giving the DEX string order: UTF-16 code unit values, not code points.
+
+    Big-endian UTF-16 bytes compare exactly like their code units, so a non-BMP
+    character (a surrogate pair, 0xD800..) sorts before U+E000..U+FFFF, as ART expects.
+    """
+    return s.encode("utf-16-be", "surrogatepass")
+
+
+def encode_mutf8(s: str) -> tuple[bytes, int]:
+    """MUTF-8 bytes of `s` (without terminator) and its length in UTF-16 code units.
+
+    Modified UTF-8: U+0000 is C0 80, and characters beyond the BMP are written as their
+    two UTF-16 surrogates, three bytes each (CESU-8). Lone surrogates are kept as such.
+    """
+    if s.isascii() and "\x00" not in s:
+        return s.encode("ascii"), len(s)
+    units = s.encode("utf-16-be", "surrogatepass")
+    out = bytearray()
+    for i in range(0, len(units), 2):
+        u = (units[i] << 8) | units[i + 1]
+        if 0 < u < 0x80:
+            out.append(u)
+        elif u < 0x800:  # includes U+0000 -> C0 80
+            out += bytes((0xC0 | (u >> 6), 0x80 | (u & 0x3F)))
+        else:
+            out += bytes((0xE0 | (u >> 12), 0x80 | ((u >> 6) & 0x3F), 0x80 | (u & 0x3F)))
+    return bytes(out), len(units) // 2
+
+
+def class_descriptor(name: str) -> str:
+    """Type descriptor of a class: "com.example.Foo" -> "Lcom/example/Foo;".
+
+    A name already written as a descriptor ("Lcom/example/Foo;") is kept as it is.
+    """
+    if name.startswith("L") and name.endswith(";") and "." not in name:
+        return name
+    return "L" + name.replace(".", "/") + ";"
+
+
+def _uleb128(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def _align4(n: int) -> int:
+    return (n + 3) & ~3
+
+
+def build_dex(classes: Iterable[str], strings: Iterable[str] = ()) -> bytes:
+    """Build one DEX file defining `classes` (dotted names) and holding `strings`.
+
+    Duplicates are dropped; the string table is the union of the extra strings and the
+    type descriptors. Deterministic: the output depends only on the two sets.
+    """
+    descriptors = sorted({class_descriptor(c) for c in classes}, key=utf16_sort_key)
+    types = set(descriptors)
+    if descriptors and descriptors != [_OBJECT]:
+        types.add(_OBJECT)  # the superclass of every defined class
+    all_strings = sorted(types.union(strings), key=utf16_sort_key)
+    string_index = {s: i for i, s in enumerate(all_strings)}
+    type_strings = sorted((string_index[t] for t in types))
+    type_index = {all_strings[si]: ti for ti, si in enumerate(type_strings)}
+
+    n_strings, n_types, n_classes = len(all_strings), len(type_strings), len(descriptors)
+    string_ids_off = _HEADER_SIZE if n_strings else 0
+    type_ids_off = _HEADER_SIZE + 4 * n_strings if n_types else 0
+    class_defs_off = _HEADER_SIZE + 4 * n_strings + 4 * n_types if n_classes else 0
+    data_off = _HEADER_SIZE + 4 * n_strings + 4 * n_types + 32 * n_classes
+
+    # string_data_items, then (4-aligned) the map_list, make up the data section
+    string_data = bytearray()
+    string_offsets = []
+    for s in all_strings:
+        string_offsets.append(data_off + len(string_data))
+        encoded, units = encode_mutf8(s)
+        string_data += _uleb128(units)
+        string_data += encoded
+        string_data.append(0)
+    map_off = _align4(data_off + len(string_data))
+
+    sections = [(_TYPE_HEADER_ITEM, 1, 0)]
+    if n_strings:
+        sections.append((_TYPE_STRING_ID_ITEM, n_strings, string_ids_off))
+    if n_types:
+        sections.append((_TYPE_TYPE_ID_ITEM, n_types, type_ids_off))
+    if n_classes:
+        sections.append((_TYPE_CLASS_DEF_ITEM, n_classes, class_defs_off))
+    if n_strings:
+        sections.append((_TYPE_STRING_DATA_ITEM, n_strings, data_off))
+    sections.append((_TYPE_MAP_LIST, 1, map_off))
+    map_list = struct.pack("<I", len(sections)) + b"".join(
+        struct.pack("<HHII", code, 0, count, off) for code, count, off in sections
+    )
+    file_size = map_off + len(map_list)
+
+    object_type = type_index.get(_OBJECT)
+    body = bytearray()
+    body += struct.pack(f"<{n_strings}I", *string_offsets)
+    body += struct.pack(f"<{n_types}I", *type_strings)
+    for d in descriptors:
+        superclass = _NO_INDEX if d == _OBJECT else object_type
+        body += struct.pack(
+            "<8I", type_index[d], _ACC_PUBLIC, superclass,
+            0, _NO_INDEX, 0, 0, 0,  # interfaces, source file, annotations, class data, static values
+        )
+    body += string_data
+    body += bytes(map_off - data_off - len(string_data))
+    body += map_list
+
+    header_tail = struct.pack(
+        "<IIIIIIIIIIIIIIIIIIII",
+        file_size, _HEADER_SIZE, _ENDIAN_TAG,
+        0, 0,  # link
+        map_off,
+        n_strings, string_ids_off,
+        n_types, type_ids_off,
+        0, 0,  # proto_ids
+        0, 0,  # field_ids
+        0, 0,  # method_ids
+        n_classes, class_defs_off,
+        file_size - data_off, data_off,
+    )
+    signed = header_tail + body  # everything after the signature field
+    signature = hashlib.sha1(signed).digest()
+    checksum = zlib.adler32(signature + signed)
+    return _MAGIC + struct.pack("<I", checksum) + signature + signed
