@@ -1,0 +1,1 @@
+"""Checks of the installed apps (`apps.*`): what they may do and where they came from."""

@@ -1,0 +1,60 @@
+"""apps.accessibility: enabled accessibility services, which can read the screen and act
+for the user."""
+
+from __future__ import annotations
+
+from checks.common import cmd_settings, is_preinstalled, names, package_of_component
+from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+
+META = CheckMeta(
+    id="apps.accessibility",
+    title="Accessibility services",
+    category="apps",
+    severity=Severity.HIGH,
+    looks_at="Enabled accessibility services (secure setting enabled_accessibility_services) and who provides them.",
+    why=(
+        "An accessibility service sees everything on the screen and can tap and type for you. "
+        "Screen readers need this; stalkerware and banking trojans abuse it to read messages "
+        "and steal passwords."
+    ),
+    remediation=(
+        "Settings > Accessibility: turn off every service you do not use and did not turn on "
+        "yourself; uninstall the app if you do not recognise it."
+    ),
+    references=("https://developer.android.com/guide/topics/ui/accessibility/service",),
+)
+
+
+def enabled_services(snap) -> list[str]:
+    """The snapshot's list, or the raw setting when the list is empty."""
+    out = list(snap.accessibility_services)
+    if not out:
+        raw = snap.setting("secure", "enabled_accessibility_services") or ""
+        out = [c.strip() for c in raw.split(":") if c.strip() and c.strip() != "null"]
+    return out
+
+
+def evaluate(inp: AuditInput) -> Finding:
+    snap = inp.snapshot
+    comps = enabled_services(snap)
+    cmd = cmd_settings("secure", "enabled_accessibility_services")
+    if not comps and "secure" not in snap.settings and not snap.complete:
+        return finding(META, Status.INCONCLUSIVE, "The secure settings could not be read.")
+    third, system, ev = [], [], []
+    for c in comps:
+        pkg_name = package_of_component(c)
+        p = snap.package(pkg_name)
+        pre = p is not None and is_preinstalled(p)
+        (system if pre else third).append(pkg_name)
+        ev.append(Evidence("settings", f"{c} ({'pre-installed' if pre else 'installed by the user' if p else 'unknown app'})", cmd))
+    if third:
+        return finding(META, Status.FAIL,
+                       f"{names(third)} can read your screen and act for you (accessibility service). "
+                       "Make sure you turned this on yourself.",
+                       subjects=third + system, evidence=ev)
+    if system:
+        return finding(META, Status.PASS,
+                       f"Only pre-installed accessibility services are on ({names(system)}).",
+                       subjects=system, evidence=ev)
+    return finding(META, Status.PASS, "No accessibility service is on.",
+                   evidence=[Evidence("settings", "enabled_accessibility_services is empty", cmd)])

@@ -1,0 +1,55 @@
+"""apps.notification-listeners: apps allowed to read every notification."""
+
+from __future__ import annotations
+
+from checks.common import cmd_settings, is_preinstalled, names, package_of_component
+from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+
+META = CheckMeta(
+    id="apps.notification-listeners",
+    title="Apps reading all notifications",
+    category="apps",
+    severity=Severity.MEDIUM,
+    looks_at="Enabled notification listeners (secure setting enabled_notification_listeners) and who provides them.",
+    why=(
+        "Notifications carry message previews, one-time codes and who called. An app allowed "
+        "to read them sees all of that; smartwatch apps need it, stalkerware abuses it."
+    ),
+    remediation=(
+        "Settings > Apps > Special app access > Notification access (Device & app "
+        "notifications): turn it off for apps that do not need it."
+    ),
+    references=("https://developer.android.com/reference/android/service/notification/NotificationListenerService",),
+)
+
+
+def listeners(snap) -> list[str]:
+    out = list(snap.notification_listeners)
+    if not out:
+        raw = snap.setting("secure", "enabled_notification_listeners") or ""
+        out = [c.strip() for c in raw.split(":") if c.strip() and c.strip() != "null"]
+    return out
+
+
+def evaluate(inp: AuditInput) -> Finding:
+    snap = inp.snapshot
+    cmd = cmd_settings("secure", "enabled_notification_listeners")
+    comps = listeners(snap)
+    if not comps and "secure" not in snap.settings and not snap.complete:
+        return finding(META, Status.INCONCLUSIVE, "The secure settings could not be read.")
+    third, system, ev = [], [], []
+    for c in comps:
+        name = package_of_component(c)
+        p = snap.package(name)
+        pre = p is not None and is_preinstalled(p)
+        (system if pre else third).append(name)
+        ev.append(Evidence("settings", f"{c} ({'pre-installed' if pre else 'installed by the user'})", cmd))
+    if third:
+        return finding(META, Status.WARN,
+                       f"{names(third)} can read all your notifications, including message previews and codes.",
+                       subjects=third + system, evidence=ev)
+    if system:
+        return finding(META, Status.PASS, f"Only pre-installed apps read notifications ({names(system)}).",
+                       subjects=system, evidence=ev)
+    return finding(META, Status.PASS, "No app reads your notifications.",
+                   evidence=[Evidence("settings", "enabled_notification_listeners is empty", cmd)])

@@ -1,0 +1,74 @@
+"""apps.sideloaded: apps you installed that did not come from a known store."""
+
+from __future__ import annotations
+
+from checks.common import cmd_dumpsys_package, is_preinstalled, names, plural
+from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+
+META = CheckMeta(
+    id="apps.sideloaded",
+    title="Apps installed from outside a store",
+    category="apps",
+    severity=Severity.MEDIUM,
+    looks_at=(
+        "The installer recorded for every app that did not come with the phone: none (adb), "
+        "the shell, a browser, the package installer (a downloaded APK), a third-party store, "
+        "or an app that is no known store."
+    ),
+    why=(
+        "Apps from a store are checked before they are offered; an APK from a web page, a "
+        "message or a cable is not. Stalkerware is almost always installed this way, by "
+        "someone with the phone in hand."
+    ),
+    remediation=(
+        "Go through the list: uninstall any app you do not recognise or did not install "
+        "yourself (Settings > Apps, or `adb uninstall PACKAGE`). Reinstall the ones you want "
+        "from the official store."
+    ),
+    references=("https://developers.google.com/android/play-protect",),
+)
+
+
+def _origin(p, kb) -> str | None:
+    """Why `p` counts as sideloaded, or None."""
+    inst = p.installer
+    if not inst:
+        return "no installer recorded (installed over adb or by a tool)"
+    if inst == "com.android.shell":
+        return "installed from the adb shell"
+    if kb is not None and inst in (kb.browsers or ()):
+        return f"downloaded with the browser {inst}"
+    store = kb.store(inst) if kb is not None else None
+    if store is None:
+        return f"installed by {inst}, which is not a known store"
+    if store.kind == "installer":
+        return f"opened from a downloaded APK ({store.name})"
+    if store.kind == "adb":
+        return "installed over adb"
+    if store.kind == "third-party":
+        return f"installed from the third-party store {store.name}"
+    return None
+
+
+def evaluate(inp: AuditInput) -> Finding:
+    snap, kb = inp.snapshot, inp.knowledge
+    found, ev = [], []
+    user_apps = [p for p in snap.packages if p.installed and not is_preinstalled(p)]
+    for p in user_apps:
+        why = _origin(p, kb)
+        if why is None:
+            continue
+        found.append(p.name)
+        ev.append(Evidence("pm list packages -i", f"{p.name}: {why} (installer={p.installer})",
+                           cmd_dumpsys_package(p.name) + " | grep -F installerPackageName"))
+    if found:
+        return finding(META, Status.WARN,
+                       f"{plural(len(found), 'app')} did not come from a known store: {names(found)}. "
+                       "Check that you installed each of them yourself.",
+                       subjects=found, evidence=ev)
+    if not snap.complete:
+        return finding(META, Status.INCONCLUSIVE, "The audit stopped before the package list was read completely.")
+    return finding(META, Status.PASS,
+                   f"All {plural(len(user_apps), 'app')} you installed came from a known store.",
+                   evidence=[Evidence("pm list packages -i", f"{len(user_apps)} apps checked",
+                                      "adb shell pm list packages -3 -i")])

@@ -1,0 +1,78 @@
+"""apps.sms-access: apps other than the default SMS app and the telephony core that can
+read, receive or send SMS."""
+
+from __future__ import annotations
+
+from checks.common import cmd_dumpsys_package, is_preinstalled, names
+from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+
+META = CheckMeta(
+    id="apps.sms-access",
+    title="Apps with access to SMS",
+    category="apps",
+    severity=Severity.HIGH,
+    looks_at=(
+        "Which packages hold READ_SMS, SEND_SMS, RECEIVE_SMS, RECEIVE_MMS or RECEIVE_WAP_PUSH, "
+        "apart from the default SMS app and the telephony core (phone, telephony provider, "
+        "MMS service, cell broadcasts)."
+    ),
+    why=(
+        "SMS carry login codes and private messages, and sending them costs money. An app "
+        "that reads SMS can take over accounts protected by SMS codes; one that sends SMS can "
+        "subscribe you to paid services or report on you."
+    ),
+    remediation=(
+        "Settings > Apps > the app > Permissions > SMS > Don't allow. Pre-installed vendor "
+        "apps may lose features; the permission can be given back at any time."
+    ),
+    references=("https://developer.android.com/guide/topics/permissions/default-handlers",),
+)
+
+SMS_PERMISSIONS = tuple(
+    "android.permission." + p for p in ("READ_SMS", "SEND_SMS", "RECEIVE_SMS", "RECEIVE_MMS", "RECEIVE_WAP_PUSH")
+)
+#: the platform's telephony core: SMS is their job
+CORE = frozenset({
+    "com.android.phone",
+    "com.android.providers.telephony",
+    "com.android.mms.service",
+    "com.android.shell",
+    "com.android.cellbroadcastreceiver",
+    "com.android.cellbroadcastreceiver.module",
+    "com.google.android.cellbroadcastreceiver",
+    "com.android.cellbroadcastservice",
+    "com.google.android.cellbroadcastservice",
+    "com.android.bluetooth",  # MAP profile: shows SMS on a car kit
+    "com.android.stk",
+})
+
+
+def evaluate(inp: AuditInput) -> Finding:
+    snap = inp.snapshot
+    extra_core = set((getattr(inp.knowledge, "extra", None) or {}).get("sms_core_packages", ()))
+    allowed = CORE | extra_core | ({snap.default_sms_app} if snap.default_sms_app else set())
+    third, vendor, ev = [], [], []
+    for p in snap.packages:
+        if not p.installed or p.name in allowed:
+            continue
+        held = [perm.rsplit(".", 1)[-1] for perm in SMS_PERMISSIONS if p.holds(perm)]
+        if not held:
+            continue
+        pre = is_preinstalled(p)
+        (vendor if pre else third).append(p.name)
+        ev.append(Evidence("dumpsys package", f"{p.name} ({'pre-installed' if pre else 'installed by the user'}"
+                           f"{'' if p.enabled else ', disabled'}): {', '.join(held)}", cmd_dumpsys_package(p.name)))
+    if snap.default_sms_app:
+        ev.append(Evidence("settings", f"default SMS app: {snap.default_sms_app}",
+                           "adb shell settings get secure sms_default_application"))
+    if third:
+        return finding(META, Status.FAIL,
+                       f"{names(third)} can read or send your SMS without being your SMS app.",
+                       subjects=third + vendor, evidence=ev)
+    if vendor:
+        return finding(META, Status.WARN,
+                       f"{names(vendor)} (pre-installed) can read or send SMS without being your SMS app.",
+                       subjects=vendor, evidence=ev)
+    if not snap.complete:
+        return finding(META, Status.INCONCLUSIVE, "The audit stopped before the package list was read completely.")
+    return finding(META, Status.PASS, "Only your SMS app and the phone's telephony core can use SMS.", evidence=ev)
