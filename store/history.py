@@ -134,17 +134,27 @@ async def save_package_apks(
     self: "Store",
     audit_id: int,
     rows: Iterable[tuple[str, int, str, str | None, str | None]],
+    own_reports: dict[str, ApkReport] | None = None,
 ) -> None:
     """Record which APKs a package had: (package, position, path, sha256, error).
-    position 0 is the base APK; error says why it could not be pulled or inspected."""
+    position 0 is the base APK; error says why it could not be pulled or inspected.
+    `own_reports` (by sha256) are reports kept with this audit rather than in the
+    shared cache (those read from a capture file, which must not feed the cache)."""
     rows = list(rows)
     if not rows:
         return
+    own = own_reports or {}
+
+    def report_json(sha: str | None) -> str | None:
+        r = own.get(sha) if sha else None
+        return None if r is None else json.dumps(r.to_dict(), ensure_ascii=False)
+
     async with self.write() as conn:
         await conn.executemany(
-            """INSERT OR REPLACE INTO package_apks (audit_id, package, position, path, sha256, error)
-               VALUES (?, ?, ?, ?, ?, ?)""",
-            [(audit_id, *r) for r in rows],
+            """INSERT OR REPLACE INTO package_apks
+                   (audit_id, package, position, path, sha256, error, report_json)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            [(audit_id, *r, report_json(r[3])) for r in rows],
         )
 
 
@@ -289,7 +299,8 @@ async def get_audit(self: "Store", audit_id: int) -> dict[str, Any] | None:
     reports: dict[str, list[ApkReport]] = {}
     failures: dict[str, list[tuple[str, str]]] = {}
     for r in await self.fetchall(
-        """SELECT p.package, p.path, p.sha256, p.error, c.report_json
+        """SELECT p.package, p.path, p.sha256, p.error,
+                  COALESCE(p.report_json, c.report_json) AS report_json
            FROM package_apks p LEFT JOIN apk_cache c
              ON c.sha256 = p.sha256 AND c.kb_version = ?
            WHERE p.audit_id = ? ORDER BY p.package, p.position""",

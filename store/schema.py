@@ -76,6 +76,7 @@ CREATE TABLE package_apks (
     path         TEXT NOT NULL,
     sha256       TEXT,
     error        TEXT,
+    report_json  TEXT,                   -- only for reports not in apk_cache (from a capture)
     PRIMARY KEY (audit_id, package, path)
 );
 -- v1 could not tell a crashed audit from a running one, and no v1 writer is alive now

@@ -1,12 +1,177 @@
-"""`phone-audit scan`: not built yet."""
+"""`phone-audit scan`: audit without the UI, print a plain-text summary.
 
+Exit codes (the contract): 0 complete and nothing failed; 1 complete and something
+failed; 2 usage error or no usable device; 3 the audit did not complete (what was
+gathered is still reported and saved, marked incomplete). With `--all`, the worst
+of the phones' codes (3 over 1 over 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
 import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 
-def add_arguments(parser):
-    pass
+class UsageError(Exception):
+    """Exit 2 with this message."""
 
 
-def run(args) -> int:
-    print("phone-audit scan: not built yet", file=sys.stderr)
-    return 2
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("device", nargs="?", metavar="DEVICE", help="adb serial of the phone")
+    pick = parser.add_argument_group("device selection (as adb and scrcpy)")
+    pick.add_argument("-s", "--serial", help="the phone with this adb serial (else $ANDROID_SERIAL)")
+    pick.add_argument("-d", dest="usb", action="store_true", help="the only USB device")
+    pick.add_argument("-e", dest="tcp", action="store_true", help="the only TCP/IP device")
+    pick.add_argument("--all", action="store_true", help="every ready device, audited concurrently")
+    pick.add_argument("--demo", dest="scan_demo", metavar="PROFILE",
+                      help="a built-in (or folder) simulated phone, started and stopped here")
+    pick.add_argument("--capture-in", type=Path, metavar="DIR",
+                      help="re-analyse a saved capture; no phone needed")
+    out = parser.add_argument_group("output")
+    out.add_argument("--json", type=Path, metavar="FILE", help="write the JSON report")
+    out.add_argument("--html", type=Path, metavar="FILE", help="write the HTML report")
+    out.add_argument("--capture", type=Path, metavar="DIR", help="save the raw capture here")
+    out.add_argument("--db", dest="scan_db", metavar="FILE",
+                     help="history database (default: $PHONE_AUDIT_DB, else the user data folder)")
+    out.add_argument("--scope", choices=("all", "system", "third-party", "none"), default="all",
+                     help="which APKs to pull and inspect (default: all)")
+    out.add_argument("--workers", type=int, metavar="N", help="inspection processes (default: cores)")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return asyncio.run(_main(args))
+    except UsageError as exc:
+        print(f"phone-audit scan: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _per_device(path: Path | None, serial: str, many: bool) -> Path | None:
+    """With --all, FILE becomes FILE-<serial>.EXT (the serial made safe for a name)."""
+    if path is None or not many:
+        return path
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", serial).strip("._") or "device"
+    return path.with_name(f"{path.stem}-{safe}{path.suffix}")
+
+
+def _db_path(args: argparse.Namespace) -> str | None:
+    return getattr(args, "scan_db", None) or getattr(args, "db", None)
+
+
+async def _main(args: argparse.Namespace) -> int:
+    picked = [bool(args.capture_in), bool(args.scan_demo), bool(args.all),
+              bool(args.serial or args.device or args.usb or args.tcp)]
+    if sum(picked) > 1:
+        raise UsageError("choose one of: a device (DEVICE/-s/-d/-e), --all, --demo, --capture-in")
+    if args.capture_in and args.capture:
+        raise UsageError("--capture and --capture-in do not go together")
+    if args.serial and args.device and args.serial != args.device:
+        raise UsageError("DEVICE and -s name different phones")
+
+    from store import Store
+
+    store = await Store.open(_db_path(args))
+    try:
+        if args.capture_in:
+            if not (args.capture_in / "manifest.json").is_file():
+                raise UsageError(f"{args.capture_in} is not a capture folder (no manifest.json)")
+            return await _audit_one(args, store, capture_in=args.capture_in, many=False)
+        if args.scan_demo:
+            return await _demo(args, store)
+        serials = await asyncio.to_thread(_select, args)
+        many = len(serials) > 1 or args.all
+        codes = await asyncio.gather(*(_audit_one(args, store, serial=s, many=many) for s in serials))
+        return max(codes, key=lambda c: (c == EXIT_INCOMPLETE, c == EXIT_FAILED))
+    finally:
+        await store.close()
+
+
+def _select(args: argparse.Namespace) -> list[str]:
+    """Serials to audit, or UsageError listing what adb sees."""
+    from adb import connection
+
+    try:
+        entries = connection.list_devices()
+    except Exception as exc:  # the adb server could not be started or reached
+        raise UsageError(f"cannot reach the adb server: {exc}") from None
+    if args.all:
+        ready = [e.serial for e in entries if e.state == "device"]
+        if not ready:
+            raise UsageError(_no_device_message(entries, "no ready device"))
+        return ready
+    serial = args.serial or args.device or os.environ.get("ANDROID_SERIAL") or None
+    try:
+        entry = connection.select_device(entries, serial, args.usb, args.tcp)
+    except connection.SelectionError as exc:
+        raise UsageError(str(exc)) from None
+    return [entry.serial if hasattr(entry, "serial") else str(entry)]
+
+
+def _no_device_message(entries, headline: str) -> str:
+    from tui.reports.summary import plain
+
+    if not entries:
+        return f"{headline}: adb sees no device (is USB debugging on, and the cable a data cable?)"
+    lines = [f"{headline}; adb sees:"]
+    for e in entries:
+        hint = getattr(e, "hint", "") or ""
+        lines.append(f"  {plain(e.serial)}  {plain(e.state)}" + (f"  ({plain(hint)})" if hint else ""))
+    return "\n".join(lines)
+
+
+async def _demo(args: argparse.Namespace, store) -> int:
+    from adb.simulator import SimulatedPhone
+    from adb import connection
+
+    try:
+        phone = SimulatedPhone(args.scan_demo)
+    except Exception as exc:  # unknown profile or a profile that does not load
+        raise UsageError(f"cannot load the profile {args.scan_demo!r}: {exc}") from None
+    await asyncio.to_thread(phone.start)
+    try:
+        await asyncio.to_thread(connection.connect_tcp, phone.serial)
+        try:
+            return await _audit_one(args, store, serial=phone.serial, many=False)
+        finally:
+            await asyncio.to_thread(connection.disconnect_tcp, phone.serial)
+    finally:
+        await asyncio.to_thread(phone.stop)
+
+
+async def _audit_one(args: argparse.Namespace, store, *, serial: str | None = None,
+                     capture_in: Path | None = None, many: bool) -> int:
+    from tui.audit.console import StderrProgress
+    from tui.audit.runner import run_audit
+    from tui.reports import html_report, json_report, summary
+
+    label = serial or str(capture_in)
+    progress = None
+    if sys.stderr.isatty():
+        progress = StderrProgress(prefix=f"{summary.plain(label)}: " if many else "")
+    kwargs: dict[str, Any] = {}
+    if progress is not None:
+        kwargs["progress"] = progress
+    try:
+        result = await run_audit(
+            serial=serial, capture_in=capture_in, store=store,
+            capture_out=_per_device(args.capture, label, many),
+            pull_scope=args.scope, workers=args.workers, **kwargs,
+        )
+    finally:
+        if progress is not None:
+            progress.done()
+    report = json_report.build_report(result)
+    if args.json:
+        json_report.write_report(report, _per_device(args.json, label, many))
+    if args.html:
+        html_report.write_report(report, _per_device(args.html, label, many))
+    sys.stdout.write(summary.render(report, previous=result.previous))
+    sys.stdout.flush()
+    return result.exit_code

@@ -1,0 +1,485 @@
+"""Run one audit end to end, without any UI: `await run_audit(...)` -> `AuditResult`.
+
+collect (thread) -> build_snapshot -> store the snapshot and inventory -> SHA-256 of
+every APK in scope on the phone -> APK cache lookup (SHA-256 + knowledge-base version)
+-> pull what is missing (thread; bytes progress), each pull handed to a process pool
+that inspects it while the next one is pulled -> cache the reports -> evaluate every
+check -> store the findings.
+
+Facts are stored as they are produced: the audit row exists ("running") before the
+phone is read, and is closed "complete" or "incomplete" at the end. A phone lost
+mid-way, a dead adb server or a cancel stops the reading; what was gathered is still
+evaluated (checks say "inconclusive" where APKs are missing), stored and returned,
+marked incomplete with the reason. Only unexpected errors propagate, after the audit
+row has been closed as incomplete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from adb.progress import Progress, ProgressCallback, ignore_progress
+from adb.snapshot import DeviceInfo, DeviceSnapshot, PackageInfo, Problem
+from checks.apk_report import ApkReport, PackageApks
+from checks.model import Finding, Status
+from store import Store
+from tui.audit import apk_sidecar
+
+#: APKs pulled and inspected: "all" (system and third-party), "system", "third-party", "none"
+PULL_SCOPES = ("all", "system", "third-party", "none")
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """What one audit found, as stored in history under `audit_id`."""
+
+    audit_id: int
+    device: DeviceInfo
+    snapshot: DeviceSnapshot
+    apks: dict[str, PackageApks]
+    findings: list[Finding]
+    complete: bool
+    problems: tuple[Problem, ...]
+    started_at: str
+    finished_at: str
+    bytes_pulled: int
+    apks_from_cache: int
+    #: knowledge-base version the APKs were judged with
+    kb_version: str = ""
+    #: APK files pulled from the phone in this audit
+    apks_pulled: int = 0
+    #: the phone's previous audit in history (summary dict of `Store.list_audits`), if any
+    previous: dict[str, Any] | None = None
+    #: the audit was stopped by its caller
+    cancelled: bool = False
+    #: APK path -> SHA-256 as the phone reported it
+    apk_hashes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return any(f.status is Status.FAIL for f in self.findings)
+
+    @property
+    def exit_code(self) -> int:
+        """The `scan` exit code: 3 incomplete, 1 something failed, 0 otherwise."""
+        if not self.complete:
+            return 3
+        return 1 if self.failed else 0
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _lost_exceptions() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean "the phone or the adb server went away"."""
+    from adb.gate import DeviceLost
+
+    kinds: list[type[BaseException]] = [DeviceLost, ConnectionError, EOFError]
+    try:
+        import adbutils
+
+        kinds.append(adbutils.AdbError)
+    except ImportError:
+        pass
+    return tuple(kinds)
+
+
+def _in_scope(pkg: PackageInfo, scope: str) -> bool:
+    if not pkg.apk_paths:
+        return False
+    if scope == "all":
+        return True
+    if scope == "system":
+        return pkg.system
+    if scope == "third-party":
+        return not pkg.system
+    return False
+
+
+class _Safe:
+    """Progress callback wrapper: a failing UI callback must not stop an audit."""
+
+    def __init__(self, cb: ProgressCallback) -> None:
+        self._cb = cb
+
+    def __call__(self, event: Progress) -> None:
+        try:
+            self._cb(event)
+        except Exception:
+            pass
+
+
+async def run_audit(
+    *,
+    serial: str | None = None,
+    capture_in: Path | None = None,
+    store: Store,
+    knowledge=None,
+    capture_out: Path | None = None,
+    progress: ProgressCallback = ignore_progress,
+    cancel: threading.Event | None = None,
+    workers: int | None = None,
+    pull_scope: str = "all",
+) -> AuditResult:
+    """Audit the phone `serial` (or re-analyse the capture folder `capture_in`).
+
+    `capture_out` saves the raw capture (and the APK reports) for `--capture-in`.
+    `cancel` (set from any thread) stops the audit at the next step; it then ends
+    incomplete, "cancelled". `workers` caps the inspection processes (default: cores).
+    """
+    if (serial is None) == (capture_in is None):
+        raise ValueError("run_audit needs exactly one of serial= or capture_in=")
+    if pull_scope not in PULL_SCOPES:
+        raise ValueError(f"pull_scope must be one of {PULL_SCOPES}")
+    progress = _Safe(progress)
+    cancel = cancel or threading.Event()
+    if knowledge is None:
+        from checks import knowledge as kb
+
+        knowledge = await asyncio.to_thread(kb.load)
+    audit = _Audit(store, knowledge, progress, cancel, workers, pull_scope, capture_out)
+    return await audit.run(serial=serial, capture_in=Path(capture_in) if capture_in else None)
+
+
+class _Audit:
+    """The state of one audit run (kept off the public API)."""
+
+    def __init__(self, store, knowledge, progress, cancel, workers, scope, capture_out) -> None:
+        self.store: Store = store
+        self.knowledge = knowledge
+        self.kbv: str = str(getattr(knowledge, "version", ""))
+        self.progress = progress
+        self.cancel: threading.Event = cancel
+        self.workers = workers
+        self.scope = scope
+        self.capture_out = Path(capture_out) if capture_out else None
+        self.problems: list[Problem] = []
+        self.lost = False
+        self.hashes: dict[str, str] = {}
+        self.hash_errors: dict[str, str] = {}
+        self.reports: dict[str, ApkReport] = {}  # sha -> usable report
+        self.errors: dict[str, str] = {}  # sha -> why there is no report
+        self.bytes_pulled = 0
+        self.pulled = 0
+        self.from_cache = 0
+        self.uncached: dict[str, ApkReport] = {}  # sha -> report read from a capture
+
+    # -- the whole run ---------------------------------------------------------------
+
+    async def run(self, *, serial: str | None, capture_in: Path | None) -> AuditResult:
+        started = now_iso()
+        sidecar = None
+        raw = None
+        if capture_in is not None:
+            from adb.capture import load_capture
+
+            raw = await asyncio.to_thread(load_capture, capture_in)
+            sidecar = apk_sidecar.load(capture_in)
+            first_serial = raw.adb_serial
+        else:
+            first_serial = serial
+        audit_id = await self.store.start_audit(
+            DeviceInfo(adb_serial=first_serial), started_at=started, kb_version=self.kbv
+        )
+        snapshot = DeviceSnapshot(device=DeviceInfo(adb_serial=first_serial), complete=False)
+        apks: dict[str, PackageApks] = {}
+        findings: list[Finding] = []
+        previous = None
+        try:
+            phone = None
+            if raw is None:
+                phone, raw = await self._collect(serial)
+            if raw is not None:
+                if self.capture_out is not None:
+                    from adb.capture import save_capture
+
+                    await asyncio.to_thread(save_capture, raw, self.capture_out)
+                from adb.parsers import build_snapshot
+
+                snapshot = build_snapshot(raw)
+                await self.store.save_snapshot(audit_id, snapshot)
+                previous = await self.store.previous_audit(
+                    snapshot.device.serial or snapshot.device.adb_serial, before=audit_id
+                )
+            packages = [p for p in snapshot.packages if _in_scope(p, self.scope)]
+            if packages:
+                if sidecar is not None:
+                    await self._from_sidecar(sidecar, packages)
+                elif phone is not None:
+                    await self._hash(phone, packages)
+                    await self._lookup_cache()
+                    await self._pull_and_inspect(phone, audit_id)
+                else:
+                    await self._lookup_cache_for_capture(packages)
+            apks, rows = self._package_apks(packages)
+            await self.store.save_package_apks(audit_id, rows, self.uncached)
+            if self.capture_out is not None:
+                await asyncio.to_thread(
+                    apk_sidecar.save, self.capture_out, kb_version=self.kbv, rows=rows,
+                    reports=self.reports,
+                )
+            findings = await self._evaluate(snapshot, apks)
+            await self.store.save_findings(audit_id, findings)
+        except BaseException as exc:
+            # unexpected (a bug, or the task itself cancelled by Ctrl-C): close the
+            # audit as incomplete with what it had, then let the error go on
+            reason = "cancelled" if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt)) \
+                else f"internal error: {type(exc).__name__}: {exc}"
+            self.problems.append(Problem("phone-audit", reason))
+            await asyncio.shield(self._finish(audit_id, snapshot, complete=False))
+            raise
+        complete = bool(raw is not None and raw.complete and snapshot.complete
+                        and not self.lost and not self.cancel.is_set())
+        if self.cancel.is_set():
+            self.problems.append(Problem("phone-audit", "cancelled"))
+        finished = await self._finish(audit_id, snapshot, complete=complete)
+        return AuditResult(
+            audit_id=audit_id,
+            device=snapshot.device,
+            snapshot=snapshot,
+            apks=apks,
+            findings=findings,
+            complete=complete,
+            problems=self._all_problems(snapshot),
+            started_at=started,
+            finished_at=finished,
+            bytes_pulled=self.bytes_pulled,
+            apks_from_cache=self.from_cache,
+            kb_version=self.kbv,
+            apks_pulled=self.pulled,
+            previous=previous,
+            cancelled=self.cancel.is_set(),
+            apk_hashes=dict(self.hashes),
+        )
+
+    def _all_problems(self, snapshot: DeviceSnapshot) -> tuple[Problem, ...]:
+        seen: list[Problem] = []
+        for p in (*snapshot.problems, *self.problems):
+            if p not in seen:
+                seen.append(p)
+        return tuple(seen)
+
+    async def _finish(self, audit_id: int, snapshot: DeviceSnapshot, *, complete: bool) -> str:
+        finished = now_iso()
+        await self.store.finish_audit(
+            audit_id, complete=complete, problems=self._all_problems(snapshot), finished_at=finished,
+            bytes_pulled=self.bytes_pulled, apks_from_cache=self.from_cache,
+        )
+        return finished
+
+    # -- steps -----------------------------------------------------------------------
+
+    async def _collect(self, serial: str):
+        """Open the phone and read it. Returns (phone or None, RawCapture or None)."""
+        from adb.collect import collect
+        from adb.connection import open_phone
+
+        self.progress(Progress("connect", detail=serial))
+        try:
+            phone = await asyncio.to_thread(open_phone, serial)
+        except _lost_exceptions() as exc:
+            self.lost = True
+            self.problems.append(Problem(f"adb -s {serial}", f"the phone could not be opened: {exc}"))
+            return None, None
+        raw = await asyncio.to_thread(collect, phone, self.progress, self.cancel)
+        if not raw.complete:
+            self.lost = self.lost or not self.cancel.is_set()
+        return phone, raw
+
+    async def _hash(self, phone, packages: list[PackageInfo]) -> None:
+        from adb.pull import remote_sha256
+
+        paths = sorted({p for pkg in packages for p in pkg.apk_paths})
+        if self._stopping():
+            return
+        self.progress(Progress("hash", 0, len(paths)))
+        try:
+            self.hashes = dict(await asyncio.to_thread(remote_sha256, phone, paths))
+        except _lost_exceptions() as exc:
+            self._lose("sha256sum", exc)
+            return
+        for p in paths:
+            if p not in self.hashes:
+                self.hash_errors[p] = "the phone did not give its SHA-256"
+        self.progress(Progress("hash", len(self.hashes), len(paths)))
+
+    async def _lookup_cache(self) -> None:
+        for sha in sorted(set(self.hashes.values())):
+            cached = await self.store.cache_get(sha, self.kbv)
+            if cached is not None:
+                self.reports[sha] = cached
+                self.from_cache += 1
+
+    async def _lookup_cache_for_capture(self, packages: list[PackageInfo]) -> None:
+        # a capture without APK reports: nothing can be hashed without the phone
+        for pkg in packages:
+            for path in pkg.apk_paths:
+                self.hash_errors[path] = "not in the capture (no phone to read it from)"
+
+    async def _from_sidecar(self, sidecar: dict[str, Any], packages: list[PackageInfo]) -> None:
+        """Re-analysis of a capture: APK hashes and reports as saved with it; the
+        cache is preferred when it holds the same APK for the current knowledge base."""
+        for _pkg, _pos, path, sha, err in sidecar["apks"]:
+            if sha:
+                self.hashes[path] = sha
+            elif err:
+                self.hash_errors[path] = err
+        saved: dict[str, ApkReport] = sidecar["reports"]
+        stale = False
+        for sha in sorted(set(self.hashes.values())):
+            cached = await self.store.cache_get(sha, self.kbv)
+            if cached is not None:
+                self.reports[sha] = cached
+                self.from_cache += 1
+            elif sha in saved and saved[sha].sha256 == sha:
+                self.reports[sha] = saved[sha]
+                self.uncached[sha] = saved[sha]
+                stale = stale or sidecar["kb_version"] != self.kbv
+            else:
+                self.errors[sha] = "not in the capture (no phone to pull it from)"
+        if stale:
+            self.problems.append(Problem(
+                apk_sidecar.FILENAME,
+                f"APK reports were made with knowledge base {sidecar['kb_version']!r}, "
+                f"not the current {self.kbv!r}",
+            ))
+
+    async def _pull_and_inspect(self, phone, audit_id: int) -> None:
+        """Pull the APKs the cache lacks, one at a time, while a process pool inspects
+        the ones already pulled."""
+        from adb.pull import pull_apk
+
+        wanted: dict[str, str] = {}  # sha -> first path with that content
+        for path, sha in sorted(self.hashes.items()):
+            if sha not in self.reports and sha not in wanted:
+                wanted[sha] = path
+        if not wanted or self._stopping():
+            for sha in wanted:
+                self.errors[sha] = self._not_pulled_reason()
+            return
+        from tui.audit.pool import inspect_job, make_pool
+
+        tmp_root = self.store.folder / "tmp"
+        tmp_root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f"audit-{audit_id}-", dir=tmp_root))
+        loop = asyncio.get_running_loop()
+        pool = make_pool(self.knowledge, self.workers)
+        inspections: list[asyncio.Task] = []
+        total = len(wanted)
+        inspected = 0
+        base_bytes = 0
+
+        async def inspect(sha: str, local: Path) -> None:
+            nonlocal inspected
+            try:
+                report = await loop.run_in_executor(pool, inspect_job, str(local), sha)
+            except Exception as exc:  # a worker died: the APK is reported, not dropped
+                report = ApkReport(sha256=sha, error=f"could not inspect: {type(exc).__name__}: {exc}",
+                                   kb_version=self.kbv)
+            finally:
+                local.unlink(missing_ok=True)
+            if report.error is None:
+                self.reports[sha] = report
+                await self.store.cache_put(report)
+            else:
+                self.errors[sha] = report.error
+            inspected += 1
+            self.progress(Progress("inspect", inspected, total, detail=report.package or ""))
+
+        try:
+            for n, (sha, path) in enumerate(wanted.items()):
+                if self._stopping():
+                    self.errors[sha] = self._not_pulled_reason()
+                    continue
+                self.progress(Progress("pull", n, total, self.bytes_pulled, 0, detail=path))
+                start_bytes = self.bytes_pulled
+
+                def on_bytes(done: int, _path=path, _n=n, _start=start_bytes) -> None:
+                    # `done` counts this file's bytes so far
+                    self.bytes_pulled = _start + int(done)
+                    self.progress(Progress("pull", _n, total, self.bytes_pulled, 0, detail=_path))
+
+                try:
+                    result = await asyncio.to_thread(self._pull_twice, pull_apk, phone, path, tmp, sha, on_bytes)
+                except _lost_exceptions() as exc:
+                    self.bytes_pulled = start_bytes
+                    self.errors[sha] = f"not pulled: the phone was lost ({exc})"
+                    self._lose(f"pull {path}", exc)
+                    continue
+                if result.error is not None or result.local is None:
+                    self.bytes_pulled = start_bytes
+                    self.errors[sha] = f"could not pull: {result.error}"
+                    self.problems.append(Problem(f"adb pull {path}", f"pull failed twice: {result.error}"))
+                    continue
+                self.bytes_pulled = start_bytes + int(result.size or 0)
+                self.pulled += 1
+                base_bytes = self.bytes_pulled
+                inspections.append(asyncio.create_task(inspect(sha, Path(result.local))))
+            self.progress(Progress("pull", total, total, base_bytes, 0))
+            if inspections:
+                await asyncio.gather(*inspections)
+        finally:
+            for t in inspections:
+                t.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    @staticmethod
+    def _pull_twice(pull_apk, phone, path: str, dest: Path, sha: str, on_bytes):
+        """A failed pull is tried once more; the phone being gone is not retried."""
+        result = pull_apk(phone, path, dest, sha, on_bytes)
+        if result.error is None:
+            return result
+        return pull_apk(phone, path, dest, sha, on_bytes)
+
+    def _stopping(self) -> bool:
+        return self.lost or self.cancel.is_set()
+
+    def _not_pulled_reason(self) -> str:
+        if self.cancel.is_set():
+            return "not pulled: the audit was cancelled"
+        return "not pulled: the phone was lost"
+
+    def _lose(self, command: str, exc: BaseException) -> None:
+        if not self.lost:
+            self.problems.append(Problem(command, f"the phone was lost: {exc or type(exc).__name__}"))
+        self.lost = True
+
+    def _package_apks(self, packages: list[PackageInfo]):
+        """Per package: its reports (base first) and the APKs it could not have."""
+        apks: dict[str, PackageApks] = {}
+        rows: list[tuple[str, int, str, str | None, str | None]] = []
+        for pkg in packages:
+            reports: list[ApkReport] = []
+            failures: list[tuple[str, str]] = []
+            for pos, path in enumerate(pkg.apk_paths):
+                sha = self.hashes.get(path)
+                err: str | None = None
+                if sha is None:
+                    err = self.hash_errors.get(path) or (
+                        "not read: the audit was cancelled" if self.cancel.is_set()
+                        else "not read: the phone was lost")
+                elif sha in self.reports:
+                    reports.append(self.reports[sha])
+                else:
+                    err = self.errors.get(sha, "not inspected")
+                if err is not None:
+                    failures.append((path, err))
+                rows.append((pkg.name, pos, path, sha, err))
+            apks[pkg.name] = PackageApks(pkg.name, tuple(reports), tuple(failures))
+        return apks, rows
+
+    async def _evaluate(self, snapshot: DeviceSnapshot, apks: dict[str, PackageApks]) -> list[Finding]:
+        from checks.model import AuditInput
+        from checks.registry import evaluate_all
+
+        self.progress(Progress("evaluate"))
+        return list(await asyncio.to_thread(evaluate_all, AuditInput(snapshot, apks, self.knowledge)))
