@@ -1,0 +1,272 @@
+"""The one way phone-audit talks to a phone: read-only commands through an allowlist.
+
+Every shell command is an argv checked by `adb.allowlist.check` and sent with every
+word shlex-quoted, over shell protocol v2 (separate stdout/stderr and an exit code).
+`run_many` batches many commands into few round trips, each still allowlisted. Sync
+(stat, pull) is limited to the APK locations. Everything sent is recorded in `sent`.
+
+Expected failures are values (`CommandResult.error`, exit codes); a phone that went
+away raises `DeviceLost`, so callers can stop and keep what they already have.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import stat as _stat
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Protocol, Sequence
+
+from adb import allowlist
+from adb.allowlist import CommandNotAllowed
+
+__all__ = ["CommandNotAllowed", "DeviceLost", "CommandResult", "Gate", "utc_now"]
+
+#: adb's host protocol caps a service request at 64 KiB; stay well below it.
+MAX_BATCH_CHARS = 16000
+
+
+class DeviceLost(Exception):
+    """The phone disappeared (cable pulled, adb server died, transport closed)."""
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What one command printed and how it ended. `error` is set when it did not run
+    to completion (timeout, transport error); `exit_code` is None when unknown."""
+
+    command: str
+    stdout: bytes
+    stderr: bytes
+    exit_code: int | None
+    started_at: str
+    seconds: float
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.exit_code in (0, None)
+
+
+def utc_now() -> str:
+    """ISO 8601 UTC with milliseconds, e.g. 2026-11-24T10:00:00.123Z."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class _Device(Protocol):
+    """The part of adbutils.AdbDevice the gate uses."""
+
+    serial: str
+
+    def shell2(self, cmdargs, timeout=..., encoding=..., rstrip=..., v2=...): ...
+
+
+def _is_transport_error(exc: BaseException) -> bool:
+    import adbutils
+
+    return isinstance(exc, (adbutils.AdbError, EOFError, OSError, ConnectionError))
+
+
+class Gate:
+    """Sends allowlisted read-only commands to one phone and records them."""
+
+    def __init__(self, device, is_present: Callable[[], bool] | None = None) -> None:
+        """`device` is an adbutils.AdbDevice; `is_present` tells whether the phone is
+        still listed as ready (used to tell a lost phone from a failed command)."""
+        self._device = device
+        self._is_present = is_present or (lambda: True)
+        self._lock = threading.Lock()
+        self.sent: list[CommandResult] = []
+
+    @property
+    def serial(self) -> str:
+        return self._device.serial
+
+    # -- shell -------------------------------------------------------------------------
+
+    def run(self, argv: Sequence[str], timeout: float = 30) -> CommandResult:
+        """Run one allowlisted command. Raises CommandNotAllowed / DeviceLost."""
+        allowlist.check(argv)
+        return self._shell(allowlist.quote_argv(argv), timeout)
+
+    def run_many(self, argvs: Sequence[Sequence[str]], timeout: float = 60) -> list[CommandResult]:
+        """Run many allowlisted commands in few round trips, one result per argv.
+
+        Commands are joined with `;`, each followed by `echo PAMARK_<nonce>_<i>_$?`; the
+        nonce is random per batch so phone output cannot forge a boundary. For stderr,
+        each command is followed by `echo PAMARK_<nonce>_<i> >&2` too.
+        """
+        for argv in argvs:
+            allowlist.check(argv)
+        lines = [allowlist.quote_argv(a) for a in argvs]
+        results: list[CommandResult] = []
+        batch: list[int] = []
+        size = 0
+        for i, line in enumerate(lines):
+            cost = len(line) + 90  # the two markers
+            if batch and size + cost > MAX_BATCH_CHARS:
+                results.extend(self._run_batch([lines[j] for j in batch], timeout))
+                batch, size = [], 0
+            batch.append(i)
+            size += cost
+        if batch:
+            results.extend(self._run_batch([lines[j] for j in batch], timeout))
+        return results
+
+    def _run_batch(self, lines: list[str], timeout: float) -> list[CommandResult]:
+        if len(lines) == 1:
+            return [self._shell(lines[0], timeout)]
+        nonce = secrets.token_hex(8)
+        parts = []
+        for i, line in enumerate(lines):
+            parts.append(line)
+            parts.append(f"echo PAMARK_{nonce}_{i}_$?")
+            parts.append(f"echo PAMARK_{nonce}_{i} >&2")
+        whole = self._shell("; ".join(parts), timeout)
+        return split_batch(whole, lines, nonce)
+
+    def _shell(self, line: str, timeout: float) -> CommandResult:
+        started = utc_now()
+        t0 = time.monotonic()
+        try:
+            r = self._device.shell2(line, timeout=timeout, encoding=None, v2=True)
+        except Exception as e:  # noqa: BLE001 - classified below
+            if not _is_transport_error(e):
+                raise
+            seconds = time.monotonic() - t0
+            text = f"{type(e).__name__}: {e}".strip()
+            if "timeout" in text.lower():
+                text = f"no answer within {timeout:g} s ({text})"
+            res = CommandResult(line, b"", b"", None, started, seconds, error=text)
+            self._record(res)
+            if not self._present():
+                raise DeviceLost(f"the phone was disconnected while running `{line[:200]}`") from e
+            return res
+        res = CommandResult(
+            line, bytes(r.stdout), bytes(r.stderr), r.returncode, started, time.monotonic() - t0
+        )
+        self._record(res)
+        return res
+
+    # -- sync ----------------------------------------------------------------------------
+
+    def stat(self, remote_path: str) -> tuple[int, int, int] | None:
+        """(mode, size, mtime) of an APK-location path, or None if it does not exist."""
+        self._check_path(remote_path)
+        started = utc_now()
+        t0 = time.monotonic()
+        try:
+            info = self._device.sync.stat(remote_path)
+        except Exception as e:  # noqa: BLE001
+            if not _is_transport_error(e):
+                raise
+            self._record(CommandResult(f"sync STAT {remote_path}", b"", b"", None, started,
+                                       time.monotonic() - t0, error=str(e)))
+            if not self._present():
+                raise DeviceLost(f"the phone was disconnected while reading {remote_path}") from e
+            return None
+        self._record(CommandResult(f"sync STAT {remote_path}", b"", b"", 0, started, time.monotonic() - t0))
+        if not info.mode:
+            return None
+        mtime = int(info.mtime.timestamp()) if info.mtime else 0
+        return (info.mode, info.size, mtime)
+
+    def pull(self, remote_path: str, local_path: Path,
+             on_bytes: Callable[[int], None] | None = None) -> int:
+        """Copy an APK-location file to `local_path`; returns bytes written.
+
+        Raises DeviceLost if the phone went away, OSError/RuntimeError-like
+        `PullFailed` for a file the phone refused."""
+        self._check_path(remote_path)
+        started = utc_now()
+        t0 = time.monotonic()
+        done = 0
+        try:
+            with open(local_path, "wb") as out:
+                for chunk in self._device.sync.iter_content(remote_path):
+                    out.write(chunk)
+                    done += len(chunk)
+                    if on_bytes is not None:
+                        on_bytes(done)
+        except Exception as e:  # noqa: BLE001
+            if not _is_transport_error(e) or isinstance(e, (FileNotFoundError, PermissionError)):
+                raise
+            self._record(CommandResult(f"sync RECV {remote_path}", b"", b"", None, started,
+                                       time.monotonic() - t0, error=str(e)))
+            if not self._present():
+                raise DeviceLost(f"the phone was disconnected while copying {remote_path}") from e
+            raise PullFailed(f"{remote_path}: {e}") from e
+        self._record(CommandResult(f"sync RECV {remote_path}", b"", b"", 0, started, time.monotonic() - t0))
+        return done
+
+    # -- helpers -------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_path(remote_path: str) -> None:
+        if not isinstance(remote_path, str) or not allowlist.is_apk_path(remote_path):
+            raise CommandNotAllowed(f"not a permitted APK location: {remote_path!r:.300}")
+
+    def _present(self) -> bool:
+        try:
+            return bool(self._is_present())
+        except Exception:  # noqa: BLE001 - the adb server itself is gone
+            return False
+
+    def _record(self, res: CommandResult) -> None:
+        with self._lock:
+            self.sent.append(res)
+
+
+class PullFailed(Exception):
+    """The phone refused or broke off one file copy, but is still there."""
+
+
+def _cut(data: bytes, pattern: re.Pattern[bytes]) -> tuple[dict[int, tuple[bytes, bytes]], int]:
+    """index -> (text before its marker, marker's code group); and where the last ended."""
+    found: dict[int, tuple[bytes, bytes]] = {}
+    pos = 0
+    expect = 0
+    for m in pattern.finditer(data):
+        if int(m.group(1)) != expect:
+            continue  # out of sequence: text inside a command's output, not ours
+        found[expect] = (data[pos:m.start()], m.group(2) or b"")
+        pos = m.end()
+        expect += 1
+    return found, pos
+
+
+def split_batch(whole: CommandResult, lines: list[str], nonce: str) -> list[CommandResult]:
+    """Cut the output of a marker-joined batch back into one result per command.
+
+    stdout markers carry the exit code (`PAMARK_<nonce>_<i>_<$?>`), stderr markers only
+    the index. If the batch broke off, the command it broke off in keeps what it had
+    printed and gets the batch's error; later ones are marked as not run."""
+    n = nonce.encode()
+    out_found, out_pos = _cut(whole.stdout, re.compile(rb"PAMARK_" + n + rb"_([0-9]+)_([0-9]+|\$\?)\n?"))
+    err_found, err_pos = _cut(whole.stderr, re.compile(rb"PAMARK_" + n + rb"_([0-9]+)()\n?"))
+    results: list[CommandResult] = []
+    for i, line in enumerate(lines):
+        if i in out_found:
+            stdout, code = out_found[i]
+            stderr = err_found[i][0] if i in err_found else b""
+            if i not in err_found and i == len(err_found):
+                stderr = whole.stderr[err_pos:]
+            results.append(CommandResult(line, stdout, stderr, int(code) if code.isdigit() else None,
+                                         whole.started_at, whole.seconds))
+        elif i == len(out_found):
+            results.append(CommandResult(
+                line, whole.stdout[out_pos:], whole.stderr[err_pos:] if i >= len(err_found) else b"",
+                None, whole.started_at, whole.seconds,
+                error=whole.error or "the batch ended before this command finished"))
+        else:
+            results.append(CommandResult(line, b"", b"", None, whole.started_at, whole.seconds,
+                                         error=whole.error or "not run (the batch ended early)"))
+    return results
+
+
+def is_regular_file(mode: int) -> bool:
+    return _stat.S_ISREG(mode)

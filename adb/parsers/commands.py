@@ -1,0 +1,60 @@
+"""The command lines `adb.collect` sends and `build_snapshot` looks up, in one place.
+
+Each is an argv (checked by `adb.allowlist`); a capture stores them as quoted lines
+(`adb.allowlist.quote_argv`), so both sides agree on the exact text.
+"""
+
+from __future__ import annotations
+
+from adb.allowlist import quote_argv
+from adb.parsers.security import SU_PATHS
+
+GETPROP = ("getprop",)
+#: tried in order until one lists packages: old Android lacks --show-versioncode (< 9)
+#: and -U (< 8)
+PM_LIST_VARIANTS = (
+    ("pm", "list", "packages", "-f", "-i", "-U", "-u", "--show-versioncode"),
+    ("pm", "list", "packages", "-f", "-i", "-U", "-u"),
+    ("pm", "list", "packages", "-f", "-i", "-u"),
+    ("pm", "list", "packages", "-f"),
+)
+PM_DISABLED = ("pm", "list", "packages", "-d")
+PM_SYSTEM = ("pm", "list", "packages", "-s")
+DUMPSYS_PACKAGE = ("dumpsys", "package")
+NAMESPACES = ("global", "secure", "system")
+DUMPSYS_ACCOUNT = ("dumpsys", "account")
+DUMPSYS_DEVICE_POLICY = ("dumpsys", "device_policy")
+DUMPSYS_ACCESSIBILITY = ("dumpsys", "accessibility")
+GETENFORCE = ("getenforce",)
+ID = ("id",)
+WHICH_SU = ("which", "su")
+INSTALL_OP = "REQUEST_INSTALL_PACKAGES"
+SMS_URI = "content://sms"
+SMS_COLUMNS = ("_id", "thread_id", "address", "date", "type", "read", "seen", "creator")
+#: without `creator`, for providers that do not have the column
+SMS_COLUMNS_BASIC = ("_id", "thread_id", "address", "date", "type", "read")
+
+
+def settings_list(ns: str) -> tuple[str, ...]:
+    return ("settings", "list", ns)
+
+
+def pm_path(package: str) -> tuple[str, ...]:
+    return ("pm", "path", package)
+
+
+def appops_get(package: str, op: str = INSTALL_OP) -> tuple[str, ...]:
+    return ("appops", "get", package, op)
+
+
+def ls(path: str) -> tuple[str, ...]:
+    return ("ls", path)
+
+
+def sms_query(columns: tuple[str, ...]) -> tuple[str, ...]:
+    return ("content", "query", "--uri", SMS_URI, "--projection", ":".join(columns))
+
+
+ROOT_PROBES = (WHICH_SU,) + tuple(ls(p) for p in SU_PATHS)
+
+line = quote_argv
