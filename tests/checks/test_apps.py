@@ -1,0 +1,202 @@
+"""The apps.* checks on hand-built inputs: every status each one can give."""
+
+from __future__ import annotations
+
+from adb.snapshot import DeviceAdmin
+from checks.apps import (
+    accessibility,
+    device_admin,
+    notification_listeners,
+    sideloaded,
+    sms_access,
+    stalkerware,
+    trackers,
+    unknown_sources,
+)
+from checks.model import Severity, Status
+
+INSTALL = "android.permission.INSTALL_PACKAGES"
+ALLOW = {"REQUEST_INSTALL_PACKAGES": "allow"}
+
+
+def _cmds(finding) -> list[str]:
+    return [e.command for e in finding.evidence]
+
+
+# --- apps.unknown-sources ------------------------------------------------------------------
+
+def test_unknown_sources_fails_for_user_app(f):
+    pkgs = [f.pkg("com.android.chrome", system=True, appops=ALLOW), f.pkg("com.evil.dropper", appops=ALLOW)]
+    r = unknown_sources.evaluate(f.inp(f.snap(pkgs)))
+    assert r.status is Status.FAIL
+    assert r.subjects == ("com.evil.dropper", "com.android.chrome")
+    assert "adb shell appops get com.evil.dropper REQUEST_INSTALL_PACKAGES" in _cmds(r)
+
+
+def test_unknown_sources_warns_for_preinstalled_non_store(f):
+    r = unknown_sources.evaluate(f.inp(f.snap([f.pkg("com.miui.securitycenter", system=True, granted=[INSTALL])])))
+    assert r.status is Status.WARN and r.subjects == ("com.miui.securitycenter",)
+    assert "adb shell dumpsys package com.miui.securitycenter" in _cmds(r)
+
+
+def test_unknown_sources_third_party_store_fails(f):
+    r = unknown_sources.evaluate(f.inp(f.snap([f.pkg("cm.aptoide.pt", appops=ALLOW)])))
+    assert r.status is Status.FAIL and "third-party store" in r.evidence[0].detail
+
+
+def test_unknown_sources_passes_for_platform_and_known_stores(f):
+    pkgs = [
+        f.pkg("com.android.vending", system=True, granted=[INSTALL]),
+        f.pkg("com.huawei.appmarket", system=True, granted=[INSTALL]),
+        f.pkg("com.google.android.packageinstaller", system=True, granted=[INSTALL]),
+        f.pkg("com.android.shell", system=True, granted=[INSTALL]),
+        f.pkg("com.example.app", appops={"REQUEST_INSTALL_PACKAGES": "default"}),
+        f.pkg("com.example.off", appops=ALLOW, enabled=False),
+    ]
+    assert unknown_sources.evaluate(f.inp(f.snap(pkgs))).status is Status.PASS
+
+
+# --- apps.sideloaded -------------------------------------------------------------------------
+
+def test_sideloaded_lists_every_way_in(f):
+    pkgs = [
+        f.pkg("com.a.adb"),
+        f.pkg("com.b.shell", installer="com.android.shell"),
+        f.pkg("com.c.browser", installer="com.android.chrome"),
+        f.pkg("com.d.apk", installer="com.google.android.packageinstaller"),
+        f.pkg("com.e.aptoide", installer="cm.aptoide.pt"),
+        f.pkg("com.f.unknown", installer="com.random.app"),
+        f.pkg("com.g.play", installer="com.android.vending"),
+        f.pkg("com.h.system", system=True),
+    ]
+    r = sideloaded.evaluate(f.inp(f.snap(pkgs)))
+    assert r.status is Status.WARN
+    assert r.subjects == ("com.a.adb", "com.b.shell", "com.c.browser", "com.d.apk", "com.e.aptoide", "com.f.unknown")
+    assert "adb shell dumpsys package com.a.adb | grep -F installerPackageName" in _cmds(r)
+
+
+def test_sideloaded_passes_and_inconclusive(f):
+    pkgs = [f.pkg("com.g.play", installer="com.android.vending"), f.pkg("com.h.system", system=True)]
+    assert sideloaded.evaluate(f.inp(f.snap(pkgs))).status is Status.PASS
+    assert sideloaded.evaluate(f.inp(f.snap(pkgs, complete=False))).status is Status.INCONCLUSIVE
+
+
+# --- apps.stalkerware --------------------------------------------------------------------------
+
+def test_stalkerware_by_package_name(f):
+    r = stalkerware.evaluate(f.inp(f.snap([f.pkg("com.thetruth")]), inspect_rest=False))
+    assert r.status is Status.FAIL and r.severity is Severity.CRITICAL and r.subjects == ("com.thetruth",)
+    assert "TheTruthSpy" in r.evidence[0].detail
+
+
+def test_stalkerware_by_certificate(f):
+    p = f.pkg("com.innocent.name")
+    r = stalkerware.evaluate(f.inp(f.snap([p]), [f.apks(p.name, cert_sha1=[f.STALKER_CERT.lower()])]))
+    assert r.status is Status.FAIL and r.subjects == ("com.innocent.name",)
+    assert f.STALKER_CERT in r.evidence[0].detail
+    assert "keytool -printcert -jarfile base.apk" in r.evidence[0].command
+
+
+def test_stalkerware_pass_and_inconclusive(f):
+    p = f.pkg("com.example.app")
+    assert stalkerware.evaluate(f.inp(f.snap([p]))).status is Status.PASS
+    r = stalkerware.evaluate(f.inp(f.snap([p]), inspect_rest=False))
+    assert r.status is Status.INCONCLUSIVE and r.subjects == ("com.example.app",)
+
+
+# --- apps.accessibility ------------------------------------------------------------------------
+
+def test_accessibility(f):
+    sys_svc = "com.google.android.marvin.talkback/.TalkBackService"
+    bad = "com.spy.app/com.spy.app.Watcher"
+    pkgs = [f.pkg("com.google.android.marvin.talkback", system=True), f.pkg("com.spy.app")]
+    r = accessibility.evaluate(f.inp(f.snap(pkgs, accessibility_services=(sys_svc, bad))))
+    assert r.status is Status.FAIL and r.subjects == ("com.spy.app", "com.google.android.marvin.talkback")
+    assert r.evidence[0].command == "adb shell settings get secure enabled_accessibility_services"
+    r = accessibility.evaluate(f.inp(f.snap(pkgs, accessibility_services=(sys_svc,))))
+    assert r.status is Status.PASS and r.subjects == ("com.google.android.marvin.talkback",)
+    assert accessibility.evaluate(f.inp(f.snap(pkgs))).status is Status.PASS
+    # read from the raw setting when the snapshot list is empty
+    raw = f.snap(pkgs, settings={"secure": {"enabled_accessibility_services": bad}})
+    assert accessibility.evaluate(f.inp(raw)).status is Status.FAIL
+    assert accessibility.evaluate(f.inp(f.snap(pkgs, settings={}, complete=False))).status is Status.INCONCLUSIVE
+
+
+# --- apps.device-admin -----------------------------------------------------------------------------
+
+def test_device_admin(f):
+    pkgs = [f.pkg("com.google.android.gms", system=True), f.pkg("com.spy.app")]
+    own = DeviceAdmin("com.google.android.gms/.mdm.receivers.MdmDeviceAdminReceiver", "com.google.android.gms")
+    spy = DeviceAdmin("com.spy.app/.Admin", "com.spy.app")
+    r = device_admin.evaluate(f.inp(f.snap(pkgs, device_admins=(own, spy))))
+    assert r.status is Status.FAIL and r.subjects == ("com.spy.app", "com.google.android.gms")
+    assert r.evidence[0].command == "adb shell dumpsys device_policy"
+    assert device_admin.evaluate(f.inp(f.snap(pkgs, device_admins=(own,)))).status is Status.PASS
+    assert device_admin.evaluate(f.inp(f.snap(pkgs))).status is Status.PASS
+    broken = f.snap(pkgs, problems=(f.Problem("dumpsys device_policy", "timed out"),))
+    assert device_admin.evaluate(f.inp(broken)).status is Status.INCONCLUSIVE
+
+
+# --- apps.notification-listeners ----------------------------------------------------------------
+
+def test_notification_listeners(f):
+    pkgs = [f.pkg("com.android.systemui", system=True), f.pkg("com.watch.companion")]
+    own = "com.android.systemui/.Listener"
+    other = "com.watch.companion/.Listener"
+    r = notification_listeners.evaluate(f.inp(f.snap(pkgs, notification_listeners=(own, other))))
+    assert r.status is Status.WARN and r.subjects == ("com.watch.companion", "com.android.systemui")
+    r = notification_listeners.evaluate(f.inp(f.snap(pkgs, notification_listeners=(own,))))
+    assert r.status is Status.PASS
+    assert notification_listeners.evaluate(f.inp(f.snap(pkgs))).status is Status.PASS
+    raw = f.snap(pkgs, settings={"secure": {"enabled_notification_listeners": f"{own}:{other}"}})
+    assert notification_listeners.evaluate(f.inp(raw)).status is Status.WARN
+    assert notification_listeners.evaluate(f.inp(f.snap(pkgs, settings={}, complete=False))).status is Status.INCONCLUSIVE
+
+
+# --- apps.trackers -----------------------------------------------------------------------------------
+
+def test_trackers_inventory_warns_and_separates_preinstalled(f):
+    pre = f.pkg("com.miui.weather", system=True)
+    user = f.pkg("com.game")
+    ads = f.thit("tracker.admob", "Google AdMob", "com.google.android.gms.ads.AdView", category="advertisement")
+    crash = f.thit("tracker.crashlytics", "Crashlytics", "com.crashlytics.Core", category="crash-reporting")
+    tencent = f.thit("tracker.tencent-stats", "Tencent Stats", "com.tencent.stat.StatService")
+    r = trackers.evaluate(f.inp(f.snap([pre, user]), [f.apks(pre.name, trackers=[tencent]),
+                                                      f.apks(user.name, trackers=[ads, crash])]))
+    assert r.status is Status.WARN
+    assert r.subjects == ("com.game", "com.miui.weather")
+    assert "1 app you installed and 1 pre-installed app" in r.summary
+    assert r.evidence[0].detail == "com.game (installed by the user): Google AdMob, Crashlytics"
+    assert "pre-installed" in r.evidence[1].detail
+    assert "grep -F com/google/android/gms/ads/AdView" in r.evidence[0].command
+
+
+def test_trackers_pass_inconclusive(f):
+    p = f.pkg("com.app")
+    crash = f.thit("tracker.crashlytics", "Crashlytics", "com.crashlytics.Core", category="crash-reporting")
+    r = trackers.evaluate(f.inp(f.snap([p]), [f.apks(p.name, trackers=[crash])]))
+    assert r.status is Status.PASS and r.subjects == ("com.app",)
+    assert trackers.evaluate(f.inp(f.snap([p]))).status is Status.PASS
+    r = trackers.evaluate(f.inp(f.snap([p]), inspect_rest=False))
+    assert r.status is Status.INCONCLUSIVE and r.subjects == ("com.app",)
+
+
+# --- apps.sms-access ------------------------------------------------------------------------------
+
+def test_sms_access(f):
+    core = [f.pkg("com.android.phone", system=True, granted=["android.permission.SEND_SMS"]),
+            f.pkg("com.google.android.apps.messaging", system=True,
+                  granted=["android.permission.READ_SMS", "android.permission.SEND_SMS"])]
+    vendor = f.pkg("com.xiaomi.simactivate.service", system=True, granted=["android.permission.SEND_SMS"])
+    spy = f.pkg("com.spy.app", granted=["android.permission.RECEIVE_SMS"])
+    dflt = {"default_sms_app": "com.google.android.apps.messaging"}
+    r = sms_access.evaluate(f.inp(f.snap(core + [vendor, spy], **dflt)))
+    assert r.status is Status.FAIL and r.subjects == ("com.spy.app", "com.xiaomi.simactivate.service")
+    assert "RECEIVE_SMS" in r.evidence[1].detail
+    assert "adb shell dumpsys package com.spy.app" in _cmds(r)
+    r = sms_access.evaluate(f.inp(f.snap(core + [vendor], **dflt)))
+    assert r.status is Status.WARN and r.subjects == ("com.xiaomi.simactivate.service",)
+    assert sms_access.evaluate(f.inp(f.snap(core, **dflt))).status is Status.PASS
+    # without a default SMS app, the messaging app is just another app
+    assert sms_access.evaluate(f.inp(f.snap(core))).status is Status.WARN
+    assert sms_access.evaluate(f.inp(f.snap(core[:1], complete=False))).status is Status.INCONCLUSIVE
