@@ -13,7 +13,7 @@ from html import escape
 from pathlib import Path
 from typing import Any, Iterable
 
-from tui.reports.summary import STATUS_ORDER, STATUS_WORD, counts
+from tui.reports.summary import STATUS_ORDER, STATUS_WORD, counts, plain
 
 #: section order: the NCSC risks first, then posture, then apps
 SECTIONS = (
@@ -59,7 +59,11 @@ footer { margin-top: 8mm; font-size: 8.5pt; color: #555; }
 
 
 def _e(value: object) -> str:
-    return "—" if value is None or value == "" else escape(str(value), quote=True)
+    """Escape for HTML; control and bidi-override characters (which can make text read
+    as something else, e.g. "exe.txt" for "txt.exe") become visible escapes."""
+    if value is None or value == "":
+        return "—"
+    return escape(plain(value), quote=True)
 
 
 def _link(url: str) -> str:
