@@ -289,7 +289,7 @@ class _Audit:
             self.lost = True
             self.problems.append(Problem(f"adb -s {serial}", f"the phone could not be opened: {exc}"))
             return None, None
-        raw = await asyncio.to_thread(collect, phone, self.progress, self.cancel)
+        raw = await asyncio.to_thread(collect, phone, self.progress, self.cancel.is_set)
         if not raw.complete:
             self.lost = self.lost or not self.cancel.is_set()
         return phone, raw
@@ -408,7 +408,8 @@ class _Audit:
                     self.progress(Progress("pull", _n, total, self.bytes_pulled, 0, detail=_path))
 
                 try:
-                    result = await asyncio.to_thread(self._pull_twice, pull_apk, phone, path, tmp, sha, on_bytes)
+                    # pull_apk retries a failed copy once itself; a lost phone is not retried
+                    result = await asyncio.to_thread(pull_apk, phone, path, tmp, sha, on_bytes)
                 except _lost_exceptions() as exc:
                     self.bytes_pulled = start_bytes
                     self.errors[sha] = f"not pulled: the phone was lost ({exc})"
@@ -417,7 +418,7 @@ class _Audit:
                 if result.error is not None or result.local is None:
                     self.bytes_pulled = start_bytes
                     self.errors[sha] = f"could not pull: {result.error}"
-                    self.problems.append(Problem(f"adb pull {path}", f"pull failed twice: {result.error}"))
+                    self.problems.append(Problem(f"adb pull {path}", f"the copy failed twice: {result.error}"))
                     continue
                 self.bytes_pulled = start_bytes + int(result.size or 0)
                 self.pulled += 1
@@ -431,14 +432,6 @@ class _Audit:
                 t.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
             shutil.rmtree(tmp, ignore_errors=True)
-
-    @staticmethod
-    def _pull_twice(pull_apk, phone, path: str, dest: Path, sha: str, on_bytes):
-        """A failed pull is tried once more; the phone being gone is not retried."""
-        result = pull_apk(phone, path, dest, sha, on_bytes)
-        if result.error is None:
-            return result
-        return pull_apk(phone, path, dest, sha, on_bytes)
 
     def _stopping(self) -> bool:
         return self.lost or self.cancel.is_set()

@@ -110,20 +110,20 @@ def _select(args: argparse.Namespace) -> list[str]:
     try:
         entry = connection.select_device(entries, serial, args.usb, args.tcp)
     except connection.SelectionError as exc:
-        raise UsageError(str(exc)) from None
-    return [entry.serial if hasattr(entry, "serial") else str(entry)]
+        from tui.reports.summary import plain
+
+        # the message lists serials and states the phone-side adb server reported
+        raise UsageError("\n".join(plain(line) for line in str(exc).split("\n"))) from None
+    return [entry.serial]
 
 
 def _no_device_message(entries, headline: str) -> str:
     from tui.reports.summary import plain
 
     if not entries:
-        return f"{headline}: adb sees no device (is USB debugging on, and the cable a data cable?)"
-    lines = [f"{headline}; adb sees:"]
-    for e in entries:
-        hint = getattr(e, "hint", "") or ""
-        lines.append(f"  {plain(e.serial)}  {plain(e.state)}" + (f"  ({plain(hint)})" if hint else ""))
-    return "\n".join(lines)
+        return (f"{headline}: adb sees no phone. Connect one by USB, enable USB debugging "
+                "in Developer options, and unlock it.")
+    return f"{headline}; adb sees:\n" + "\n".join("  " + plain(e.describe()) for e in entries)
 
 
 async def _demo(args: argparse.Namespace, store) -> int:
@@ -136,13 +136,36 @@ async def _demo(args: argparse.Namespace, store) -> int:
         raise UsageError(f"cannot load the profile {args.scan_demo!r}: {exc}") from None
     await asyncio.to_thread(phone.start)
     try:
-        await asyncio.to_thread(connection.connect_tcp, phone.serial)
+        client = await asyncio.to_thread(connection.adb_client)
         try:
+            await asyncio.to_thread(_connect, client, phone.serial)
             return await _audit_one(args, store, serial=phone.serial, many=False)
         finally:
-            await asyncio.to_thread(connection.disconnect_tcp, phone.serial)
+            await asyncio.to_thread(_disconnect, client, phone.serial)
     finally:
         await asyncio.to_thread(phone.stop)
+
+
+def _connect(client, serial: str, timeout: float = 30) -> None:
+    """`adb connect` the simulated phone and wait until the server calls it ready."""
+    import time
+
+    from adb import connection
+
+    client.connect(serial, timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(e.serial == serial and e.ready for e in connection.list_devices(client)):
+            return
+        time.sleep(0.1)
+    raise UsageError(f"the simulated phone {serial} did not become ready in adb")
+
+
+def _disconnect(client, serial: str) -> None:
+    try:
+        client.disconnect(serial)
+    except Exception:  # already gone (a disconnect fault, or the server died)
+        pass
 
 
 async def _audit_one(args: argparse.Namespace, store, *, serial: str | None = None,
