@@ -3,7 +3,7 @@ for the user."""
 
 from __future__ import annotations
 
-from checks.common import cmd_settings, is_preinstalled, names, package_of_component
+from checks.common import cmd_settings, is_preinstalled, label, names, package_of_component
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
@@ -49,12 +49,12 @@ def evaluate(inp: AuditInput) -> Finding:
         ev.append(Evidence("settings", f"{c} ({'pre-installed' if pre else 'installed by the user' if p else 'unknown app'})", cmd))
     if third:
         return finding(META, Status.FAIL,
-                       f"{names(third)} can read your screen and act for you (accessibility service). "
+                       f"{names([label(n, inp.apks) for n in third])} can read your screen and act for you (accessibility service). "
                        "Make sure you turned this on yourself.",
                        subjects=third + system, evidence=ev)
     if system:
         return finding(META, Status.PASS,
-                       f"Only pre-installed accessibility services are on ({names(system)}).",
+                       f"Only pre-installed accessibility services are on ({names([label(n, inp.apks) for n in system])}).",
                        subjects=system, evidence=ev)
     return finding(META, Status.PASS, "No accessibility service is on.",
                    evidence=[Evidence("settings", "enabled_accessibility_services is empty", cmd)])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks.common import is_preinstalled, names
+from checks.common import is_preinstalled, label, names
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
@@ -41,12 +41,12 @@ def evaluate(inp: AuditInput) -> Finding:
                            f"{a.component}: {role}, {'pre-installed' if pre else 'installed by the user'}", CMD))
     if third:
         return finding(META, Status.FAIL,
-                       f"{names(third)} {'is a device administrator' if len(third) == 1 else 'are device administrators'}: "
+                       f"{names([label(n, inp.apks) for n in third])} {'is a device administrator' if len(third) == 1 else 'are device administrators'}: "
                        "it can lock or wipe the phone and is hard to uninstall. Fine if your employer manages "
                        "this phone; otherwise find out who installed it.",
                        subjects=third + own, evidence=ev)
     if own:
-        return finding(META, Status.PASS, f"Only the phone's own device administrators are active ({names(own)}).",
+        return finding(META, Status.PASS, f"Only the phone's own device administrators are active ({names([label(n, inp.apks) for n in own])}).",
                        subjects=own, evidence=ev)
     return finding(META, Status.PASS, "No device administrator is active.",
                    evidence=[Evidence("dumpsys device_policy", "no active admin", CMD)])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks.common import cmd_settings, is_preinstalled, names, package_of_component
+from checks.common import cmd_settings, is_preinstalled, label, names, package_of_component
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
@@ -46,10 +46,10 @@ def evaluate(inp: AuditInput) -> Finding:
         ev.append(Evidence("settings", f"{c} ({'pre-installed' if pre else 'installed by the user'})", cmd))
     if third:
         return finding(META, Status.WARN,
-                       f"{names(third)} can read all your notifications, including message previews and codes.",
+                       f"{names([label(n, inp.apks) for n in third])} can read all your notifications, including message previews and codes.",
                        subjects=third + system, evidence=ev)
     if system:
-        return finding(META, Status.PASS, f"Only pre-installed apps read notifications ({names(system)}).",
+        return finding(META, Status.PASS, f"Only pre-installed apps read notifications ({names([label(n, inp.apks) for n in system])}).",
                        subjects=system, evidence=ev)
     return finding(META, Status.PASS, "No app reads your notifications.",
                    evidence=[Evidence("settings", "enabled_notification_listeners is empty", cmd)])

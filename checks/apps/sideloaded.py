@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks.common import cmd_dumpsys_package, is_preinstalled, names, plural
+from checks.common import cmd_dumpsys_package, is_preinstalled, label, names, plural
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
@@ -63,7 +63,7 @@ def evaluate(inp: AuditInput) -> Finding:
                            cmd_dumpsys_package(p.name) + " | grep -F installerPackageName"))
     if found:
         return finding(META, Status.WARN,
-                       f"{plural(len(found), 'app')} did not come from a known store: {names(found)}. "
+                       f"{plural(len(found), 'app')} did not come from a known store: {names([label(n, inp.apks) for n in found])}. "
                        "Check that you installed each of them yourself.",
                        subjects=found, evidence=ev)
     if not snap.complete:

@@ -3,7 +3,7 @@ read, receive or send SMS."""
 
 from __future__ import annotations
 
-from checks.common import cmd_dumpsys_package, is_preinstalled, names
+from checks.common import cmd_dumpsys_package, is_preinstalled, label, names
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
@@ -67,11 +67,11 @@ def evaluate(inp: AuditInput) -> Finding:
                            "adb shell settings get secure sms_default_application"))
     if third:
         return finding(META, Status.FAIL,
-                       f"{names(third)} can read or send your SMS without being your SMS app.",
+                       f"{names([label(n, inp.apks) for n in third])} can read or send your SMS without being your SMS app.",
                        subjects=third + vendor, evidence=ev)
     if vendor:
         return finding(META, Status.WARN,
-                       f"{names(vendor)} (pre-installed) can read or send SMS without being your SMS app.",
+                       f"{names([label(n, inp.apks) for n in vendor])} (pre-installed) can read or send SMS without being your SMS app.",
                        subjects=vendor, evidence=ev)
     if not snap.complete:
         return finding(META, Status.INCONCLUSIVE, "The audit stopped before the package list was read completely.")

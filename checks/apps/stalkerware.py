@@ -4,6 +4,7 @@ signing-certificate SHA-1s from the AssoEchap stalkerware-indicators list, CC-BY
 from __future__ import annotations
 
 from checks.common import (
+    label,
     STALKERWARE_IOC,
     cmd_dumpsys_package,
     cmd_pull,
@@ -52,10 +53,11 @@ def evaluate(inp: AuditInput) -> Finding:
             by_pkg[pkg] = app.name
         for c in app.certificates:
             by_cert[c.upper()] = app.name
-    hits, ev = [], []
+    hits, ev, families = [], [], []
     for p in snap.packages:
         if p.name in by_pkg:
             hits.append(p.name)
+            families.append(by_pkg[p.name])
             ev.append(Evidence("pm list packages", f"{p.name}: package of {by_pkg[p.name]}",
                                cmd_dumpsys_package(p.name)))
             continue
@@ -64,6 +66,7 @@ def evaluate(inp: AuditInput) -> Finding:
             match = next((c for c in r.cert_sha1 if c.upper() in by_cert), None)
             if match:
                 hits.append(p.name)
+                families.append(by_cert[match.upper()])
                 path = p.path or "base.apk"
                 local = path.rsplit("/", 1)[-1]
                 ev.append(Evidence("APK signature", f"{p.name}: signed by a certificate of "
@@ -72,7 +75,8 @@ def evaluate(inp: AuditInput) -> Finding:
                 break
     if hits:
         return finding(META, Status.FAIL,
-                       f"Known stalkerware is installed: {names(hits)}. Someone may be watching this phone.",
+                       f"Known stalkerware is installed: {names([label(n, inp.apks) for n in hits])} "
+                       f"({names(sorted(set(families)))}). Someone may be watching this phone.",
                        subjects=hits, evidence=ev)
     user_apps = [p for p in snap.packages if p.installed and not is_preinstalled(p)]
     gaps = inspection_gaps(inp, user_apps)

@@ -4,6 +4,7 @@ installers and the official or vendor stores."""
 from __future__ import annotations
 
 from checks.common import (
+    label,
     PM_DISABLE_NOTE,
     REQUEST_INSTALL_PACKAGES,
     cmd_appops,
@@ -64,12 +65,12 @@ def evaluate(inp: AuditInput) -> Finding:
                            + "; ".join(why), cmd))
     if third:
         return finding(META, Status.FAIL,
-                       f"{plural(len(third), 'app')} you installed can install other apps: {names(third)}.",
+                       f"{plural(len(third), 'app')} you installed can install other apps: {names([label(n, inp.apks) for n in third])}.",
                        subjects=third + pre, evidence=ev)
     if pre:
         return finding(META, Status.WARN,
                        f"{plural(len(pre), 'pre-installed app')} that {'is' if len(pre) == 1 else 'are'} not an "
-                       f"app store can install other apps: {names(pre)}.",
+                       f"app store can install other apps: {names([label(n, inp.apks) for n in pre])}.",
                        subjects=pre, evidence=ev)
     return finding(META, Status.PASS,
                    "Only the phone's own installers and known app stores can install apps.")

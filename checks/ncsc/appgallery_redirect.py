@@ -22,6 +22,7 @@ from checks.common import (
     inspection_gaps,
     installed_by,
     installs_apps,
+    displays,
     names,
     plural,
     q,
@@ -122,7 +123,7 @@ def evaluate(inp: AuditInput) -> Finding:
     if failing:
         return finding(
             META, Status.FAIL,
-            f"{names(failing)} can install apps and {'its' if len(failing) == 1 else 'their'} code refers "
+            f"{displays(failing, inp.apks)} can install apps and {'its' if len(failing) == 1 else 'their'} code refers "
             "to third-party download platforms: apps you ask for may come from outside the store. "
             "The code is present; phone-audit cannot see whether a redirect has happened.",
             subjects=failing, evidence=evidence,
@@ -137,7 +138,7 @@ def evaluate(inp: AuditInput) -> Finding:
     if warning:
         return finding(
             META, Status.WARN,
-            f"{names(warning)} can install apps; no reference to third-party platforms was found "
+            f"{displays(warning, inp.apks)} can install apps; no reference to third-party platforms was found "
             "in its code, but the NCSC found this store redirecting users elsewhere.",
             subjects=warning, evidence=evidence,
         )

@@ -21,6 +21,7 @@ from checks.common import (
     incomplete_evidence,
     inspection_gaps,
     is_preinstalled,
+    displays,
     names,
 )
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
@@ -88,7 +89,7 @@ def evaluate(inp: AuditInput) -> Finding:
     if active:
         return finding(
             META, Status.FAIL,
-            f"The pre-installed browser {names(active)} carries analytics code ({names(sorted(sdk_names))}) "
+            f"The pre-installed browser {displays(active, inp.apks)} carries analytics code ({names(sorted(sdk_names))}) "
             "that can report what you do in it to the vendor. The code is present; phone-audit cannot "
             "see whether it ran or what it sent.",
             subjects=active + dormant, evidence=evidence,
@@ -103,13 +104,13 @@ def evaluate(inp: AuditInput) -> Finding:
     if dormant:
         return finding(
             META, Status.WARN,
-            f"Only a disabled pre-installed browser carries analytics code ({names(dormant)}); it cannot "
+            f"Only a disabled pre-installed browser carries analytics code ({displays(dormant, inp.apks)}); it cannot "
             "run unless enabled again (a factory reset does that).",
             subjects=dormant, evidence=evidence,
         )
     return finding(
         META, Status.PASS,
         f"No analytics that report browsing to the vendor found in the pre-installed browser "
-        f"({names([p.name for p in browsers])}).",
+        f"({displays([p.name for p in browsers], inp.apks)}).",
         subjects=[p.name for p in browsers], evidence=evidence,
     )

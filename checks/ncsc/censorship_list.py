@@ -22,8 +22,9 @@ from checks.common import (
     incomplete_evidence,
     inspection_gaps,
     is_preinstalled,
-    names,
+    displays,
     plural,
+    verb,
 )
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
@@ -93,8 +94,9 @@ def evaluate(inp: AuditInput) -> Finding:
     if active:
         return finding(
             META, Status.FAIL,
-            f"{plural(len(active), 'enabled pre-installed app')} carry code that downloads Xiaomi's "
-            f"MiAdBlacklistConfig keyword list and filters content by it." + presence + region_text,
+            f"{plural(len(active), 'enabled pre-installed app')} ({displays(active, inp.apks, 4)}) "
+            f"{verb(len(active), 'carries', 'carry')} code that downloads Xiaomi's MiAdBlacklistConfig "
+            "keyword list and filters content by it." + presence + region_text,
             subjects=active + dormant, evidence=evidence,
         )
     if gaps or not snap.complete:
@@ -108,7 +110,7 @@ def evaluate(inp: AuditInput) -> Finding:
     if dormant:
         return finding(
             META, Status.WARN,
-            f"Only disabled pre-installed apps carry the MiAdBlacklistConfig machinery ({names(dormant)}); "
+            f"Only disabled pre-installed apps carry the MiAdBlacklistConfig machinery ({displays(dormant, inp.apks)}); "
             "it cannot run unless they are enabled again (a factory reset does that)." + region_text,
             subjects=dormant, evidence=evidence,
         )

@@ -18,7 +18,7 @@ from checks.common import (
     cmd_dumpsys_package,
     incomplete_evidence,
     ms_to_iso,
-    names,
+    displays,
 )
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
@@ -132,28 +132,28 @@ def evaluate(inp: AuditInput) -> Finding:
     if active:
         return finding(
             META, Status.FAIL,
-            f"{names(active)} can send SMS in the background and you are signed in to a "
-            f"{'/'.join(vendors)} account: this is the set-up in which the NCSC saw a hidden SMS "
+            f"{displays(active, inp.apks)} can send SMS in the background and you are signed in to a "
+            f"{'/'.join(v.capitalize() for v in vendors)} account: this is the set-up in which the NCSC saw a hidden SMS "
             f"register the phone number. {sms_text}",
             subjects=active, evidence=evidence,
         )
     if unknown:
         return finding(
             META, Status.INCONCLUSIVE,
-            f"{names(unknown)} can send SMS, but the accounts on the phone could not be read, so it "
+            f"{displays(unknown, inp.apks)} can send SMS, but the accounts on the phone could not be read, so it "
             f"is unknown whether the service is active. {sms_text}",
             subjects=unknown, evidence=evidence + incomplete_evidence(snap),
         )
     if no_account:
         return finding(
             META, Status.WARN,
-            f"{names(no_account)} can send SMS in the background; no vendor account is signed in, "
+            f"{displays(no_account, inp.apks)} can send SMS in the background; no vendor account is signed in, "
             f"so the registration is not expected to happen until you sign in. {sms_text}",
             subjects=no_account, evidence=evidence,
         )
     return finding(
         META, Status.PASS,
         f"Vendor SMS services are present but disabled or without the right to send SMS "
-        f"({names(idle)}). {sms_text}",
+        f"({displays(idle, inp.apks)}). {sms_text}",
         subjects=idle, evidence=evidence,
     )

@@ -20,8 +20,9 @@ from checks.common import (
     inspection_gaps,
     is_preinstalled,
     may_use_internet,
-    names,
+    displays,
     plural,
+    verb,
 )
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
@@ -47,7 +48,7 @@ META = CheckMeta(
         "may reduce what is sent; a network-wide blocker (e.g. a DNS filter) can block the "
         "hosts listed in the evidence."
     ),
-    references=(NKSC_REPORT, "https://reports.exodus-privacy.eu.org/en/trackers/"),
+    references=(NKSC_REPORT, EXODUS_TRACKERS),
 )
 
 
@@ -93,8 +94,9 @@ def evaluate(inp: AuditInput) -> Finding:
     if active:
         return finding(
             META, Status.FAIL,
-            f"{plural(len(active), 'enabled pre-installed app')} carry Tencent statistics code "
-            f"({', '.join(sorted(sdk_names))}) that can report how you use your phone to Tencent." + tail,
+            f"{plural(len(active), 'enabled pre-installed app')} ({displays(active, inp.apks, 4)}) "
+            f"{verb(len(active), 'carries', 'carry')} Tencent statistics code ({', '.join(sorted(sdk_names))}) "
+            "that can report how you use your phone to Tencent." + tail,
             subjects=active + dormant, evidence=evidence,
         )
     if gaps or not snap.complete:
@@ -107,7 +109,7 @@ def evaluate(inp: AuditInput) -> Finding:
     if dormant:
         return finding(
             META, Status.WARN,
-            f"Only disabled pre-installed apps carry Tencent statistics code ({names(dormant)}); "
+            f"Only disabled pre-installed apps carry Tencent statistics code ({displays(dormant, inp.apks)}); "
             "it cannot run unless they are enabled again (a factory reset does that).",
             subjects=dormant, evidence=evidence,
         )
