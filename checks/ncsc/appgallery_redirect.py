@@ -91,12 +91,12 @@ def evaluate(inp: AuditInput) -> Finding:
     for p, hits in candidates:
         why_install = installs_apps(p)
         state = "enabled" if p.enabled else "disabled"
+        by_appop = p.appops.get("REQUEST_INSTALL_PACKAGES") is not None
         evidence.append(
             Evidence(
-                "dumpsys package",
+                "appops" if by_appop else "dumpsys package",
                 f"{p.name}: {state}; " + ("; ".join(why_install) if why_install else "cannot install apps"),
-                cmd_appops(p.name, "REQUEST_INSTALL_PACKAGES") if p.appops.get("REQUEST_INSTALL_PACKAGES")
-                else cmd_dumpsys_package(p.name),
+                cmd_appops(p.name, "REQUEST_INSTALL_PACKAGES") if by_appop else cmd_dumpsys_package(p.name),
             )
         )
         pa = inp.apks.get(p.name)
