@@ -1,12 +1,88 @@
-"""`phone-audit inspect`: not built yet."""
+"""`phone-audit inspect APK [--json]`: inspect one local APK file.
 
+Prints package, versions, signer certificate SHA-256, permissions, tracker SDKs and
+risk indicators (with the exact evidence and the DEX file it was found in), or with
+`--json` the `ApkReport` as JSON. Exit 0, or 2 with "could not inspect: ..." when the
+file cannot be inspected. Every string from the APK is printed as plain text, never
+interpreted as markup, and control characters are made visible.
+"""
+
+from __future__ import annotations
+
+import json
 import sys
+from pathlib import Path
 
 
-def add_arguments(parser):
-    pass
+def add_arguments(parser) -> None:
+    parser.add_argument("apk", metavar="APK", help="path of the APK file")
+    parser.add_argument("--json", action="store_true", help="print the inspection report as JSON")
+
+
+def _plain(value: object) -> str:
+    """APK-supplied text made safe for a terminal: control characters escaped."""
+    text = str(value)
+    return "".join(
+        c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in text
+    )
+
+
+def _summary(report) -> list[str]:
+    lines = []
+    add = lines.append
+    add(f"package:        {_plain(report.package or '?')}")
+    if report.label:
+        add(f"label:          {_plain(report.label)}")
+    add(f"version:        {_plain(report.version_name or '?')} (code {report.version_code if report.version_code is not None else '?'})")
+    add(f"sdk:            min {report.min_sdk if report.min_sdk is not None else '?'}, "
+        f"target {report.target_sdk if report.target_sdk is not None else '?'}")
+    add(f"sha256:         {report.sha256}")
+    add(f"size:           {report.size} bytes")
+    if report.cert_sha256:
+        for sha, subject in zip(report.cert_sha256, report.cert_subjects or ("",) * len(report.cert_sha256)):
+            add(f"signer sha256:  {sha}")
+            if subject:
+                add(f"  subject:      {_plain(subject)}")
+    else:
+        add("signer sha256:  (none found)")
+    add(f"code:           {len(report.dex_files)} DEX files, {report.class_count} classes, {report.string_count} strings")
+    add(f"permissions ({len(report.permissions)}):")
+    lines.extend(f"  {_plain(p)}" for p in report.permissions)
+    if report.components:
+        add(f"components that matter ({len(report.components)}):")
+        for c in report.components:
+            perm = f" permission={_plain(c.permission)}" if c.permission else ""
+            add(f"  {c.kind} {_plain(c.name)}{perm}")
+            lines.extend(f"    action {_plain(a)}" for a in c.actions)
+    add(f"trackers ({len(report.tracker_ids())}, code present; presence is not proof it runs):")
+    for h in report.trackers:
+        add(f"  {_plain(h.name)} [{h.id}, {h.category}]: class {_plain(h.value)} in {_plain(h.file)}")
+    add(f"indicators ({len(report.indicator_ids())}):")
+    for h in report.indicators:
+        add(f"  {_plain(h.name)} [{h.id}, {h.category}]: {h.kind} {_plain(repr(h.value))} in {_plain(h.file)}")
+    if report.warnings:
+        add("warnings:")
+        lines.extend(f"  {_plain(w)}" for w in report.warnings)
+    if report.error:
+        add(f"error: {_plain(report.error)}")
+    add(f"knowledge base: {report.kb_version}")
+    return lines
 
 
 def run(args) -> int:
-    print("phone-audit inspect: not built yet", file=sys.stderr)
-    return 2
+    from checks.inspect import inspect_apk
+    from checks.knowledge import load
+
+    path = Path(args.apk)
+    if not path.is_file():
+        print(f"could not inspect: {_plain(args.apk)}: no such file", file=sys.stderr)
+        return 2
+    report = inspect_apk(path, load())
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    elif not (report.error and report.package is None and not report.dex_files):
+        print("\n".join(_summary(report)))
+    if report.error:
+        print(_plain(report.error), file=sys.stderr)
+        return 2
+    return 0
