@@ -91,7 +91,11 @@ def parse_content_query(stdout: str | bytes, columns: tuple[str, ...] | list[str
     cols = tuple(c for c in columns if c)
     out = as_text(stdout)
     err = as_text(stderr).strip()
-    rows = [FrozenMap(_split_row(r, cols)) for r in _split_rows(out, cols[0] if cols else None)]
+    bodies = _split_rows(out, cols[0] if cols else None)
+    if not bodies:
+        # a provider that prints the columns in another order than asked
+        bodies = _split_rows(out, None)
+    rows = [FrozenMap(_split_row(r, cols)) for r in bodies]
     if not rows:
         lowered = (err + "\n" + out).lower()
         if err or "exception" in lowered or "error" in lowered:

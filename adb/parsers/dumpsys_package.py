@@ -125,7 +125,7 @@ def _parse_block(name: str, lines: list[str]) -> DumpsysPackage:
                     if list_kind == "requested":
                         if perm not in requested:
                             requested.append(perm)
-                    elif "granted=true" in rest:
+                    elif list_kind in ("install", "runtime") and "granted=true" in rest:
                         target = install if list_kind == "install" else runtime
                         if perm not in target:
                             target.append(perm)
