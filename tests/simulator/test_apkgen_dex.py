@@ -118,3 +118,13 @@ def test_hypothesis_round_trip_through_androguard(classes, strings):
     assert d.get_classes_names() == sorted(descriptors, key=utf16_sort_key)
     expected = set(strings) | descriptors | ({OBJECT} if descriptors else set())
     assert d.get_strings() == sorted(expected, key=utf16_sort_key)
+
+
+@given(st.text())
+def test_hypothesis_mutf8_decodes_back(text):
+    from mutf8 import decode_modified_utf8  # the decoder androguard uses
+
+    encoded, units = encode_mutf8(text)
+    assert b"\x00" not in encoded  # U+0000 never appears raw: the terminator stays unique
+    assert units == len(text.encode("utf-16-le")) // 2
+    assert decode_modified_utf8(encoded) == text

@@ -8,8 +8,11 @@ optional incompressible padding, and a v1 JAR signature by a stable test certifi
 derived from the signer's name (`sign`). Assembly is in `build`.
 """
 
+# Bumped whenever the bytes produced for a given spec change (caches key on it).
+APKGEN_VERSION = "1"
+
 from .build import synthesize_apk, synthesize_apk_to
 from .sign import signer_certificate
 from .spec import ApkSpec, ComponentSpec
 
-__all__ = ["ApkSpec", "ComponentSpec", "synthesize_apk", "synthesize_apk_to", "signer_certificate"]
+__all__ = ["APKGEN_VERSION", "ApkSpec", "ComponentSpec", "synthesize_apk", "synthesize_apk_to", "signer_certificate"]

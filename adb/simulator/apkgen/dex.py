@@ -13,6 +13,7 @@ format requires; checksum (adler32) and signature (SHA-1) are computed last.
 from __future__ import annotations
 
 import hashlib
+import re
 import struct
 import zlib
 from collections.abc import Iterable
@@ -25,6 +26,7 @@ _ENDIAN_TAG = 0x12345678
 _NO_INDEX = 0xFFFFFFFF
 _ACC_PUBLIC = 0x0001
 _OBJECT = "Ljava/lang/Object;"
+_NON_BMP = re.compile("[\U00010000-\U0010FFFF]")
 
 # map_list item type codes (dex-format "Type codes")
 _TYPE_HEADER_ITEM = 0x0000
@@ -44,6 +46,11 @@ def utf16_sort_key(s: str) -> bytes:
     return s.encode("utf-16-be", "surrogatepass")
 
 
+def _surrogate_pair(m: re.Match[str]) -> str:
+    c = ord(m.group()) - 0x10000
+    return chr(0xD800 + (c >> 10)) + chr(0xDC00 + (c & 0x3FF))
+
+
 def encode_mutf8(s: str) -> tuple[bytes, int]:
     """MUTF-8 bytes of `s` (without terminator) and its length in UTF-16 code units.
 
@@ -52,17 +59,10 @@ def encode_mutf8(s: str) -> tuple[bytes, int]:
     """
     if s.isascii() and "\x00" not in s:
         return s.encode("ascii"), len(s)
-    units = s.encode("utf-16-be", "surrogatepass")
-    out = bytearray()
-    for i in range(0, len(units), 2):
-        u = (units[i] << 8) | units[i + 1]
-        if 0 < u < 0x80:
-            out.append(u)
-        elif u < 0x800:  # includes U+0000 -> C0 80
-            out += bytes((0xC0 | (u >> 6), 0x80 | (u & 0x3F)))
-        else:
-            out += bytes((0xE0 | (u >> 12), 0x80 | ((u >> 6) & 0x3F), 0x80 | (u & 0x3F)))
-    return bytes(out), len(units) // 2
+    # Python's UTF-8 encoder writes each surrogate code point as its own 3 bytes and
+    # never pairs them, so splitting non-BMP characters first yields CESU-8.
+    units = _NON_BMP.sub(_surrogate_pair, s)
+    return units.encode("utf-8", "surrogatepass").replace(b"\x00", b"\xc0\x80"), len(units)
 
 
 def class_descriptor(name: str) -> str:
