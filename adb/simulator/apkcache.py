@@ -50,10 +50,16 @@ def apkgen_version() -> str:
     if _VERSION is None:
         gen = _apkgen()
         declared = str(getattr(gen, "APKGEN_VERSION", getattr(gen, "VERSION", "")))
-        try:
-            src = hashlib.sha256(Path(gen.__file__).read_bytes()).hexdigest()[:16]
-        except OSError:
-            src = ""
+        # hash the generator's own sources: any change to them may change the bytes
+        h = hashlib.sha256()
+        root = Path(gen.__file__)
+        files = sorted(root.parent.glob("*.py")) if root.name == "__init__.py" else [root]
+        for f in files:
+            try:
+                h.update(f.name.encode() + b"\0" + f.read_bytes())
+            except OSError:
+                pass
+        src = h.hexdigest()[:16]
         _VERSION = f"{declared}:{src}"
     return _VERSION
 
@@ -128,7 +134,7 @@ def build_spec(pkg: PackageSpec, device_sdk: int, split: str | None = None):
             kwargs["components"] = tuple(
                 gen.ComponentSpec(
                     kind=c.kind,
-                    name=c.class_name(pkg.name),
+                    name=c.name,
                     permission=c.permission,
                     actions=tuple(c.actions),
                     exported=c.exported,

@@ -407,7 +407,12 @@ class _Checker:
 
     def __init__(self, path: Path, text: str) -> None:
         self.path = path
-        self.loc = _Locator(text)
+        self.text = text
+
+    @cached_property
+    def loc(self) -> _Locator:
+        # built only when an error needs a line number
+        return _Locator(self.text)
 
     def fail(self, table: tuple, key, message: str) -> ProfileError:
         return ProfileError(f"{self.path} line {self.loc.line(table, key)}: {message}")

@@ -444,7 +444,10 @@ def _run_simple(ctx: ShellContext, cmd: SimpleCommand, stdin: bytes) -> ShellRes
             res = ShellResult(stderr=f"{SH}: {name}: can't execute: Permission denied\n".encode(), exit_code=126)
         else:
             res = ShellResult(stderr=f"{SH}: {name}: inaccessible or not found\n".encode(), exit_code=127)
-    return _apply_redirects(ctx, cmd, res)
+    out = _apply_redirects(ctx, cmd, res)
+    if isinstance(res, _ExitResult):
+        out = _ExitResult(out.stdout, out.stderr, out.exit_code)
+    return out
 
 
 def _apply_redirects(ctx: ShellContext, cmd: SimpleCommand, res: ShellResult) -> ShellResult:
