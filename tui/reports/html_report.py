@@ -50,7 +50,12 @@ code, .mono { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; fon
 .counts td { text-align: center; border: 1px solid #ccc; font-size: 11pt; }
 .counts th { text-align: center; width: auto; border: 1px solid #ccc; }
 .incomplete { border: 2px solid #b3261e; padding: 2mm 3mm; margin: 3mm 0; }
-.evidence th, .evidence td { font-size: 9pt; width: auto; }
+.evidence { table-layout: fixed; }
+.evidence th, .evidence td { font-size: 9pt; width: auto; overflow-wrap: anywhere; }
+.evidence col.where { width: 32%; } .evidence col.what { width: 30%; } .evidence col.cmd { width: 38%; }
+.panel li, .panel a, .panel p { overflow-wrap: anywhere; }
+.overview td { font-size: 9.5pt; padding: 0.5mm 2mm; }
+.overview td.st { width: 28mm; font-weight: 700; }
 .apps td, .apps th { font-size: 9pt; width: auto; }
 ul { margin: 1mm 0 1mm 5mm; padding: 0; }
 footer { margin-top: 8mm; font-size: 8.5pt; color: #555; }
@@ -113,6 +118,7 @@ def _evidence(items: Iterable[dict[str, str]]) -> str:
         return ""
     return (
         '<p class="label">Evidence</p><table class="evidence">'
+        '<colgroup><col class="where"><col class="what"><col class="cmd"></colgroup>'
         "<tr><th>Where</th><th>What</th><th>See it yourself</th></tr>"
         + "".join(rows)
         + "</table>"
@@ -172,6 +178,18 @@ def _apps_table(apps: list[dict[str, Any]], system: bool) -> str:
     )
 
 
+def _overview(findings: list[dict[str, Any]]) -> str:
+    """Every check on one line, worst first: the page to read if nothing else."""
+    order = {s: i for i, s in enumerate(STATUS_ORDER)}
+    rows = "".join(
+        f'<tr><td class="st">{_e(STATUS_WORD.get(f["status"], f["status"]))}</td>'
+        f'<td><a href="#{_e(f["check"])}">{_e(f["title"])}</a></td>'
+        f'<td class="mono">{_e(f["check"])}</td></tr>'
+        for f in sorted(findings, key=lambda f: order.get(f["status"], 99))
+    )
+    return f'<table class="overview">{rows}</table>'
+
+
 def render(report: dict[str, Any]) -> str:
     """The report dict (see `json_report`) as one self-contained HTML document."""
     d = report["device"]
@@ -200,6 +218,7 @@ def render(report: dict[str, Any]) -> str:
         )
     out.append("<h2>Verdicts</h2>")
     out.append(_counts_table(report))
+    out.append(_overview(report["findings"]))
     findings = report["findings"]
     known = {c for c, _ in SECTIONS}
     for cat, heading in SECTIONS:
