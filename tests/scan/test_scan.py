@@ -222,3 +222,58 @@ def test_history_and_diff_commands(sim_phone, phone_audit, db, tmp_path):
     assert diff["appeared"] == [] and diff["fixed"] == []
     assert len(diff["unchanged"]) == len(read_json(tmp_path / "1.json")["findings"])
     assert phone_audit("diff", "999", str(ids[0])).code == 2
+
+
+def test_hostile_label_in_the_html_report_shows_as_text(sim_phone, phone_audit, tmp_path, browser):
+    evil = '<script>document.title="pwned"</script>'
+    dest = tmp_path / "hostile"
+    shutil.copytree(builtin_profiles_dir() / CLEAN, dest)
+    toml = dest / "profile.toml"
+    text = toml.read_text(encoding="utf-8")
+    assert 'label = "Settings"' in text
+    toml.write_text(text.replace('label = "Settings"', f"label = '{evil}'", 1), encoding="utf-8")
+    phone = sim_phone(dest)
+    rj, rh = tmp_path / "r.json", tmp_path / "r.html"
+    ran = phone_audit("scan", "-s", phone.serial, "--json", rj, "--html", rh)
+    assert ran.code in (0, 1), ran.stderr
+    labels = [a["label"] for a in read_json(rj)["apps"]]
+    assert evil in labels  # verbatim in JSON
+    page = rh.read_text(encoding="utf-8")
+    assert "<script" not in page.lower()
+    dom = browser.dump_dom(rh)
+    text, tags = browser.page_text_and_tags(dom)
+    assert "script" not in tags and "pwned" not in dom.split("<title>")[1].split("</title>")[0]
+    assert evil in text
+    browser.screenshot(rh, tmp_path / "r.png")
+
+
+def test_runner_cancelled_audit_is_kept_incomplete(sim_phone, tmp_path):
+    """The runner API the UI uses: a cancel before the first step ends the audit
+    incomplete ("cancelled"), stored, with every check still judged."""
+    import threading
+
+    from tui.audit.runner import run_audit
+    from tui.reports.json_report import build_report, validate_report
+
+    phone = sim_phone(PROFILES[0])
+    events = []
+
+    async def go():
+        store = await Store.open(tmp_path / "h.sqlite3")
+        try:
+            cancel = threading.Event()
+            cancel.set()
+            result = await run_audit(serial=phone.serial, store=store, cancel=cancel,
+                                     progress=events.append)
+            report = build_report(result)
+            return result, report, await store.get_audit(result.audit_id)
+        finally:
+            await store.close()
+
+    result, report, kept = asyncio.run(go())
+    validate_report(report)
+    assert result.complete is False and result.cancelled and result.exit_code == 3
+    assert any(p.reason == "cancelled" for p in result.problems)
+    assert kept == report and kept["status"] == "incomplete"
+    assert recv_requests(phone) == []
+    assert {e.stage for e in events} >= {"connect"}

@@ -229,8 +229,10 @@ class _Audit:
             findings = await self._evaluate(snapshot, apks)
             await self.store.save_findings(audit_id, findings)
         except BaseException as exc:
-            # unexpected (a bug, or the task itself cancelled by Ctrl-C): close the
-            # audit as incomplete with what it had, then let the error go on
+            # unexpected (a bug, or the task itself cancelled by Ctrl-C): stop the
+            # worker threads, close the audit as incomplete with what it had, then
+            # let the error go on
+            self.cancel.set()
             reason = "cancelled" if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt)) \
                 else f"internal error: {type(exc).__name__}: {exc}"
             self.problems.append(Problem("phone-audit", reason))
