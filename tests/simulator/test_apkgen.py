@@ -233,6 +233,20 @@ def test_byte_identical_across_calls_files_and_processes(apks, tmp_path):
         assert r.stdout == hashlib.sha256(first).hexdigest()
 
 
+# "Same bytes on every machine": only a value fixed in the repository can check that
+# across machines and dependency updates. If apkgen changes its output on purpose,
+# bump APKGEN_VERSION and update these.
+GOLDEN_APK_SHA256 = {
+    "three-dex": "45f58e7943d20110865529066a6a183beff04c2b960a560aac183c4ee8627373",
+    "components": "670ede310f3a4603b2d6bdc7e0ab9b65ac02efb0d01664f223cc0c95cc892eea",
+}
+
+
+@pytest.mark.parametrize("key", GOLDEN_APK_SHA256)
+def test_bytes_match_the_recorded_output(apks, key):
+    assert hashlib.sha256(apks[key].read_bytes()).hexdigest() == GOLDEN_APK_SHA256[key]
+
+
 def test_fixed_order_and_timestamps(apks):
     with zipfile.ZipFile(apks["three-dex"]) as z:
         names = [i.filename for i in z.infolist()]
@@ -403,3 +417,23 @@ def test_hypothesis_manifest_round_trip(tmp_path_factory, label, version_name, p
     ns = "{http://schemas.android.com/apk/res/android}name"
     xml = a.get_android_manifest_xml()
     assert [e.get(ns) for e in xml.findall("uses-permission")] == permissions
+
+
+def test_optional_manifest_attributes(tmp_path):
+    spec = ApkSpec(package="com.opt", version_name=None, min_sdk=None, debuggable=True,
+                   shared_user_id="android.uid.system", label="")
+    path = tmp_path / "o.apk"
+    synthesize_apk_to(spec, path)
+    xml = run("aapt", "dump", "xmltree", str(path), "AndroidManifest.xml").stdout
+    assert "versionName" not in xml and "minSdkVersion" not in xml
+    assert "A: android:targetSdkVersion(0x01010270)=(type 0x10)0x1d" in xml
+    assert "A: android:debuggable(0x0101000f)=(type 0x12)0xffffffff" in xml
+    assert 'A: android:sharedUserId(0x0101000b)="android.uid.system"' in xml
+    a = APK(str(path))
+    assert a.get_attribute_value("application", "debuggable") == "true"
+    assert run("aapt", "dump", "badging", str(path)).returncode == 0
+
+
+def test_size_beyond_zip32_is_refused():
+    with pytest.raises(ValueError, match="zip64"):
+        synthesize_apk(ApkSpec(package="com.huge", size=5 * 2**30))

@@ -74,3 +74,16 @@ def test_manifest_lines_wrap_at_72_bytes():
     assert lines[0] == b"Name: " + name.encode()[:66]
     joined = section.replace(b"\r\n ", b"")
     assert joined.startswith(b"Name: " + name.encode() + b"\r\nSHA-256-Digest: ")
+
+
+# Profiles, knowledge entries and caches on other machines name these certificates by
+# fingerprint, so the derivation must never drift. Change only on purpose (and say so).
+GOLDEN_CERT_SHA256 = {
+    "phone-audit-test": "959be9f1b18321709f430099a8cbeb633cb8ab7b924279cd33784586c21a6376",
+    "xiaomi-platform": "0c75400056dde0e9b4c70805a8720285259ea55a578f838d3d1099552d8d975d",
+}
+
+
+def test_certificates_match_the_published_fingerprints():
+    for name, fingerprint in GOLDEN_CERT_SHA256.items():
+        assert hashlib.sha256(signer_certificate(name)).hexdigest() == fingerprint, name

@@ -41,6 +41,7 @@ _CHUNK = 1 << 20
 # Room left for the signature files' deflated size to differ from the estimate; the
 # unused part becomes padding in CERT.RSA's local header so the total is exact.
 _SLACK_MARGIN = 64
+_MAX_SIZE = 0xFFFFFFFF - (1 << 20)  # zip32 offsets and sizes, with room for the tail
 
 
 def _component_element(package: str, c: ComponentSpec) -> Element:
@@ -66,11 +67,9 @@ def _component_element(package: str, c: ComponentSpec) -> Element:
 
 def manifest_xml(spec: ApkSpec) -> bytes:
     """The binary AndroidManifest.xml for `spec`."""
-    manifest_attrs = [
-        Attr("versionCode", int(spec.version_code)),
-        Attr("versionName", spec.version_name),
-        Attr("package", spec.package, android=False),
-    ]
+    manifest_attrs = [Attr("versionCode", int(spec.version_code)), Attr("package", spec.package, android=False)]
+    if spec.version_name is not None:  # tolerated: a manifest may lack versionName
+        manifest_attrs.append(Attr("versionName", spec.version_name))
     if spec.shared_user_id is not None:
         manifest_attrs.append(Attr("sharedUserId", spec.shared_user_id))
     app_attrs = []
@@ -78,7 +77,8 @@ def manifest_xml(spec: ApkSpec) -> bytes:
         app_attrs.append(Attr("label", spec.label))
     if spec.debuggable is not None:
         app_attrs.append(Attr("debuggable", spec.debuggable))
-    children = [Element("uses-sdk", [Attr("minSdkVersion", int(spec.min_sdk)), Attr("targetSdkVersion", int(spec.target_sdk))])]
+    sdk = [Attr(k, int(v)) for k, v in (("minSdkVersion", spec.min_sdk), ("targetSdkVersion", spec.target_sdk)) if v is not None]
+    children = [Element("uses-sdk", sdk)]
     children += [Element("uses-permission", [Attr("name", p)]) for p in spec.permissions]
     children.append(Element("application", app_attrs, [_component_element(spec.package, c) for c in spec.components]))
     return encode_axml(Element("manifest", manifest_attrs, children))
@@ -140,6 +140,8 @@ class _CountingSink:
 
 
 def _write_apk(spec: ApkSpec, out: BinaryIO) -> None:
+    if spec.size > _MAX_SIZE:
+        raise ValueError(f"size {spec.size} needs zip64, which apkgen does not write (limit {_MAX_SIZE})")
     compressed = [("AndroidManifest.xml", manifest_xml(spec))] + dex_files(spec)
     deflated = [(name, data, deflate(data)) for name, data in compressed]
     arsc = build_arsc(spec.package, spec.label if spec.label is not None else spec.package)

@@ -45,15 +45,16 @@ class ApkSpec:
     DEX files: `dex_count` > 0 forces that many (classes split in order); otherwise
     `max_classes_per_dex` > 0 splits into as many as needed; otherwise one.
     `debuggable` and `shared_user_id` add android:debuggable / android:sharedUserId
-    when not None.
+    when not None; a None `version_name`, `min_sdk` or `target_sdk` leaves that
+    attribute out. `size` is limited to just under 4 GiB (no zip64).
     """
 
     package: str
     version_code: int = 1
-    version_name: str = "1.0"
+    version_name: str | None = "1.0"
     label: str | None = None
-    min_sdk: int = 21
-    target_sdk: int = 29
+    min_sdk: int | None = 21
+    target_sdk: int | None = 29
     permissions: tuple[str, ...] = ()
     components: tuple[ComponentSpec, ...] = ()
     classes: tuple[str, ...] = ()
