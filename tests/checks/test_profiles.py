@@ -63,7 +63,9 @@ def _builtin(prefix: str) -> str | None:
     """The built-in profile whose name is `prefix` or starts with `prefix-`."""
     names = [n for n, _ in builtin_profiles()]
     exact = [n for n in names if n == prefix]
-    return (exact or [n for n in names if n.startswith(prefix + "-") and "clean" not in n] or [None])[0]
+    dirty = [n for n in names if n.startswith(prefix + "-") and "clean" not in n]
+    clean = [n for n in names if n.startswith(prefix + "-")]
+    return (exact or dirty or clean or [None])[0]
 
 
 def _reply_text(profile, command: str) -> str | None:
