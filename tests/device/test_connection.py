@@ -166,3 +166,24 @@ def test_gate_refuses_before_sending_and_batches_equal_single_runs(sim_phone):
                                                                           s.exit_code, s.error)
     assert batched[0].stdout == b"M2007J3SG\n"
     assert batched[1].exit_code == 1 and batched[2].exit_code == 1 and b"No such file" in batched[2].stderr
+
+
+@pytest.mark.adb
+def test_adb_client_starts_the_bundled_server_when_none_answers(monkeypatch, tmp_path):
+    import os
+    import subprocess
+
+    from adb import bundled_adb_path
+    from support.adbenv import free_port
+
+    port = free_port()
+    monkeypatch.setenv("ANDROID_ADB_SERVER_PORT", str(port))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    try:
+        client = adb_client()
+        assert client.port == port
+        assert client.server_version() > 0
+        assert list_devices(client) == []
+    finally:
+        subprocess.run([bundled_adb_path(), "kill-server"], env=dict(os.environ), timeout=30,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
