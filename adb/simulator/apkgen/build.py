@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import threading
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -142,10 +143,10 @@ class _CountingSink:
 def _write_apk(spec: ApkSpec, out: BinaryIO) -> None:
     if spec.size > _MAX_SIZE:
         raise ValueError(f"size {spec.size} needs zip64, which apkgen does not write (limit {_MAX_SIZE})")
-    compressed = [("AndroidManifest.xml", manifest_xml(spec))] + dex_files(spec)
-    deflated = [(name, data, deflate(data)) for name, data in compressed]
+    contents = [("AndroidManifest.xml", manifest_xml(spec))] + dex_files(spec)
+    deflated = [(name, data, deflate(data)) for name, data in contents]
     arsc = build_arsc(spec.package, spec.label if spec.label is not None else spec.package)
-    digests = [(name, hashlib.sha256(data).digest()) for name, data in compressed]
+    digests = [(name, hashlib.sha256(data).digest()) for name, data in contents]
     digests.append((ARSC_NAME, hashlib.sha256(arsc).digest()))
 
     def write_head(zw: ZipWriter) -> None:
@@ -208,7 +209,7 @@ def synthesize_apk_to(spec: ApkSpec, path: str | os.PathLike[str]) -> None:
     The file appears complete or not at all: it is written beside `path` and renamed.
     """
     target = Path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         with open(tmp, "wb") as f:
             _write_apk(spec, f)
