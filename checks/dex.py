@@ -42,6 +42,7 @@ _strip_class = itemgetter(slice(1, -1))
 _SURROGATE_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
 #: a piece of the split string region whose uleb128 size prefix takes several bytes
 _LONG_ULEB = re.compile(rb"\x00[\x80-\xff]")
+_HIGH_SURROGATE_BYTES = re.compile(rb"\xed[\xa0-\xaf]")
 
 
 class DexError(ValueError):
@@ -154,8 +155,10 @@ def _decode_one(raw: bytes) -> str:
     return text if text.isascii() else _combine_pairs(text)
 
 
-def _split_text(text: str) -> list[str]:
-    if not text.isascii():
+def _split_text(text: str, raw: bytes) -> list[str]:
+    # A surrogate half is ED A0..ED BF in (M)UTF-8: looking for it in the bytes is far
+    # cheaper than a regex over a wide str.
+    if b"\xed" in raw and _HIGH_SURROGATE_BYTES.search(raw):
         text = _combine_pairs(text)
     return list(map(_strip_first, text.split("\0")))
 
@@ -179,7 +182,7 @@ def _decode_joined(pieces: list[bytes], joined: bytes) -> list[str]:
             return [_decode_one(p[1:]) for p in pieces]
         joined = joined.replace(b"\xc0\x80", standin.encode())
     try:
-        strings = _split_text(joined.decode("utf-8", "surrogatepass"))
+        strings = _split_text(joined.decode("utf-8", "surrogatepass"), joined)
     except UnicodeDecodeError:
         return [_decode_one(p[1:]) for p in pieces]
     if standin is not None:
@@ -302,9 +305,9 @@ def read_dex(data: bytes | bytearray | memoryview) -> DexTables:
             raise DexError(f"string_ids: offset {max(offs):#x} beyond the end ({size} bytes)")
         if min(offs) < _HEADER_SIZE:
             raise DexError(f"string_ids: offset {min(offs):#x} inside the header")
-        strings = None  # type: ignore[assignment]
-        if n_str == 1 or all(map(int.__lt__, offs, offs[1:])):
-            strings = _strings_contiguous(buf, offs, size)
+        # The contiguous path checks every offset against the layout it assumes (which
+        # implies id order), so nothing needs checking before it.
+        strings = _strings_contiguous(buf, offs, size)  # type: ignore[assignment]
         if strings is None:
             strings = _strings_general(buf, offs, size)
 
