@@ -25,8 +25,8 @@ import sys
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from itertools import accumulate, repeat
-from operator import add, itemgetter, methodcaller, sub
+from itertools import accumulate, chain, islice
+from operator import itemgetter, methodcaller
 
 __all__ = ["DexError", "DexTables", "read_dex", "decode_mutf8"]
 
@@ -38,6 +38,8 @@ _CLASS_DEF_SIZE = 32
 _MAX_ULEB = 5
 
 _strip_first = itemgetter(slice(1, None))
+_is_l = methodcaller("startswith", "L")
+_ends_semicolon = methodcaller("endswith", ";")
 _strip_class = itemgetter(slice(1, -1))
 _SURROGATE_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
 #: a piece of the split string region whose uleb128 size prefix takes several bytes
@@ -211,27 +213,26 @@ def _strings_contiguous(buf: bytes, offs: list[int], size: int) -> list[str] | N
         if start != offs[0] + 2:
             return None
     last = offs[-1]
+    if not start < last < size and n - first_index > 1:
+        return None
     last_nul = buf.find(b"\x00", last + _uleb_len(buf, last, size), size)
     if last_nul < 0:
-        raise DexError("last string is not NUL-terminated (truncated?)")
+        return None
     region = buf[start : last_nul + 1]
     pieces = region.split(b"\x00")
     m = n - first_index
     if len(pieces) != m + 1:
         return None
     del pieces[-1]
-    lens = list(map(len, pieces))
-    # Item k must start at offs[k]: offs[k] - k == start + (sum of earlier piece lengths).
-    expected = list(map(add, accumulate(lens, initial=0), repeat(start)))
-    expected.pop()
-    if list(map(sub, offs[first_index:], range(m))) != expected:
+    # Item k must start where the pieces before it (and their NULs) end.
+    positions = list(islice(accumulate(chain((start,), map((1).__add__, map(len, pieces)))), m))
+    if positions != (offs[first_index:] if first_index else offs):
         return None
     if pieces[0][:1] >= b"\x80" or _LONG_ULEB.search(region):
         # Strings of 128+ UTF-16 units have a multi-byte size prefix: keep only its last
         # byte (< 0x80) so every piece is led by exactly one ASCII byte again.
-        starts = list(accumulate(map((1).__add__, lens), initial=0))
         fix = [0] if pieces[0][:1] >= b"\x80" else []
-        fix += [bisect_right(starts, mt.start() + 1) - 1 for mt in _LONG_ULEB.finditer(region)]
+        fix += [bisect_right(positions, start + mt.start() + 1) - 1 for mt in _LONG_ULEB.finditer(region)]
         for k in fix:
             p = pieces[k]
             ulen = _uleb_len(p, 0, len(p))
@@ -259,6 +260,13 @@ def _strings_general(buf: bytes, offs: list[int], size: int) -> list[str]:
         raws[idx] = buf[off + ulen : nul]
     pieces = [b"\x01" + r for r in raws]
     return _decode_joined(pieces, b"\x00".join(pieces))
+
+
+def _check_offsets(offs: list[int], size: int) -> None:
+    if max(offs) >= size:
+        raise DexError(f"string_ids: offset {max(offs):#x} beyond the end ({size} bytes)")
+    if min(offs) < _HEADER_SIZE:
+        raise DexError(f"string_ids: offset {min(offs):#x} inside the header")
 
 
 def _table(header: tuple[int, int], name: str, item_size: int, size: int) -> tuple[int, int]:
@@ -301,14 +309,13 @@ def read_dex(data: bytes | bytearray | memoryview) -> DexTables:
     strings: list[str] = []
     if n_str:
         offs = _u32_array(buf, str_off, n_str)
-        if max(offs) >= size:
-            raise DexError(f"string_ids: offset {max(offs):#x} beyond the end ({size} bytes)")
-        if min(offs) < _HEADER_SIZE:
-            raise DexError(f"string_ids: offset {min(offs):#x} inside the header")
+        if not (_HEADER_SIZE <= offs[0] < size and _HEADER_SIZE <= offs[-1] < size):
+            _check_offsets(offs, size)
         # The contiguous path checks every offset against the layout it assumes (which
         # implies id order), so nothing needs checking before it.
         strings = _strings_contiguous(buf, offs, size)  # type: ignore[assignment]
         if strings is None:
+            _check_offsets(offs, size)
             strings = _strings_general(buf, offs, size)
 
     descriptors: list[str] = []
@@ -325,7 +332,7 @@ def read_dex(data: bytes | bytearray | memoryview) -> DexTables:
             raise DexError(f"class_defs: type index {max(cidx)} out of range ({n_typ} types)")
         class_names = _dotted(list(map(descriptors.__getitem__, cidx)))
 
-    type_names = _dotted([d for d in descriptors if d[:1] == "L" and d[-1:] == ";"])
+    type_names = _dotted(list(filter(_is_l, descriptors)))
     return DexTables(strings=strings, type_names=type_names, class_names=class_names,
                      version=magic[4:7].decode("ascii"))
 
@@ -338,7 +345,7 @@ def _dotted(descriptors: list[str]) -> list[str]:
     """
     if not descriptors:
         return []
-    if all(d[:1] == "L" and d[-1:] == ";" for d in descriptors):
+    if all(map(_is_l, descriptors)) and all(map(_ends_semicolon, descriptors)):
         names = list(map(_strip_class, "\0".join(descriptors).replace("/", ".").split("\0")))
         if len(names) == len(descriptors):  # no descriptor held a NUL of its own
             return names

@@ -286,3 +286,13 @@ def test_bad_dex_is_a_warning_and_good_dex_still_read(tmp_path, knowledge):
 def test_unreadable_path(tmp_path, knowledge):
     r = inspect_apk(tmp_path / "missing.apk", knowledge)
     assert r.error.startswith("could not inspect: cannot read file")
+
+
+def test_runs_in_a_process_pool(tmp_path, knowledge):
+    from concurrent.futures import ProcessPoolExecutor
+
+    path = _write(tmp_path, "browser.apk", synthesize_apk(BROWSER_SPEC))
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        remote = pool.submit(inspect_apk, path, knowledge).result(timeout=120)
+    assert remote == inspect_apk(path, knowledge)
+    assert "tracker.tencent-stats" in remote.tracker_ids()
