@@ -213,8 +213,8 @@ class PhoneServer:
         if self.gone:
             return
         self.gone = True
-        self.log.write({"time": time.time(), "service": "fault", "command": "disconnect",
-                        "reason": reason, "bytes_sent": self.bytes_sent, **details})
+        self.log.write({"time": time.time(), **details, "service": "fault", "command": "disconnect",
+                        "reason": reason, "bytes_sent": self.bytes_sent})
         self._stop_listening()
         for conn in list(self._connections):
             conn.drop()
@@ -393,7 +393,7 @@ class Connection:
             self.phone.bytes_sent += len(piece)
         if cut:
             await self._drain()
-            self.phone.go_gone("disconnect_after_bytes", service=stream.service)
+            self.phone.go_gone("disconnect_after_bytes", during=stream.service)
             raise ConnectionGone("disconnect_after_bytes reached")
         await self._drain()
 

@@ -16,6 +16,7 @@ import json
 import os
 import socket
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,6 +192,7 @@ class SimPhoneHandle:
     log_path: Path | None
     expected_state: str = "device"
     _registered: bool = field(default=False, repr=False)
+    _connect_thread: threading.Thread | None = field(default=None, repr=False)
 
     @property
     def serial(self) -> str:
@@ -217,21 +219,43 @@ class SimPhoneHandle:
         """The shell command lines the phone received (shell v1/v2 and exec), in order."""
         return [e["command"] for e in self.log_entries() if e.get("service") in ("shell", "exec")]
 
-    def register(self, state: str | None = None, timeout: float = 30) -> str:
-        """`adb connect` and wait until the server lists the phone in `state`."""
+    def register(self, state: str | None = None, timeout: float = 30) -> str | None:
+        """`adb connect` and wait until the server lists the phone in `state`.
+
+        Returns the server's reply to connect ("connected to ...", "failed to
+        authenticate to ..."), or None for an offline phone: the server lists it as
+        offline at once but holds `adb connect` open for ~10 s waiting for a CNXN
+        that never comes, so the connect runs on in a background thread.
+        """
         state = state or self.expected_state
-        reply = self.adb.connect(self.serial)
+        reply: list[str] = []
+
+        def connect() -> None:
+            try:
+                reply.append(self.adb.connect(self.serial))
+            except Exception as exc:  # reported through the state wait below
+                reply.append(f"connect raised {exc!r}")
+
+        thread = threading.Thread(target=connect, name=f"adb-connect-{self.serial}", daemon=True)
+        thread.start()
+        self._connect_thread = thread
         self._registered = True
+        if state != "offline":
+            thread.join(timeout)
         self.adb.wait_for_state(self.serial, state, timeout=timeout)
-        return reply
+        return reply[0] if reply else None
 
     def unregister(self) -> None:
+        """`adb disconnect` (also ends a connect still pending for an offline phone)."""
         if self._registered:
             try:
                 self.adb.disconnect(self.serial)
             except Exception:
                 pass
             self._registered = False
+        if self._connect_thread is not None:
+            self._connect_thread.join(15)
+            self._connect_thread = None
 
     def restart(self, state: str | None = None) -> None:
         """Plug the cable back in after a disconnect fault and re-register with adb."""
