@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from adb.simulator.commands.result import fail, ok
+from adb.simulator.model import ShellResult
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<str>'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\")|(?P<op><=|>=|!=|<>|==|=|<|>)"
@@ -132,7 +133,7 @@ def _sort_key(value: str | None):
     return (2, 0, value)
 
 
-def _provider_error(authority: str, exc: str) -> ...:
+def _provider_error(authority: str, exc: str) -> ShellResult:
     return ok(stderr=f"Error while accessing provider:{authority}\n{exc}\n", code=0)
 
 

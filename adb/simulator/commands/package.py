@@ -118,8 +118,8 @@ def list_packages(phone, args: list[str]):
                     only_dis = True
                 elif f == "e":
                     only_en = True
-                elif f in "lU":
-                    pass
+                elif f == "l":
+                    pass  # accepted and ignored, as on the phone
                 else:
                     return fail(f"Error: Unknown option: -{f}\n", 255)
         elif a.startswith("--"):
@@ -251,11 +251,6 @@ def _resolver_tables(pkgs: list[PackageSpec]) -> str:
                 out.append(f'          Action: "{action}"\n')
         out.append("\n")
     return "".join(out)
-
-
-def _permission_lines(pkgs: list[PackageSpec]) -> str:
-    """The permissions a package declares do not exist in profiles: nothing to print."""
-    return ""
 
 
 def package_block(phone, pkg: PackageSpec) -> str:
