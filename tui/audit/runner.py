@@ -371,6 +371,7 @@ class _Audit:
 
         tmp_root = self.store.folder / "tmp"
         tmp_root.mkdir(parents=True, exist_ok=True)
+        await self._sweep(tmp_root)
         tmp = Path(tempfile.mkdtemp(prefix=f"audit-{audit_id}-", dir=tmp_root))
         loop = asyncio.get_running_loop()
         pool = make_pool(self.knowledge, self.workers)
@@ -434,6 +435,17 @@ class _Audit:
                 t.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
             shutil.rmtree(tmp, ignore_errors=True)
+
+    async def _sweep(self, tmp_root: Path) -> None:
+        """Remove pull folders left by audits that are no longer running (a crash)."""
+        for folder in tmp_root.glob("audit-*-*"):
+            try:
+                audit = int(folder.name.split("-")[1])
+            except (IndexError, ValueError):
+                continue
+            row = await self.store.fetchone("SELECT status FROM audits WHERE id = ?", (audit,))
+            if row is None or row[0] != "running":
+                await asyncio.to_thread(shutil.rmtree, folder, True)
 
     def _stopping(self) -> bool:
         return self.lost or self.cancel.is_set()

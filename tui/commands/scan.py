@@ -46,9 +46,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from adb.capture import CaptureError
+
     try:
         return asyncio.run(_main(args))
-    except UsageError as exc:
+    except (UsageError, CaptureError) as exc:
         print(f"phone-audit scan: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
