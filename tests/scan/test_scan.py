@@ -277,3 +277,26 @@ def test_runner_cancelled_audit_is_kept_incomplete(sim_phone, tmp_path):
     assert kept == report and kept["status"] == "incomplete"
     assert recv_requests(phone) == []
     assert {e.stage for e in events} >= {"connect"}
+
+
+def test_ctrl_c_mid_pull_saves_an_incomplete_audit(sim_phone, phone_audit, db, tmp_path):
+    import signal
+    import time
+
+    slow = sim_phone(profile_copy(tmp_path, PROFILES[0], bandwidth_bytes_per_s=300_000))
+    rj = tmp_path / "r.json"
+    proc = phone_audit("scan", "-s", slow.serial, "--json", rj, wait=False)
+    deadline = time.monotonic() + 240
+    while not recv_requests(slow) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert recv_requests(slow), "the scan never started pulling"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=240)
+    assert proc.returncode == 3, out + err
+    report = read_json(rj)
+    assert report["complete"] is False
+    assert {"command": "phone-audit", "reason": "cancelled"} in report["problems"]
+    assert any("cancelled" in f["reason"] for a in report["apps"] for f in a["failures"])
+    audits = json.loads(phone_audit("history", "--json").stdout)
+    assert [a["status"] for a in audits] == ["incomplete"]
+    assert stored(db, report["audit_id"]) == report

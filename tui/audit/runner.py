@@ -104,6 +104,10 @@ def _in_scope(pkg: PackageInfo, scope: str) -> bool:
     return False
 
 
+class _PullCancelled(Exception):
+    """Raised from the byte callback to stop a copy when the audit is cancelled."""
+
+
 class _Safe:
     """Progress callback wrapper: a failing UI callback must not stop an audit."""
 
@@ -406,13 +410,19 @@ class _Audit:
                 start_bytes = self.bytes_pulled
 
                 def on_bytes(done: int, _path=path, _n=n, _start=start_bytes) -> None:
-                    # `done` counts this file's bytes so far
+                    # `done` counts this file's bytes so far; a cancel stops mid-file
+                    if self.cancel.is_set():
+                        raise _PullCancelled()
                     self.bytes_pulled = _start + int(done)
                     self.progress(Progress("pull", _n, total, self.bytes_pulled, 0, detail=_path))
 
                 try:
                     # pull_apk retries a failed copy once itself; a lost phone is not retried
                     result = await asyncio.to_thread(pull_apk, phone, path, tmp, sha, on_bytes)
+                except _PullCancelled:
+                    self.bytes_pulled = start_bytes
+                    self.errors[sha] = self._not_pulled_reason()
+                    continue
                 except _lost_exceptions() as exc:
                     self.bytes_pulled = start_bytes
                     self.errors[sha] = f"not pulled: the phone was lost ({exc})"

@@ -12,7 +12,9 @@ import argparse
 import asyncio
 import os
 import re
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +82,7 @@ async def _main(args: argparse.Namespace) -> int:
     from store import Store
 
     store = await Store.open(_db_path(args))
+    _stop_on_ctrl_c()
     try:
         if args.capture_in:
             if not (args.capture_in / "manifest.json").is_file():
@@ -93,6 +96,28 @@ async def _main(args: argparse.Namespace) -> int:
         return max(codes, key=lambda c: (c == EXIT_INCOMPLETE, c == EXIT_FAILED))
     finally:
         await store.close()
+
+
+#: set by the first Ctrl-C: every running audit stops, reports and saves what it has
+_CANCEL = threading.Event()
+
+
+def _stop_on_ctrl_c() -> None:
+    """First Ctrl-C: stop the audits cleanly (reports written, exit 3). Second: abort."""
+    global _CANCEL
+    _CANCEL = threading.Event()  # one per command run
+    loop = asyncio.get_running_loop()
+
+    def first() -> None:
+        _CANCEL.set()
+        print("\nstopping: the audit so far is being saved (Ctrl-C again to abort)", file=sys.stderr)
+        loop.remove_signal_handler(signal.SIGINT)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, first)
+    except (NotImplementedError, RuntimeError):  # not the main thread, or no signals here
+        pass
 
 
 def _select(args: argparse.Namespace) -> list[str]:
@@ -187,7 +212,7 @@ async def _audit_one(args: argparse.Namespace, store, *, serial: str | None = No
         result = await run_audit(
             serial=serial, capture_in=capture_in, store=store,
             capture_out=_per_device(args.capture, label, many),
-            pull_scope=args.scope, workers=args.workers, **kwargs,
+            pull_scope=args.scope, workers=args.workers, cancel=_CANCEL, **kwargs,
         )
     finally:
         if progress is not None:
