@@ -21,6 +21,10 @@ Fixtures
     The same with Debian's /usr/bin/adb 29 on another port (skips if absent);
     os.environ is not changed for it.
 
+``any_adb_server``
+    Parametrised over both: a test using it runs once with ``adb_server`` (adb 36)
+    and once with ``adb29_server`` (adb 29).
+
 ``sim_phone`` (function)
     A factory: ``sim_phone(model_or_profile, log=True, state=None, adb=None,
     register=True) -> SimPhoneHandle``. Starts a SimulatedPhone (a DeviceModel, a
@@ -86,6 +90,12 @@ def adb29_server(tmp_path_factory: pytest.TempPathFactory):
     finally:
         problems = server.stop()
         assert not problems, problems
+
+
+@pytest.fixture(params=["adb36", "adb29"])
+def any_adb_server(request):
+    """Parametrised over both host implementations: adb_server (36) and adb29_server."""
+    return request.getfixturevalue("adb_server" if request.param == "adb36" else "adb29_server")
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ asking a `DeviceModel` (adb/simulator/model.py) what the phone would answer:
   refused with CLSE.
 - Faults from `model.faults`: latency before each shell/sync reply, a bandwidth cap on
   sync RECV (a token bucket over the whole run), and two ways to pull the cable:
-  after N payload bytes sent to the host, or when a shell command starts with a
-  prefix. Once pulled, the phone stops listening (new connections are refused) until
+  after N payload bytes sent to the host (WRTE data, counted over the whole run,
+  the cut falling exactly at N), or when a shell command starts with a prefix. Once pulled, the phone stops listening (new connections are refused) until
   `restart()`.
 - A JSON-lines log: one object per service request / shell command / sync request,
   at least {"service": ..., "command": ...}, flushed per line.
@@ -499,6 +499,8 @@ class Connection:
                 if not command:
                     continue
                 if command == "exit" or command.startswith("exit "):
+                    code = command[4:].strip()
+                    exit_code = int(code) & 0xFF if code.isdigit() else exit_code
                     ended = True
                     break
                 self.log_request("shell", command, protocol=protocol, interactive=True)
@@ -547,11 +549,16 @@ class Connection:
         self._done.set()
 
     async def finished(self) -> None:
-        """Wait until the read loop ended (after drop())."""
+        """Wait until the read loop and the service tasks ended (after drop())."""
         try:
             await asyncio.wait_for(self._done.wait(), timeout=5)
         except asyncio.TimeoutError:
             self.writer.transport.abort()
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=5)
 
 
 async def serve(model: DeviceModel, host: str = "127.0.0.1", port: int = 0,

@@ -21,12 +21,6 @@ pytestmark = pytest.mark.adb
 PULL_SIZE = 20_000_003  # not a multiple of 64 KiB or 1 MiB: the last chunks are odd-sized
 
 
-@pytest.fixture(params=["adb36", "adb29"])
-def host(request):
-    """Each adb host implementation the simulator must satisfy."""
-    return request.getfixturevalue("adb_server" if request.param == "adb36" else "adb29_server")
-
-
 def _sha256(path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -37,7 +31,8 @@ def _sha256(path) -> str:
 
 # -- through the adb CLI, with both hosts ------------------------------------------------
 
-def test_connect_and_devices_l_shows_model(host, sim_phone):
+def test_connect_and_devices_l_shows_model(any_adb_server, sim_phone):
+    host = any_adb_server
     phone = sim_phone(TinyPhone(), adb=host)
     out = host.adb("devices", "-l").stdout
     line = next(l for l in out.splitlines() if l.startswith(phone.serial))
@@ -46,7 +41,8 @@ def test_connect_and_devices_l_shows_model(host, sim_phone):
     assert "product:tiny" in line and "device:tinydev" in line
 
 
-def test_features_are_advertised(host, sim_phone):
+def test_features_are_advertised(any_adb_server, sim_phone):
+    host = any_adb_server
     phone = sim_phone(TinyPhone(), adb=host)
     # The host reports the features both sides know; adb 29 predates sendrecv_v2.
     features = set(host.adb("-s", phone.serial, "features").stdout.split())
@@ -56,7 +52,8 @@ def test_features_are_advertised(host, sim_phone):
     assert "delayed_ack" not in features
 
 
-def test_shell_exit_status_via_v2(host, sim_phone):
+def test_shell_exit_status_via_v2(any_adb_server, sim_phone):
+    host = any_adb_server
     phone = sim_phone(TinyPhone(), adb=host)
     assert host.adb("-s", phone.serial, "shell", "exit 42").returncode == 42
     assert host.adb("-s", phone.serial, "shell", "true").returncode == 0
@@ -67,7 +64,8 @@ def test_shell_exit_status_via_v2(host, sim_phone):
     assert protocols["exit 42"] == "v2"
 
 
-def test_shell_separates_stderr(host, sim_phone):
+def test_shell_separates_stderr(any_adb_server, sim_phone):
+    host = any_adb_server
     phone = sim_phone(TinyPhone(), adb=host)
     result = host.adb("-s", phone.serial, "shell", "both")
     assert result.stdout == "to stdout\n"
@@ -78,7 +76,8 @@ def test_shell_separates_stderr(host, sim_phone):
     assert "frobnicate: inaccessible or not found" in missing.stderr
 
 
-def test_shell_output_larger_than_one_payload(host, sim_phone):
+def test_shell_output_larger_than_one_payload(any_adb_server, sim_phone):
+    host = any_adb_server
     phone = sim_phone(TinyPhone(), adb=host)
     result = host.adb("-s", phone.serial, "shell", "large")
     lines = result.stdout.splitlines()
@@ -86,7 +85,8 @@ def test_shell_output_larger_than_one_payload(host, sim_phone):
     assert lines[0] == "line 0" and lines[-1] == "line 199999"
 
 
-def test_pull_matches_sha256(host, sim_phone, tmp_path):
+def test_pull_matches_sha256(any_adb_server, sim_phone, tmp_path):
+    host = any_adb_server
     phone = sim_phone(TinyPhone(big_size=PULL_SIZE), adb=host)
     dest = tmp_path / "big.bin"
     result = host.adb("-s", phone.serial, "pull", BIG_PATH, str(dest))
@@ -95,14 +95,16 @@ def test_pull_matches_sha256(host, sim_phone, tmp_path):
     assert _sha256(dest) == generated_sha256(PULL_SIZE)
 
 
-def test_pull_missing_file_fails(host, sim_phone, tmp_path):
+def test_pull_missing_file_fails(any_adb_server, sim_phone, tmp_path):
+    host = any_adb_server
     phone = sim_phone(TinyPhone(), adb=host)
     result = host.adb("-s", phone.serial, "pull", "/no/such/file", str(tmp_path / "x"))
     assert result.returncode != 0
     assert "No such file or directory" in result.stdout + result.stderr
 
 
-def test_ls_lists_folder(host, sim_phone):
+def test_ls_lists_folder(any_adb_server, sim_phone):
+    host = any_adb_server
     phone = sim_phone(TinyPhone(), adb=host)
     result = host.adb("-s", phone.serial, "ls", "/sdcard")
     names = [line.split()[-1] for line in result.stdout.splitlines()]
@@ -110,7 +112,8 @@ def test_ls_lists_folder(host, sim_phone):
     assert f"{len(HELLO_TEXT):08x}" in result.stdout
 
 
-def test_many_concurrent_streams(host, sim_phone):
+def test_many_concurrent_streams(any_adb_server, sim_phone):
+    host = any_adb_server
     phone = sim_phone(TinyPhone(), adb=host)
 
     def run(i: int):
@@ -180,3 +183,13 @@ def test_push_is_refused_read_only(sim_phone, tmp_path):
     result = phone.adb.adb("-s", phone.serial, "push", str(src), "/sdcard/x.txt")
     assert result.returncode != 0
     assert "Read-only file system" in result.stdout + result.stderr
+
+
+def test_interactive_shell_reads_stdin(any_adb_server, sim_phone):
+    host = any_adb_server
+    # `adb shell` without a command and with piped stdin: the phone runs each line.
+    phone = sim_phone(TinyPhone(), adb=host)
+    result = host.adb("-s", phone.serial, "shell", input="echo one\necho two\nexit 4\necho never\n")
+    assert result.stdout == "one\ntwo\n"
+    assert result.returncode == 4
+    assert phone.shell_commands()[-2:] == ["echo one", "echo two"]

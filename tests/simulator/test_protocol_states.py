@@ -9,11 +9,6 @@ from support.tiny_model import TinyPhone
 pytestmark = pytest.mark.adb
 
 
-@pytest.fixture(params=["adb36", "adb29"])
-def host(request):
-    return request.getfixturevalue("adb_server" if request.param == "adb36" else "adb29_server")
-
-
 def _devices_state(host, serial: str) -> str | None:
     for line in host.adb("devices").stdout.splitlines()[1:]:
         parts = line.split()
@@ -22,7 +17,8 @@ def _devices_state(host, serial: str) -> str | None:
     return None
 
 
-def test_unauthorized_shows_as_unauthorized(host, sim_phone):
+def test_unauthorized_shows_as_unauthorized(any_adb_server, sim_phone):
+    host = any_adb_server
     phone = sim_phone(TinyPhone(state="unauthorized"), adb=host)
     assert _devices_state(host, phone.serial) == "unauthorized"
     assert host.states()[phone.serial] == "unauthorized"
@@ -33,7 +29,8 @@ def test_unauthorized_shows_as_unauthorized(host, sim_phone):
     assert phone.shell_commands() == []
 
 
-def test_unauthorized_then_allowed_becomes_device(host, sim_phone):
+def test_unauthorized_then_allowed_becomes_device(any_adb_server, sim_phone):
+    host = any_adb_server
     phone = sim_phone(TinyPhone(state="unauthorized"), adb=host)
     phone.phone.authorize()
     host.wait_for_state(phone.serial, "device")
@@ -41,7 +38,8 @@ def test_unauthorized_then_allowed_becomes_device(host, sim_phone):
     assert (result.returncode, result.stdout) == (0, "allowed\n")
 
 
-def test_offline_shows_as_offline(host, sim_phone):
+def test_offline_shows_as_offline(any_adb_server, sim_phone):
+    host = any_adb_server
     phone = sim_phone(TinyPhone(state="offline"), adb=host)
     assert _devices_state(host, phone.serial) == "offline"
     assert host.states()[phone.serial] == "offline"
