@@ -38,6 +38,8 @@ class Faults:
     bandwidth_bytes_per_s: int = 0
     disconnect_after_bytes: int = 0
     disconnect_on_command: str = ""
+    #: never answer a shell command that starts with this (the host must time out)
+    hang_on_command: str = ""
 
 
 class DeviceModel(Protocol):

@@ -32,6 +32,11 @@ Extensions to the contract (additive; profiles without them behave as the spec s
                               defaults to true when actions are given
   [commands."..."]
     stderr = "..."            besides stdout / file / exit
+  [faults]
+    hang_on_command = "..."   a shell command line (not interactive) starting with this is
+                              logged and never answered: no output, no exit status, the
+                              stream stays open until the host closes it or the phone stops
+                              (a phone stuck in one command; the host must time out)
 
 A package without [packages.apk] still gets a synthesized minimal APK (see
 `adb.simulator.apkcache`).
@@ -788,12 +793,14 @@ def load_profile(name_or_path: str | Path) -> Profile:
     faults = Faults()
     if "faults" in data:
         fa = chk.table(("faults",), data["faults"], "faults")
-        chk.keys(("faults",), fa, ("latency_ms", "bandwidth_bytes_per_s", "disconnect_after_bytes", "disconnect_on_command"))
+        chk.keys(("faults",), fa, ("latency_ms", "bandwidth_bytes_per_s", "disconnect_after_bytes",
+                                   "disconnect_on_command", "hang_on_command"))
         faults = Faults(
             latency_ms=chk.nonneg(("faults",), fa, "latency_ms", 0),
             bandwidth_bytes_per_s=chk.nonneg(("faults",), fa, "bandwidth_bytes_per_s", 0),
             disconnect_after_bytes=chk.nonneg(("faults",), fa, "disconnect_after_bytes", 0),
             disconnect_on_command=chk.get(("faults",), fa, "disconnect_on_command", "str", ""),
+            hang_on_command=chk.get(("faults",), fa, "hang_on_command", "str", ""),
         )
 
     return Profile(

@@ -462,6 +462,12 @@ class Connection:
         if prefix and command.lstrip().startswith(prefix):
             self.phone.go_gone("disconnect_on_command", command=command)
             raise ConnectionGone("disconnect_on_command")
+        hang = getattr(self.phone.faults, "hang_on_command", "")
+        if hang and command.lstrip().startswith(hang):
+            # a stuck command: say nothing until the host gives up on the stream
+            while await stream.read_some():
+                pass
+            return
         if not command.strip():
             await self._interactive(stream, protocol)
             return
