@@ -308,7 +308,9 @@ class _Audit:
             return
         self.progress(Progress("hash", 0, len(paths)))
         try:
-            self.hashes = dict(await asyncio.to_thread(remote_sha256, phone, paths))
+            hashed = await asyncio.to_thread(remote_sha256, phone, paths)
+            # remote_sha256 gives None for a path the phone could not hash
+            self.hashes = {p: h for p, h in hashed.items() if h}
         except _lost_exceptions() as exc:
             self._lose("sha256sum", exc)
             return
