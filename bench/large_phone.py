@@ -35,6 +35,7 @@ def write_large_phone(
     latency_ms: int = 2,
     changed: int = 0,
     classes_per_app: int = 200,
+    serial: str = "BENCH0001",
 ) -> Path:
     """Write `folder/profile.toml` and return the folder."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -55,7 +56,7 @@ def write_large_phone(
         '"ro.build.fingerprint" = "BenchCo/bench/bench:13/TQ3A.230901.001/1:user/release-keys"',
         '"ro.build.tags" = "release-keys"',
         '"ro.build.type" = "user"',
-        '"ro.serialno" = "BENCH0001"',
+        f'"ro.serialno" = {_toml_str(serial)}',
         '"ro.boot.verifiedbootstate" = "green"',
         '"ro.boot.flash.locked" = "1"',
         '"ro.crypto.state" = "encrypted"',

@@ -1,0 +1,375 @@
+"""Audit benchmarks: cold, warm, a second phone, scaling, peak RSS, event-loop lag.
+
+Every audit here is a real one: a private adb server (bundled adb 36, private
+ANDROID_ADB_SERVER_PORT and HOME, like tests/support/adbenv.py), a simulated phone
+served by `phone-audit simulate` in its own process (so its CPU does not compete
+inside the audit's GIL), and `tui.audit.runner.run_audit` in a fresh child process
+per audit, so each audit's peak memory is its own. The parent samples the RSS of
+that child and of its process-pool workers every 20 ms (the sum of their RSS: shared
+pages are counted once per process, so the figure errs high).
+
+Inside the child the audit runs on an asyncio loop the way the app runs it (progress
+events posted to the loop with `call_soon_threadsafe`), beside a monitor task that
+sleeps 10 ms at a time and records how late each wakeup is: the longest lateness is
+the longest time the event loop was blocked.
+
+The phones are generated profiles (bench/large_phone.py): N packages, every APK the
+same size (so time per package is comparable across N), a 40 MB/s bandwidth cap and
+2 ms latency per command. Their APKs are synthesized once, before any timing, into
+bench/.cache/sim-apks (reused by later runs).
+
+    python -m bench.audit_bench [--scaling 100,200,400,800] [--app-bytes 2500000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SIM_APKS = ROOT / "bench" / ".cache" / "sim-apks"
+PROFILES = ROOT / "bench" / ".cache" / "profiles"
+RESULTS = ROOT / "bench" / "results" / "audit.json"
+
+BANDWIDTH = 40_000_000
+LATENCY_MS = 2
+APP_BYTES = 2_500_000
+CHANGED = 20
+
+
+# -- profiles and their APKs -------------------------------------------------------------
+
+def make_profile(packages: int, *, app_bytes: int = APP_BYTES, changed: int = 0, serial: str = "BENCH0001") -> Path:
+    """A generated phone profile folder under bench/.cache/profiles (rewritten each run)."""
+    from bench.large_phone import write_large_phone
+
+    folder = PROFILES / f"p{packages}-b{app_bytes}-c{changed}-{serial}"
+    return write_large_phone(folder, packages=packages, total_bytes=packages * app_bytes,
+                             bandwidth_bytes_per_s=BANDWIDTH, latency_ms=LATENCY_MS,
+                             changed=changed, serial=serial)
+
+
+def _synth_one(args: tuple[str, str]) -> int:
+    folder, device_path = args
+    os.environ["PHONE_AUDIT_APK_CACHE"] = str(SIM_APKS)
+    from adb.simulator.phone import PhoneModel
+
+    model = _MODELS.get(folder)
+    if model is None:
+        model = _MODELS[folder] = PhoneModel.load(Path(folder))
+    local = model.apks.local_path(device_path)
+    return local.stat().st_size if local else 0
+
+
+_MODELS: dict[str, Any] = {}
+
+
+def apk_sizes(folder: Path, workers: int = 2) -> dict[str, int]:
+    """Synthesize (or find in the cache) every APK of a profile; device path -> size."""
+    os.environ["PHONE_AUDIT_APK_CACHE"] = str(SIM_APKS)
+    from adb.simulator.profile import load_profile
+
+    profile = load_profile(folder)
+    paths = [p.path for p in profile.packages]
+    with ProcessPoolExecutor(workers) as pool:
+        sizes = list(pool.map(_synth_one, [(str(folder), p) for p in paths], chunksize=8))
+    return dict(zip(paths, sizes))
+
+
+# -- the rig: adb server and phone processes ----------------------------------------------
+
+class Rig:
+    """A private adb server and temporary HOME for the benchmark's audits."""
+
+    def __init__(self) -> None:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from support.adbenv import AdbServer, bundled_adb
+
+        self.tmp = Path(tempfile.mkdtemp(prefix="phone-audit-bench-"))
+        self.server = AdbServer(bundled_adb(), self.tmp / "home")
+        self.env = dict(self.server.env, PHONE_AUDIT_APK_CACHE=str(SIM_APKS), PYTHONPATH=str(ROOT))
+
+    def __enter__(self) -> "Rig":
+        self.server.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for problem in self.server.stop():
+            print(f"warning: {problem}", file=sys.stderr)
+        import shutil
+
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class PhoneProcess:
+    """`phone-audit simulate FOLDER --log LOG` in its own process, registered with the rig's adb."""
+
+    def __init__(self, rig: Rig, folder: Path, name: str) -> None:
+        self.rig = rig
+        self.log = rig.tmp / f"{name}.jsonl"
+        exe = Path(sys.executable).parent / "phone-audit"
+        cmd = [str(exe), "simulate", str(folder), "--log", str(self.log)]
+        self.proc = subprocess.Popen(cmd, env=rig.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True)
+        line = self.proc.stdout.readline() if self.proc.stdout else ""
+        if not line.startswith("serial: "):
+            self.stop()
+            raise RuntimeError(f"the simulator did not start: {line!r} {self.proc.stderr.read() if self.proc.stderr else ''}")
+        self.serial = line.split(":", 1)[1].strip()
+        rig.server.wait_for_state(self.serial, "device", timeout=60)
+
+    def log_size(self) -> int:
+        return self.log.stat().st_size if self.log.exists() else 0
+
+    def received(self, since: int) -> list[str]:
+        """Device paths of the sync RECV/RCV2 requests logged after byte offset `since`."""
+        out = []
+        with open(self.log, "rb") as f:
+            f.seek(since)
+            for line in f:
+                try:
+                    e = json.loads(line)
+                except ValueError:
+                    continue
+                if e.get("service") == "sync" and e.get("request") in ("RECV", "RCV2"):
+                    out.append(e.get("path", ""))
+        return out
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+# -- one audit in a child process ------------------------------------------------------------
+
+def _tree_rss(pid: int) -> int:
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def audit(rig: Rig, serial: str, store_db: Path) -> dict:
+    """Run one audit of `serial` into the store at `store_db` in a child; its figures."""
+    out = rig.tmp / f"audit-{time.monotonic_ns()}.json"
+    cmd = [sys.executable, "-m", "bench.audit_bench", "--child", serial, str(store_db), str(out)]
+    proc = subprocess.Popen(cmd, env=rig.env, cwd=str(ROOT))
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            stop.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = proc.wait()
+    stop.set()
+    sampler.join()
+    if code != 0 or not out.exists():
+        raise RuntimeError(f"audit child failed with exit code {code}")
+    result = json.loads(out.read_text())
+    result["peak_rss"] = peak
+    return result
+
+
+async def _child_audit(serial: str, store_db: Path) -> dict:
+    from store import Store
+    from tui.audit.runner import run_audit
+
+    loop = asyncio.get_running_loop()
+    lags: list[float] = []
+    done = asyncio.Event()
+    events = {"n": 0}
+    stages: dict[str, float] = {}
+    worst = {"lag": 0.0, "at": 0.0, "stage": ""}
+    current = {"stage": "start"}
+
+    async def monitor() -> None:
+        while not done.is_set():
+            t = loop.time()
+            await asyncio.sleep(0.01)
+            lag = loop.time() - t - 0.01
+            lags.append(lag)
+            if lag > worst["lag"]:
+                worst.update(lag=lag, at=time.perf_counter() - t0, stage=current["stage"])
+
+    def on_event(ev) -> None:
+        events["n"] += 1
+        current["stage"] = ev.stage
+        stages.setdefault(ev.stage, round(time.perf_counter() - t0, 3))
+
+    def progress(ev) -> None:
+        # as the app does: progress comes from worker threads and is posted to the loop
+        loop.call_soon_threadsafe(on_event, ev)
+
+    t0 = time.perf_counter()
+    watcher = asyncio.create_task(monitor())
+    await asyncio.sleep(0.05)
+    t0 = time.perf_counter()
+    store = await Store.open(store_db)
+    try:
+        result = await run_audit(serial=serial, store=store, progress=progress)
+    finally:
+        await store.close()
+    wall = time.perf_counter() - t0
+    done.set()
+    await watcher
+    return {
+        "wall_s": wall,
+        "complete": result.complete,
+        "bytes_pulled": result.bytes_pulled,
+        "apks_pulled": result.apks_pulled,
+        "apks_from_cache": result.apks_from_cache,
+        "packages": len(result.snapshot.packages),
+        "findings": len(result.findings),
+        "problems": [f"{p.command}: {p.reason}" for p in result.problems][:10],
+        "max_loop_block_s": max(lags) if lags else 0.0,
+        "loop_samples": len(lags),
+        "worst_block": {"at_s": round(worst["at"], 3), "after_stage": worst["stage"]},
+        "stage_starts_s": stages,
+        "progress_events": events["n"],
+    }
+
+
+def _child_main(serial: str, store_db: str, out: str) -> int:
+    res = asyncio.run(_child_audit(serial, Path(store_db)))
+    Path(out).write_text(json.dumps(res))
+    return 0
+
+
+# -- the scenarios -----------------------------------------------------------------------------
+
+def _floor(nbytes: int) -> float:
+    return nbytes / BANDWIDTH
+
+
+def _summary(name: str, res: dict, phone: PhoneProcess, since: int, sizes: dict[str, int]) -> dict:
+    recv = phone.received(since)
+    res["name"] = name
+    res["bytes_pulled_by_log"] = sum(sizes.get(p, 0) for p in recv)
+    res["recv_requests"] = len(recv)
+    res["floor_s"] = _floor(res["bytes_pulled"])
+    res["ratio_to_floor"] = res["wall_s"] / res["floor_s"] if res["floor_s"] else None
+    return res
+
+
+def run_all(scaling: list[int], app_bytes: int, log=print) -> dict:
+    """Every audit scenario; returns the results document."""
+    large_n = 400
+    points = sorted(set(scaling) | {large_n})
+    biggest = max(points)
+    log(f"preparing profiles and synthesizing APKs (cached in {SIM_APKS}) ...")
+    t = time.perf_counter()
+    big_folder = make_profile(biggest, app_bytes=app_bytes)
+    sizes = apk_sizes(big_folder)
+    second = make_profile(large_n, app_bytes=app_bytes, changed=CHANGED, serial="BENCH0002")
+    sizes2 = apk_sizes(second)
+    log(f"  ready in {time.perf_counter() - t:.1f} s")
+    doc: dict[str, Any] = {"bandwidth_bytes_per_s": BANDWIDTH, "latency_ms": LATENCY_MS, "app_bytes": app_bytes}
+    with Rig() as rig:
+        # 2, 3: cold then warm audit of the large phone, same store
+        large = make_profile(large_n, app_bytes=app_bytes)
+        phone = PhoneProcess(rig, large, "large")
+        try:
+            store = rig.tmp / "large" / "history.db"
+            store.parent.mkdir()
+            since = phone.log_size()
+            cold = _summary("cold", audit(rig, phone.serial, store), phone, since, sizes)
+            cold["apk_bytes_on_phone"] = sum(sizes[p] for p in list(sizes)[:large_n])
+            log(f"  cold {large_n}: {cold['wall_s']:.1f} s, {cold['bytes_pulled'] / 1e6:.0f} MB")
+            since = phone.log_size()
+            warm = _summary("warm", audit(rig, phone.serial, store), phone, since, sizes)
+            log(f"  warm {large_n}: {warm['wall_s']:.2f} s, {warm['bytes_pulled']} bytes")
+        finally:
+            phone.stop()
+        # 4: a second phone, same firmware, 20 apps updated; same store (same cache)
+        phone = PhoneProcess(rig, second, "second")
+        try:
+            since = phone.log_size()
+            sec = _summary("second phone", audit(rig, phone.serial, store), phone, since, sizes2)
+            changed_paths = [p for p in sizes2 if p not in sizes or sizes2[p] != sizes[p] or _changed(p, CHANGED)]
+            sec["changed_apk_bytes"] = sum(sizes2[p] for p in changed_paths)
+            sec["changed_apks"] = len(changed_paths)
+            log(f"  second phone: {sec['wall_s']:.2f} s, {sec['bytes_pulled'] / 1e6:.1f} MB")
+        finally:
+            phone.stop()
+        # 5: scaling, each point a fresh store and a fresh phone process
+        scale: list[dict] = []
+        for n in points:
+            if n == large_n:
+                res = dict(cold)
+            else:
+                folder = make_profile(n, app_bytes=app_bytes)
+                phone = PhoneProcess(rig, folder, f"scale{n}")
+                try:
+                    db = rig.tmp / f"scale{n}" / "history.db"
+                    db.parent.mkdir()
+                    since = phone.log_size()
+                    res = _summary(f"cold {n}", audit(rig, phone.serial, db), phone, since, sizes)
+                finally:
+                    phone.stop()
+            res["n"] = n
+            res["per_package_s"] = res["wall_s"] / n
+            res["overhead_per_package_s"] = (res["wall_s"] - res["floor_s"]) / n
+            log(f"  cold {n}: {res['wall_s']:.1f} s, {res['per_package_s'] * 1000:.1f} ms/package")
+            scale.append(res)
+    doc.update(cold=cold, warm=warm, second=sec, scaling=scale)
+    return doc
+
+
+def _changed(path: str, changed: int) -> bool:
+    """The generated phone's first `changed` packages are the updated ones (app0000..)."""
+    import re
+
+    m = re.search(r"App(\d{4})|app(\d{4})", path)
+    if not m:
+        return False
+    return int(m.group(1) or m.group(2)) < changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child"]:
+        return _child_main(*argv[1:4])
+    ap = argparse.ArgumentParser(prog="python -m bench.audit_bench", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scaling", default="100,200,400,800")
+    ap.add_argument("--app-bytes", type=int, default=APP_BYTES)
+    a = ap.parse_args(argv)
+    doc = run_all([int(x) for x in a.scaling.split(",")], a.app_bytes)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(doc, indent=2) + "\n")
+    print(json.dumps({k: doc[k] for k in ("cold", "warm", "second")}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
