@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.append(str(ROOT / "tests"))
 
 from support.adbenv import AdbServer, bundled_adb  # noqa: E402
 from support.tiny_model import BIG_PATH, TinyPhone, generated_sha256  # noqa: E402

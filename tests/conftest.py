@@ -48,8 +48,11 @@ from pathlib import Path
 
 import pytest
 
-# Tests are not a package; make tests/support importable as `support`.
-sys.path.insert(0, str(Path(__file__).parent))
+# Tests are not a package; make tests/support importable as `support`. Appended, not
+# prepended: test folders named like project packages (tests/checks, tests/store) must
+# never shadow the real ones.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
 
 from support.adbenv import DEBIAN_ADB, AdbServer, SimPhoneHandle, bundled_adb  # noqa: E402
 from support.tiny_model import TinyPhone  # noqa: E402
