@@ -1,12 +1,25 @@
-"""`phone-audit ui`: not built yet."""
+"""The no-subcommand entry: `phone-audit` (the device picker) and
+`phone-audit --demo [PROFILE]` (a built-in simulated phone, started here, connected to
+the adb server, audited at once, and stopped and disconnected on exit)."""
 
-import sys
+from __future__ import annotations
+
+import argparse
 
 
-def add_arguments(parser):
-    pass
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Nothing: `--demo` and `--db` are options of the top-level parser (tui/cli.py)."""
 
 
-def run(args) -> int:
-    print("phone-audit ui: not built yet", file=sys.stderr)
-    return 2
+def run(args: argparse.Namespace) -> int:
+    from tui.app import create_app
+    from tui.backend import Backend
+
+    backend = Backend(getattr(args, "db", None))
+    app = create_app(backend, demo=getattr(args, "demo", None))
+    try:
+        app.run()
+    finally:
+        # the app stops them on unmount; this covers a start that failed before it
+        backend.stop_simulated()
+    return app.return_code or 0

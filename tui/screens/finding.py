@@ -1,0 +1,75 @@
+"""A finding in detail: summary, subjects, evidence (each with the adb command that
+shows it again), why it matters, what to do, references."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from tui.viewmodel import STATUS_WORD, AuditData
+from tui.widgets.text import badge, safe
+
+
+def evidence_text(items: list[dict[str, Any]]) -> Text:
+    out = Text()
+    if not items:
+        return Text("No evidence recorded.", style="dim")
+    for n, e in enumerate(items, 1):
+        if n > 1:
+            out.append("\n\n")
+        out.append(f"{n}. ", style="bold")
+        out.append_text(safe(e.get("source"), style="bold"))
+        out.append("\n   ")
+        out.append_text(safe(e.get("detail")))
+        if e.get("command"):
+            out.append("\n   $ ", style="dim")
+            out.append_text(safe(e.get("command"), style="italic"))
+    return out
+
+
+class FindingScreen(Screen):
+    """The detail of one finding (Escape goes back)."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, data: AuditData, check: str) -> None:
+        super().__init__(classes="detail-screen")
+        self.data = data
+        self.check = check
+        self.finding = data.finding(check) or {}
+
+    def compose(self) -> ComposeResult:
+        f = self.finding
+        status = str(f.get("status", ""))
+        head = badge(status, STATUS_WORD.get(status, status.upper()))
+        head.append(" ")
+        head.append_text(safe(f.get("title"), style="bold"))
+        head.append(f"  {f.get('check', '')}  severity {f.get('severity', '')}", style="dim")
+        with VerticalScroll(id="finding"):
+            yield Static(head, classes="detail-head")
+            yield from self._section("What was found", safe(f.get("summary")))
+            subjects = f.get("subjects") or []
+            if subjects:
+                yield from self._section(f"Concerns ({len(subjects)})",
+                                         Text("\n").join(safe(s) for s in subjects))
+            yield from self._section(f"Evidence ({len(f.get('evidence') or [])})",
+                                     evidence_text(list(f.get("evidence") or [])), id="evidence")
+            if f.get("why"):
+                yield from self._section("Why it matters", safe(f.get("why")))
+            if f.get("remediation"):
+                yield from self._section("What to do", safe(f.get("remediation")))
+            refs = f.get("references") or []
+            if refs:
+                yield from self._section("References", Text("\n").join(safe(r) for r in refs))
+        yield Footer()
+
+    @staticmethod
+    def _section(title: str, body: Text, id: str | None = None) -> ComposeResult:
+        yield Static(Text(title, style="bold underline"), classes="detail-title")
+        yield Static(body, classes="detail-body", id=id)

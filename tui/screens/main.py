@@ -1,0 +1,74 @@
+"""The main screen: a "Phones" tab (the picker) and one tab per audit, so a bench can
+audit the next phone while another is still running."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, TabbedContent, TabPane
+
+from tui.messages import AuditDone, AuditRequested, SimulatedRequested
+from tui.screens.audit import AuditPane
+from tui.screens.picker import PickerPane
+from tui.viewmodel import AuditData
+
+
+class MainScreen(Screen):
+    """Tabs: Phones, then one per audit (see module docstring)."""
+
+    def __init__(self, backend, *, watch: bool = True) -> None:
+        super().__init__()
+        self.backend = backend
+        self.watch = watch
+        self._count = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with TabbedContent(id="tabs"):
+            with TabPane("Phones", id="phones"):
+                yield PickerPane(self.backend, watch=self.watch)
+        yield Footer()
+
+    # -- opening tabs --------------------------------------------------------------
+
+    async def open_audit(self, serial: str | None = None, *, data: AuditData | None = None,
+                         label: str | None = None) -> AuditPane:
+        """A new tab auditing `serial` (or showing the finished audit `data`)."""
+        self._count += 1
+        key = f"audit-{self._count}"
+        pane = AuditPane(self.backend, key, serial, data=data)
+        title = label or (data.title() if data is not None else serial) or key
+        tabs = self.query_one("#tabs", TabbedContent)
+        await tabs.add_pane(TabPane(Content(f"{self._count}: {title}"), pane, id=key))
+        tabs.active = key
+        self.set_focus(None)
+        pane.focus_first()
+        return pane
+
+    def audit_panes(self) -> list[AuditPane]:
+        return list(self.query(AuditPane))
+
+    def active_pane(self) -> AuditPane | None:
+        tabs = self.query_one("#tabs", TabbedContent)
+        found = self.query(f"#{tabs.active} AuditPane") if tabs.active else []
+        return found.first() if found else None
+
+    async def on_audit_requested(self, message: AuditRequested) -> None:
+        await self.open_audit(message.serial, label=message.simulated)
+
+    def on_simulated_requested(self, message: SimulatedRequested) -> None:
+        self.notify(f"Starting the simulated phone {message.profile}…", markup=False)
+        self.start_simulated(message.profile)
+
+    @work(thread=True, exit_on_error=False, name="start simulated phone")
+    def start_simulated(self, profile: str) -> None:
+        serial = self.backend.start_simulated(profile)
+        self.post_message(AuditRequested(serial, simulated=f"{profile} (simulated)"))
+
+    def on_audit_done(self, message: AuditDone) -> None:
+        tabs = self.query_one("#tabs", TabbedContent)
+        tab = tabs.get_tab(message.key)
+        word = "" if message.data.report.get("complete") else " (incomplete)"
+        tab.label = Content(f"{message.key.split('-')[1]}: {message.data.title()}{word}")

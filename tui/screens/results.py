@@ -1,0 +1,65 @@
+"""The results of one audit: the NCSC risks first as large panels, then the security
+posture and the apps as compact panels, with the counts by status on top.
+
+Selecting a panel (Enter or a click) opens its detail (`FindingScreen`).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from tui.viewmodel import SECTIONS, AuditData
+from tui.widgets.counts_bar import CountsBar
+from tui.widgets.risk_panel import RiskPanel
+from tui.widgets.text import one_line, safe
+
+
+def device_line(data: AuditData) -> Text:
+    d = data.device
+    out = safe(data.title(), style="bold")
+    out.append("  Android ")
+    out.append_text(safe(d.get("android_release")))
+    out.append("  patch ")
+    out.append_text(safe(d.get("security_patch")))
+    out.append("  serial ")
+    out.append_text(safe(d.get("serial") or d.get("adb_serial")))
+    audit_id = data.audit_id
+    if audit_id is not None:
+        out.append(f"  audit #{audit_id}", style="dim")
+    out.append("  ")
+    out.append_text(safe(data.report.get("started_at"), style="dim"))
+    return out
+
+
+class ResultsView(VerticalScroll):
+    """Every finding of an audit as panels (see module docstring)."""
+
+    def __init__(self, data: AuditData) -> None:
+        super().__init__(classes="results")
+        self.data = data
+
+    def compose(self) -> ComposeResult:
+        data = self.data
+        yield Static(device_line(data), classes="device-line")
+        if not data.report.get("complete", True):
+            cancelled = any(p.get("reason") == "cancelled" for p in data.report.get("problems", []))
+            head = "Cancelled: " if cancelled else "Incomplete: "
+            msg = Text(head + "the audit did not complete; what was gathered is judged and saved.",
+                       style="bold")
+            for p in data.report.get("problems", [])[:3]:
+                msg.append("\n• ")
+                msg.append(one_line(p.get("reason"), 160))
+            yield Static(msg, classes="incomplete-banner")
+        yield CountsBar(data.counts(), classes="counts")
+        for category, heading in SECTIONS:
+            findings = data.findings(category)
+            if not findings:
+                continue
+            yield Static(Text(heading, style="bold"), classes="section-title")
+            for f in findings:
+                yield RiskPanel(f, large=category == "ncsc")
+        yield Static(Text("Enter: details  a: apps  h: history  e: export  ?: help", style="dim"),
+                     classes="results-hint")

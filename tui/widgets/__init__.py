@@ -1,0 +1,1 @@
+"""Reusable widgets: risk panels, stage progress, the counts bar, the device table."""

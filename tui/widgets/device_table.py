@@ -1,0 +1,70 @@
+"""The device picker's table: phones adb sees, and the built-in simulated phones.
+
+Every cell is a `Text` (serials, models and states come from the adb server, which
+reports what phones say about themselves).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from tui.widgets.text import safe
+
+SIMULATED_PREFIX = "sim:"
+
+
+@dataclass(frozen=True)
+class PickerRow:
+    """What a row stands for: a real device (serial) or a built-in profile to start."""
+
+    key: str
+    serial: str | None
+    profile: str | None
+    ready: bool
+
+
+class DeviceTable(DataTable):
+    """Phones (live) then simulated phones (marked as such)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.rows_by_key: dict[str, PickerRow] = {}
+
+    def on_mount(self) -> None:
+        self.add_column("Phone", key="phone", width=26)
+        self.add_column("State", key="state", width=13)
+        self.add_column("What to do", key="hint")
+
+    def show(self, entries: list, profiles: list[tuple[str, str]], simulated: set[str]) -> None:
+        """Replace the rows, keeping the cursor on the same phone where possible."""
+        keep = None
+        if self.row_count and self.cursor_row < self.row_count:
+            keep = self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value
+        self.clear()
+        self.rows_by_key = {}
+        for e in entries:
+            name = safe(e.serial)
+            if e.model:
+                name.append(f" {e.model.replace('_', ' ')}", style="dim")
+            if e.serial in simulated:
+                name.append(" (simulated)", style="italic")
+            state = Text(e.state, style="bold green" if e.ready else "bold red")
+            hint = safe(e.hint) if e.hint else Text(f"{e.transport}; Enter audits it", style="dim")
+            self.add_row(name, state, hint, key=e.serial)
+            self.rows_by_key[e.serial] = PickerRow(e.serial, e.serial, None, e.ready)
+        for name, desc in profiles:
+            key = SIMULATED_PREFIX + name
+            self.add_row(Text(f"{name}", style="italic"), Text("simulated", style="bold magenta"),
+                         safe(desc, style="dim"), key=key)
+            self.rows_by_key[key] = PickerRow(key, None, name, True)
+        if keep in self.rows_by_key:
+            self.move_cursor(row=self.get_row_index(keep))
+
+    def selected(self) -> PickerRow | None:
+        if not self.row_count:
+            return None
+        key = self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value
+        return self.rows_by_key.get(key)

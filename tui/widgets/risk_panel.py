@@ -1,0 +1,55 @@
+"""A pass/fail panel for one finding: the status, the title, what was found in one line.
+
+Large panels (`large=True`) are the NCSC risks; compact ones (one line) the posture and
+app checks. Enter or a click posts `FindingSelected`; up/down move between panels.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widget import Widget
+
+from tui.messages import FindingSelected
+from tui.viewmodel import STATUS_WORD
+from tui.widgets.text import badge, one_line
+
+
+class RiskPanel(Widget, can_focus=True):
+    """One finding as a panel (see module docstring)."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Details"),
+        Binding("down", "app.focus_next", "Next", show=False),
+        Binding("up", "app.focus_previous", "Previous", show=False),
+    ]
+
+    def __init__(self, finding: dict[str, Any], *, large: bool = False) -> None:
+        check = str(finding.get("check", ""))
+        super().__init__(classes=f"risk-panel {'large' if large else 'compact'} "
+                                 f"status-{finding.get('status', '')}")
+        self.finding = finding
+        self.check = check
+        self.large = large
+        self.tooltip = None
+
+    def render(self) -> Text:
+        f = self.finding
+        status = str(f.get("status", ""))
+        head = badge(status, STATUS_WORD.get(status, status.upper()))
+        head.append(" ")
+        head.append(one_line(f.get("title"), 120), style="bold")
+        if self.large:
+            head.append(f"  {f.get('severity', '')}", style="dim")
+            return Text("\n").join([head, Text(one_line(f.get("summary")))])
+        head.append("  ")
+        head.append(one_line(f.get("summary")), style="dim")
+        return head
+
+    def action_open(self) -> None:
+        self.post_message(FindingSelected(self.check))
+
+    def on_click(self) -> None:
+        self.post_message(FindingSelected(self.check))
