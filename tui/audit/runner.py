@@ -34,6 +34,8 @@ from tui.audit import apk_sidecar
 
 #: APKs pulled and inspected: "all" (system and third-party), "system", "third-party", "none"
 PULL_SCOPES = ("all", "system", "third-party", "none")
+#: APK copies in flight at once (one adb sync stream each)
+PULL_STREAMS = 3
 
 
 @dataclass(frozen=True)
@@ -361,8 +363,8 @@ class _Audit:
             ))
 
     async def _pull_and_inspect(self, phone, audit_id: int) -> None:
-        """Pull the APKs the cache lacks, one at a time, while a process pool inspects
-        the ones already pulled."""
+        """Pull the APKs the cache lacks, `PULL_STREAMS` at a time, while a process pool
+        inspects the ones already pulled."""
         from adb.pull import pull_apk
 
         wanted: dict[str, str] = {}  # sha -> first path with that content
@@ -403,42 +405,63 @@ class _Audit:
             inspected += 1
             self.progress(Progress("inspect", inspected, total, detail=report.package or ""))
 
-        try:
-            for n, (sha, path) in enumerate(wanted.items()):
+        # Several pulls at once (one sync stream each): the per-file round trips and
+        # the local hash check of one file overlap with another file's transfer, so
+        # the cable stays busy. Bytes are counted per file, then summed.
+        slots = asyncio.Semaphore(PULL_STREAMS)
+        lock = threading.Lock()
+        flight: dict[str, int] = {}  # sha -> bytes of that file so far
+        finished = {"files": 0, "bytes": 0}
+
+        def bytes_now() -> int:
+            with lock:
+                return finished["bytes"] + sum(flight.values())
+
+        async def pull(sha: str, path: str) -> None:
+            async with slots:
                 if self._stopping():
                     self.errors[sha] = self._not_pulled_reason()
-                    continue
-                self.progress(Progress("pull", n, total, self.bytes_pulled, 0, detail=path))
-                start_bytes = self.bytes_pulled
+                    return
+                self.progress(Progress("pull", finished["files"], total, bytes_now(), 0, detail=path))
 
-                def on_bytes(done: int, _path=path, _n=n, _start=start_bytes) -> None:
+                def on_bytes(done: int, _sha=sha, _path=path) -> None:
                     # `done` counts this file's bytes so far; a cancel stops mid-file
                     if self.cancel.is_set():
                         raise _PullCancelled()
-                    self.bytes_pulled = _start + int(done)
-                    self.progress(Progress("pull", _n, total, self.bytes_pulled, 0, detail=_path))
+                    with lock:
+                        flight[_sha] = int(done)
+                    self.bytes_pulled = bytes_now()
+                    self.progress(Progress("pull", finished["files"], total, self.bytes_pulled, 0, detail=_path))
 
+                result = None
                 try:
                     # pull_apk retries a failed copy once itself; a lost phone is not retried
                     result = await asyncio.to_thread(pull_apk, phone, path, tmp, sha, on_bytes)
                 except _PullCancelled:
-                    self.bytes_pulled = start_bytes
                     self.errors[sha] = self._not_pulled_reason()
-                    continue
                 except _lost_exceptions() as exc:
-                    self.bytes_pulled = start_bytes
                     self.errors[sha] = f"not pulled: the phone was lost ({exc})"
                     self._lose(f"pull {path}", exc)
-                    continue
-                if result.error is not None or result.local is None:
-                    self.bytes_pulled = start_bytes
+                finally:
+                    ok = result is not None and result.error is None and result.local is not None
+                    with lock:
+                        flight.pop(sha, None)
+                        finished["files"] += 1
+                        if ok:
+                            finished["bytes"] += int(result.size or 0)
+                    self.bytes_pulled = bytes_now()
+                if result is None:
+                    return
+                if not ok:
                     self.errors[sha] = f"could not pull: {result.error}"
                     self.problems.append(Problem(f"adb pull {path}", f"the copy failed twice: {result.error}"))
-                    continue
-                self.bytes_pulled = start_bytes + int(result.size or 0)
+                    return
                 self.pulled += 1
-                base_bytes = self.bytes_pulled
                 inspections.append(asyncio.create_task(inspect(sha, Path(result.local))))
+
+        try:
+            await asyncio.gather(*(pull(sha, path) for sha, path in wanted.items()))
+            base_bytes = self.bytes_pulled
             self.progress(Progress("pull", total, total, base_bytes, 0))
             if inspections:
                 await asyncio.gather(*inspections)
