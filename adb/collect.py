@@ -60,16 +60,16 @@ class _Run:
 def _packages_needing_paths(dump: RawOutput | None, listed_paths: dict[str, str | None]) -> list[str]:
     """Packages for which `pm path` is needed: no base path from -f, or splits beyond base
     (or no `splits=` line to tell)."""
-    need = [n for n, p in listed_paths.items() if not p]
+    # a dict, not a list: membership tests must stay O(1) for phones listing 50,000 packages
+    need = {n: None for n, p in listed_paths.items() if not p}
     if dump is None or not dump.ok:
         return sorted(set(listed_paths))
     by_name = {d.name: d for d in parse_dumpsys_package(dump.stdout)}
     for name in listed_paths:
         d = by_name.get(name)
         if d is None or not d.splits or any(s != "base" for s in d.splits):
-            if name not in need:
-                need.append(name)
-    return need
+            need.setdefault(name, None)
+    return list(need)
 
 
 def _step_packages(run: _Run) -> dict[str, str | None]:
