@@ -38,6 +38,8 @@ class RawOutput:
     exit_code: int | None
     at: str
     error: str | None = None
+    #: longer than the gate's caps (adb.gate.MAX_STDOUT_BYTES): only the beginning kept
+    truncated: bool = False
 
     @property
     def ok(self) -> bool:
@@ -97,7 +99,8 @@ def save_capture(raw: RawCapture, folder: Path) -> None:
     entries = []
     for i, out in enumerate(raw.outputs):
         base = f"{i:04d}-{_slug(out.command)}"
-        entry = {"command": out.command, "at": out.at, "exit_code": out.exit_code, "error": out.error}
+        entry = {"command": out.command, "at": out.at, "exit_code": out.exit_code, "error": out.error,
+                 "truncated": out.truncated}
         for stream in ("stdout", "stderr"):
             data: bytes = getattr(out, stream)
             name = f"{base}.{stream}"
@@ -157,6 +160,7 @@ def load_capture(folder: Path) -> RawCapture:
                     exit_code=int(code) if code is not None else None,
                     at=str(entry["at"]),
                     error=entry.get("error"),
+                    truncated=bool(entry.get("truncated", False)),
                 )
             )
         return RawCapture(

@@ -44,7 +44,8 @@ class _Run:
         self.done += 1
 
     def keep(self, res: CommandResult) -> RawOutput:
-        out = RawOutput(res.command, res.stdout, res.stderr, res.exit_code, res.started_at, res.error)
+        out = RawOutput(res.command, res.stdout, res.stderr, res.exit_code, res.started_at, res.error,
+                        truncated=res.truncated)
         self.outputs.append(out)
         return out
 

@@ -16,7 +16,7 @@ import secrets
 import stat as _stat
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Protocol, Sequence
@@ -28,6 +28,15 @@ __all__ = ["CommandNotAllowed", "DeviceLost", "CommandResult", "Gate", "utc_now"
 
 #: adb's host protocol caps a service request at 64 KiB; stay well below it.
 MAX_BATCH_CHARS = 16000
+#: The most bytes of one answer's stdout the auditor keeps. The phone chooses how much
+#: it sends (a hostile one answers `getprop` with 200 MB); past this cap the gate stops
+#: reading, closes the stream and marks the result `truncated`, keeping what it read.
+#: Real outputs are far smaller (`dumpsys package` of 500 apps: about 5 MiB).
+MAX_STDOUT_BYTES = 32 << 20
+#: The most bytes of one answer's stderr kept (the rest is read and dropped).
+MAX_STDERR_BYTES = 1 << 20
+#: Largest piece read from the socket at once (a shell v2 packet may claim 4 GiB).
+_READ_CHUNK = 1 << 20
 
 
 class DeviceLost(Exception):
@@ -46,6 +55,8 @@ class CommandResult:
     started_at: str
     seconds: float
     error: str | None = None
+    #: the answer was longer than the caps; stdout/stderr hold only its beginning
+    truncated: bool = False
 
     @property
     def ok(self) -> bool:
@@ -81,6 +92,7 @@ class Gate:
         self._is_present = is_present or (lambda: True)
         self._lock = threading.Lock()
         self.sent: list[CommandResult] = []
+        self._shell_v2: bool | None = None  # does the phone speak shell protocol v2?
 
     @property
     def serial(self) -> str:
@@ -127,13 +139,54 @@ class Gate:
             parts.append(f"echo PAMARK_{nonce}_{i}_$?")
             parts.append(f"echo PAMARK_{nonce}_{i} >&2")
         whole = self._shell("; ".join(parts), timeout)
+        if whole.truncated and whole.error is None:
+            whole = replace(whole, error=f"the answer was cut at {MAX_STDOUT_BYTES >> 20} MiB")
         return split_batch(whole, lines, nonce)
+
+    def _exec(self, line: str, timeout: float) -> tuple[bytes, bytes, int | None, bool]:
+        """(stdout, stderr, exit code, truncated) of one shell line; stdout and stderr
+        capped (MAX_STDOUT_BYTES, MAX_STDERR_BYTES) so no answer can exhaust memory."""
+        if self._shell_v2 is None:
+            self._shell_v2 = "shell_v2" in self._device.get_features().split(",")
+        if not self._shell_v2:
+            # phones before Android 7: adbutils' v1 path (exit code via an echo)
+            r = self._device.shell2(line, timeout=timeout, encoding=None, v2=False)
+            out, err = bytes(r.stdout), bytes(r.stderr)
+            cut = len(out) > MAX_STDOUT_BYTES or len(err) > MAX_STDERR_BYTES
+            return out[:MAX_STDOUT_BYTES], err[:MAX_STDERR_BYTES], r.returncode, cut
+        c = self._device.open_transport(timeout=timeout)
+        try:
+            c.send_command(f"shell,v2:{line}")
+            c.check_okay()
+            out, err = bytearray(), bytearray()
+            truncated = False
+            while True:
+                header = c.read_exact(5)
+                kind, length = header[0], int.from_bytes(header[1:5], "little")
+                if kind == 3:  # exit status
+                    data = c.read_exact(min(length, 16)) if length else b""
+                    return bytes(out), bytes(err), (data[0] if data else None), truncated
+                while length > 0:
+                    data = c.read_exact(min(length, _READ_CHUNK))
+                    length -= len(data)
+                    if kind == 1:
+                        room = MAX_STDOUT_BYTES - len(out)
+                        out += data[:room]
+                        if len(data) > room:
+                            # keep the beginning, stop reading: closing ends the command
+                            return bytes(out), bytes(err), None, True
+                    elif kind == 2:
+                        room = MAX_STDERR_BYTES - len(err)
+                        err += data[:max(room, 0)]
+                        truncated = truncated or len(data) > room
+        finally:
+            c.close()
 
     def _shell(self, line: str, timeout: float) -> CommandResult:
         started = utc_now()
         t0 = time.monotonic()
         try:
-            r = self._device.shell2(line, timeout=timeout, encoding=None, v2=True)
+            stdout, stderr, code, truncated = self._exec(line, timeout)
         except Exception as e:  # noqa: BLE001 - classified below
             if not _is_transport_error(e):
                 raise
@@ -146,9 +199,8 @@ class Gate:
             if not self._present():
                 raise DeviceLost(f"the phone was disconnected while running `{line[:200]}`") from e
             return res
-        res = CommandResult(
-            line, bytes(r.stdout), bytes(r.stderr), r.returncode, started, time.monotonic() - t0
-        )
+        res = CommandResult(line, stdout, stderr, code, started, time.monotonic() - t0,
+                            truncated=truncated)
         self._record(res)
         return res
 

@@ -68,6 +68,10 @@ class _Builder:
     def __init__(self, raw: RawCapture) -> None:
         self.raw = raw
         self.problems: list[Problem] = list(raw.problems)
+        for out in raw.outputs:
+            if out.truncated:
+                self.problem(out.command, "the answer was too long: only its first "
+                             f"{len(out.stdout) >> 20} MiB were read (the rest may be missing)")
 
     def problem(self, command: str, reason: str) -> None:
         p = Problem(command, reason)
