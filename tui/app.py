@@ -32,8 +32,11 @@ class PhoneAuditApp(App):
     ]
 
     def __init__(self, backend: Backend, *, demo: str | None = None, serial: str | None = None,
-                 data: AuditData | None = None, watch: bool = True) -> None:
+                 data: AuditData | None = None, watch: bool = True,
+                 export_dir: str | None = None) -> None:
         super().__init__()
+        #: where the export dialog proposes to write (default: the current folder)
+        self.export_dir = export_dir
         self.backend = backend
         self._demo = demo
         self._serial = serial
@@ -130,7 +133,7 @@ class PhoneAuditApp(App):
 
 def create_app(backend: Backend | None = None, *, db: str | None = None, demo: str | None = None,
                serial: str | None = None, data: AuditData | None = None,
-               watch: bool = True) -> PhoneAuditApp:
+               watch: bool = True, export_dir: str | None = None) -> PhoneAuditApp:
     """The app factory (used by `phone-audit`, the tests and the screenshot script).
 
     `demo` starts that built-in simulated phone and audits it; `serial` audits that
@@ -140,4 +143,5 @@ def create_app(backend: Backend | None = None, *, db: str | None = None, demo: s
 
     logger.disable("androguard")  # androguard's loguru output would corrupt the screen
     Backend.prepare_processes()
-    return PhoneAuditApp(backend or Backend(db), demo=demo, serial=serial, data=data, watch=watch)
+    return PhoneAuditApp(backend or Backend(db), demo=demo, serial=serial, data=data, watch=watch,
+                         export_dir=export_dir)

@@ -110,7 +110,7 @@ class AuditData:
                      for name, pa in self.apks.items()},
             "packages": [_package_dict(p) for p in self.packages.values()],
             "previous": self.previous,
-        }, ensure_ascii=False, indent=1)
+        }, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> "AuditData":

@@ -47,3 +47,21 @@ def make_pool(knowledge, workers: int | None = None) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(knowledge,)
     )
+
+
+def start_pool(knowledge, workers: int | None = None) -> ProcessPoolExecutor:
+    """`make_pool`, with every worker started before it returns.
+
+    Starting workers (the fork server's first start imports the inspection code) takes
+    a second or more; call this in a thread, so the event loop is never blocked by it
+    and pulls can start meanwhile."""
+    pool = make_pool(knowledge, workers)
+    try:
+        # one task per worker: the executor starts one process per submit it cannot
+        # hand to an idle one
+        for f in [pool.submit(os.getpid) for _ in range(pool._max_workers)]:
+            f.result()
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    return pool

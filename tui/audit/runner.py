@@ -94,6 +94,12 @@ def _lost_exceptions() -> tuple[type[BaseException], ...]:
     return tuple(kinds)
 
 
+def _stop_pool(fut: "asyncio.Future") -> None:
+    """Done-callback: shut down a process pool that finished starting too late."""
+    if not fut.cancelled() and fut.exception() is None:
+        fut.result().shutdown(wait=False, cancel_futures=True)
+
+
 def _in_scope(pkg: PackageInfo, scope: str) -> bool:
     if not pkg.apk_paths:
         return False
@@ -375,14 +381,15 @@ class _Audit:
             for sha in wanted:
                 self.errors[sha] = self._not_pulled_reason()
             return
-        from tui.audit.pool import inspect_job, make_pool
+        from tui.audit.pool import inspect_job, start_pool
 
         tmp_root = self.store.folder / "tmp"
         tmp_root.mkdir(parents=True, exist_ok=True)
         await self._sweep(tmp_root)
         tmp = Path(tempfile.mkdtemp(prefix=f"audit-{audit_id}-", dir=tmp_root))
         loop = asyncio.get_running_loop()
-        pool = make_pool(self.knowledge, self.workers)
+        # workers start in a thread while the first pulls run: starting them blocks
+        pool_ready = asyncio.ensure_future(asyncio.to_thread(start_pool, self.knowledge, self.workers))
         inspections: list[asyncio.Task] = []
         total = len(wanted)
         inspected = 0
@@ -391,6 +398,7 @@ class _Audit:
         async def inspect(sha: str, local: Path) -> None:
             nonlocal inspected
             try:
+                pool = await asyncio.shield(pool_ready)
                 report = await loop.run_in_executor(pool, inspect_job, str(local), sha)
             except Exception as exc:  # a worker died: the APK is reported, not dropped
                 report = ApkReport(sha256=sha, error=f"could not inspect: {type(exc).__name__}: {exc}",
@@ -468,8 +476,22 @@ class _Audit:
         finally:
             for t in inspections:
                 t.cancel()
-            pool.shutdown(wait=True, cancel_futures=True)
-            shutil.rmtree(tmp, ignore_errors=True)
+            # joining the workers takes a while: not on the event loop, unless this
+            # task is being cancelled again, when only a synchronous stop is sure
+            pool = None
+            try:
+                pool = await asyncio.shield(pool_ready)
+                await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+            except asyncio.CancelledError:
+                if pool is not None:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                else:
+                    pool_ready.add_done_callback(_stop_pool)
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            except Exception:  # the pool never started: nothing to stop
+                pass
+            await asyncio.to_thread(shutil.rmtree, tmp, ignore_errors=True)
 
     async def _sweep(self, tmp_root: Path) -> None:
         """Remove pull folders left by audits that are no longer running (a crash)."""

@@ -245,7 +245,8 @@ class AuditPane(Vertical):
         from tui.screens.export import ExportScreen
 
         if self.data is not None:
-            self.app.push_screen(ExportScreen(self.backend, self.data))
+            self.app.push_screen(ExportScreen(self.backend, self.data,
+                                              folder=getattr(self.app, "export_dir", None)))
 
 
 def _duration(seconds: float) -> str:

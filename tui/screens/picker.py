@@ -45,6 +45,7 @@ class PickerPane(Vertical):
 
     def on_mount(self) -> None:
         self._show()
+        self.query_one(DeviceTable).focus()
         if self.watch:
             self.watch_adb()
 

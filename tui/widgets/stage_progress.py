@@ -18,8 +18,9 @@ class StageProgress(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label(Text(self.title), classes="stage-title")
+        # total=1 until the stage starts: an indeterminate bar would animate for nothing
         # no ETA column: the detail line says it in words, and the bar stays still in snapshots
-        yield ProgressBar(total=None, show_eta=False, show_percentage=True, classes="stage-bar")
+        yield ProgressBar(total=1, show_eta=False, show_percentage=True, classes="stage-bar")
         yield Static(Text("waiting", style="dim"), classes="stage-detail")
 
     def update_stage(self, done: int, total: int | None, detail: Text, finished: bool = False) -> None:
