@@ -155,7 +155,7 @@ def collect(
         complete = False
         problems.append(Problem(
             _last_command(phone) or current,
-            f"the phone was disconnected during \"{current}\" ({e}); "
+            f"the audit lost the phone during \"{current}\" ({e}); "
             f"everything read before that is kept, the rest was not read",
         ))
     return RawCapture(

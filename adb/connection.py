@@ -125,13 +125,34 @@ def _answers(port: int) -> bool:
         return False
 
 
+class _NoStartConnection(adbutils.AdbConnection):
+    """An adbutils connection that fails when the server is down instead of running
+    `adb start-server` (adbutils' default): a server that dies mid-audit must end the
+    audit with that reason, not be replaced behind the user's back by a new one that
+    does not know the phone (and outlives phone-audit)."""
+
+    def _safe_connect(self):
+        return self._create_socket()
+
+
+class _Client(adbutils.AdbClient):
+    """adbutils.AdbClient whose connections never start an adb server (see above)."""
+
+    def make_connection(self, timeout: float | None = None) -> adbutils.AdbConnection:
+        conn = _NoStartConnection(self.host, self.port)
+        if timeout:
+            conn.conn.settimeout(timeout)
+        return conn
+
+
 def adb_client() -> adbutils.AdbClient:
-    """A client of the adb server at 127.0.0.1:ANDROID_ADB_SERVER_PORT, started if needed."""
+    """A client of the adb server at 127.0.0.1:ANDROID_ADB_SERVER_PORT, started now if
+    none answers; later connections never start one (a dead server is an error)."""
     port = adb_port()
     if not _answers(port):
         subprocess.run([bundled_adb_path(), "start-server"], timeout=30, check=False,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return adbutils.AdbClient(host="127.0.0.1", port=port)
+    return _Client(host="127.0.0.1", port=port)
 
 
 def list_devices(client: adbutils.AdbClient | None = None) -> list[DeviceEntry]:
@@ -226,10 +247,8 @@ class Phone:
         self.gate = Gate(self._device, is_present=self._present)
 
     def _present(self) -> bool:
-        try:
-            return any(e.serial == self.serial and e.ready for e in list_devices(self.client))
-        except Exception:  # noqa: BLE001 - the adb server itself is gone
-            return False
+        # an exception here (the adb server itself is gone) is the gate's to report
+        return any(e.serial == self.serial and e.ready for e in list_devices(self.client))
 
     def __repr__(self) -> str:
         return f"Phone({self.serial!r})"

@@ -93,6 +93,8 @@ class Gate:
         self._lock = threading.Lock()
         self.sent: list[CommandResult] = []
         self._shell_v2: bool | None = None  # does the phone speak shell protocol v2?
+        #: why the adb server could not be asked about the phone, once that happened
+        self.server_error: str | None = None
 
     @property
     def serial(self) -> str:
@@ -197,7 +199,7 @@ class Gate:
             res = CommandResult(line, b"", b"", None, started, seconds, error=text)
             self._record(res)
             if not self._present():
-                raise DeviceLost(f"the phone was disconnected while running `{line[:200]}`") from e
+                raise self._lost(f"while running `{line[:200]}`") from e
             return res
         res = CommandResult(line, stdout, stderr, code, started, time.monotonic() - t0,
                             truncated=truncated)
@@ -219,7 +221,7 @@ class Gate:
             self._record(CommandResult(f"sync STAT {remote_path}", b"", b"", None, started,
                                        time.monotonic() - t0, error=str(e)))
             if not self._present():
-                raise DeviceLost(f"the phone was disconnected while reading {remote_path}") from e
+                raise self._lost(f"while reading {remote_path}") from e
             return None
         self._record(CommandResult(f"sync STAT {remote_path}", b"", b"", 0, started, time.monotonic() - t0))
         if not info.mode:
@@ -250,7 +252,7 @@ class Gate:
             self._record(CommandResult(f"sync RECV {remote_path}", b"", b"", None, started,
                                        time.monotonic() - t0, error=str(e)))
             if not self._present():
-                raise DeviceLost(f"the phone was disconnected while copying {remote_path}") from e
+                raise self._lost(f"while copying {remote_path}") from e
             raise PullFailed(f"{remote_path}: {e}") from e
         self._record(CommandResult(f"sync RECV {remote_path}", b"", b"", 0, started, time.monotonic() - t0))
         return done
@@ -265,8 +267,15 @@ class Gate:
     def _present(self) -> bool:
         try:
             return bool(self._is_present())
-        except Exception:  # noqa: BLE001 - the adb server itself is gone
+        except Exception as e:  # noqa: BLE001 - the adb server itself is gone
+            self.server_error = f"{type(e).__name__}: {e}".strip()
             return False
+
+    def _lost(self, what: str) -> DeviceLost:
+        """DeviceLost saying whether the phone or the adb server went away."""
+        if self.server_error:
+            return DeviceLost(f"the adb server stopped answering ({self.server_error}) {what}")
+        return DeviceLost(f"the phone was disconnected {what}")
 
     def _record(self, res: CommandResult) -> None:
         with self._lock:
