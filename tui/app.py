@@ -48,15 +48,8 @@ class PhoneAuditApp(App):
         return next(s for s in self.screen_stack if isinstance(s, MainScreen))
 
     async def on_mount(self) -> None:
-        await self.push_screen(MainScreen(self.backend, watch=self._watch))
-        if self._data is not None:
-            await self.main.open_audit(data=self._data)
-        elif self._serial is not None:
-            await self.main.open_audit(self._serial)
-        elif self._demo is not None:
-            from tui.messages import SimulatedRequested
-
-            self.main.post_message(SimulatedRequested(self._demo))
+        await self.push_screen(MainScreen(self.backend, watch=self._watch, data=self._data,
+                                          serial=self._serial, demo=self._demo))
 
     async def on_unmount(self) -> None:
         import asyncio

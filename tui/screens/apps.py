@@ -61,9 +61,11 @@ class AppsScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one("#apps", DataTable)
-        widths = {"label": 20, "package": 26, "kind": 8, "installer": 16, "trackers": 18, "risky": 24}
+        # shares of the width, so every column shows at 80 columns
+        shares = {"label": 18, "package": 24, "kind": 10, "installer": 14, "trackers": 16, "risky": 18}
+        room = max(60, self.app.size.width - 2 * len(COLUMNS) - 2)
         for key, title, _ in COLUMNS:
-            table.add_column(title, key=key, width=widths[key])
+            table.add_column(title, key=key, width=max(6, room * shares[key] // 100))
         self.refill()
         table.focus()
 

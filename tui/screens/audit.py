@@ -115,7 +115,7 @@ class AuditPane(Vertical):
         """Put the focus in this pane (its cancel button, or its first panel)."""
         target = self.query("#cancel, RiskPanel")
         if target:
-            self.app.set_focus(target.first())
+            self.app.set_focus(target.first(), scroll_visible=False)
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "cancel":

@@ -18,11 +18,27 @@ from tui.viewmodel import AuditData
 class MainScreen(Screen):
     """Tabs: Phones, then one per audit (see module docstring)."""
 
-    def __init__(self, backend, *, watch: bool = True) -> None:
+    def __init__(self, backend, *, watch: bool = True, data: AuditData | None = None,
+                 serial: str | None = None, demo: str | None = None) -> None:
         super().__init__()
         self.backend = backend
         self.watch = watch
         self._count = 0
+        #: what to open first: a finished audit, a phone to audit, or a simulated phone
+        self._first = (data, serial, demo)
+
+    def on_mount(self) -> None:
+        # after the first refresh, once the tabs have settled on their first pane
+        self.call_after_refresh(self._open_first)
+
+    async def _open_first(self) -> None:
+        data, serial, demo = self._first
+        if data is not None:
+            await self.open_audit(data=data)
+        elif serial is not None:
+            await self.open_audit(serial)
+        elif demo is not None:
+            self.post_message(SimulatedRequested(demo))
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)

@@ -1,0 +1,124 @@
+"""Snapshot tests (pytest-textual-snapshot) of every screen, from a fixed audit of the
+simulated Xiaomi (tests/tui/fixtures/xiaomi.json) and fixed times: no phone, no clock,
+no spinner. Baselines live in tests/tui/__snapshots__; after a deliberate change,
+look at the new SVGs and run `pytest tests/tui/test_snapshots.py --snapshot-update`."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import pytest
+
+from tui_helpers import wait_for
+
+from adb.progress import Progress
+from adb.snapshot import DeviceInfo
+from checks.model import Finding, Status
+from tui.app import create_app
+from tui.backend import Backend
+from tui.messages import AuditProgress
+
+EXPORT_DIR = "/home/bench/reports"
+
+
+def results_app(db, data, **kwargs):
+    return create_app(Backend(db), data=data, watch=False, export_dir=EXPORT_DIR, **kwargs)
+
+
+class TestResults:
+    def test_results_80x24(self, snap_compare, db, fixture_data):
+        assert snap_compare(results_app(db, fixture_data), terminal_size=(80, 24))
+
+    def test_results_120x40(self, snap_compare, db, fixture_data):
+        assert snap_compare(results_app(db, fixture_data), terminal_size=(120, 40))
+
+    def test_results_light_theme(self, snap_compare, db, fixture_data):
+        def light(pilot):
+            pilot.app.theme = "textual-light"
+
+        assert snap_compare(results_app(db, fixture_data), terminal_size=(80, 24), run_before=light)
+
+    def test_finding_detail(self, snap_compare, db, fixture_data):
+        assert snap_compare(results_app(db, fixture_data), press=["down", "enter"],
+                            terminal_size=(80, 24))
+
+    def test_help(self, snap_compare, db, fixture_data):
+        assert snap_compare(results_app(db, fixture_data), press=["question_mark"],
+                            terminal_size=(80, 24))
+
+    def test_export_dialog(self, snap_compare, db, fixture_data):
+        assert snap_compare(results_app(db, fixture_data), press=["e"], terminal_size=(80, 24))
+
+
+class TestApps:
+    def test_apps(self, snap_compare, db, fixture_data):
+        assert snap_compare(results_app(db, fixture_data), press=["a"], terminal_size=(80, 24))
+
+    def test_apps_third_party_by_trackers(self, snap_compare, db, fixture_data):
+        assert snap_compare(results_app(db, fixture_data), press=["a", "t", "s", "s", "s", "s"],
+                            terminal_size=(120, 30))
+
+    def test_app_detail(self, snap_compare, db, fixture_data):
+        async def open_browser(pilot):
+            await pilot.press("a", "slash", *"globalbrowser", "enter", "enter")
+
+        assert snap_compare(results_app(db, fixture_data), run_before=open_browser,
+                            terminal_size=(100, 40))
+
+
+def _variant(findings: list[Finding], changes: dict[str, Status]) -> list[Finding]:
+    return [dataclasses.replace(f, status=changes[f.check]) if f.check in changes else f
+            for f in findings]
+
+
+class TestHistory:
+    def test_history_with_changes(self, snap_compare, db, fixture_data):
+        fixture_data.report["audit_id"] = 2
+        findings = [Finding.from_dict(f) for f in fixture_data.report["findings"]]
+        device = DeviceInfo(**{k: v for k, v in fixture_data.device.items()})
+
+        async def fill_and_open(pilot):
+            await wait_for(pilot, lambda: pilot.app.focused is not None, timeout=30)
+            store = await pilot.app.backend.store()
+            earlier = _variant(findings, {"ncsc.appgallery-redirect": Status.FAIL,
+                                          "apps.sms-access": Status.PASS})
+            for n, found in enumerate((earlier, findings)):
+                aid = await store.start_audit(device, started_at=f"2026-01-{10 + 5 * n}T09:00:00.000Z")
+                await store.save_findings(aid, found)
+                await store.finish_audit(aid, complete=True,
+                                         finished_at=f"2026-01-{10 + 5 * n}T09:00:41.000Z")
+            await pilot.press("h")
+            await wait_for(pilot, lambda: "compared with" in str(pilot.app.screen.query_one("#diff").render()),
+                           timeout=30)
+
+        assert snap_compare(results_app(db, fixture_data), run_before=fill_and_open,
+                            terminal_size=(80, 24))
+
+
+class _WaitingBackend(Backend):
+    """The real backend, but its audit never ends: the progress screen is then shown
+    with fixed progress events (the layout is what this snapshot checks)."""
+
+    async def audit(self, serial, progress=None, cancel=None):
+        await asyncio.Event().wait()
+
+
+class TestPickerAndProgress:
+    def test_picker_without_adb(self, snap_compare, db):
+        assert snap_compare(create_app(Backend(db), watch=False), terminal_size=(80, 24))
+
+    def test_audit_progress(self, snap_compare, db):
+        async def progress(pilot):
+            pane = pilot.app.main.audit_panes()[0]
+            pane.post_message(AuditProgress(pane.key, {
+                "collect": Progress("collect", 41, 41),
+                "hash": Progress("hash", 220, 220),
+                "pull": Progress("pull", 57, 220, 48_234_496, 0,
+                                 detail="/system/priv-app/SecurityCenter/SecurityCenter.apk"),
+                "inspect": Progress("inspect", 50, 220, detail="com.miui.securitycenter"),
+            }))
+            await pilot.pause()
+
+        app = create_app(_WaitingBackend(db), serial="127.0.0.1:40001", watch=False)
+        assert snap_compare(app, run_before=progress, terminal_size=(80, 24))
