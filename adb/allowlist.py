@@ -219,9 +219,32 @@ def split_command_line(line: str) -> list[list[str]]:
         else:
             commands[-1].append(tok)
         i += 1
-    if any("`" in c or "$(" in c for cmd in commands for c in cmd):
+    if _expands(line):
         raise ValueError("substitution")
     return [c for c in commands if c]
+
+
+def _expands(line: str) -> bool:
+    """Whether sh would expand anything in `line` outside single quotes: a backtick or
+    a `$` other than the `$?` of the batch markers. Inside single quotes (where
+    shlex.quote puts every phone-supplied word) `$(...)` is literal text."""
+    quote = ""
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if quote == "'":
+            if ch == "'":
+                quote = ""
+        elif ch == "\\":
+            i += 1  # the next character is literal
+        elif ch == "'" and not quote:
+            quote = "'"
+        elif ch == '"':
+            quote = "" if quote == '"' else '"'
+        elif ch == "`" or (ch == "$" and line[i + 1:i + 2] != "?"):
+            return True
+        i += 1
+    return False
 
 
 def check_command_line(line: str) -> list[list[str]]:
