@@ -201,9 +201,10 @@ class AuditPane(Vertical):
         from tui.screens.results import ResultsView
 
         self.running = False
-        self.data = message.data
         await self.query("#progress").remove()
-        await self.mount(ResultsView(self.data))
+        await self.mount(ResultsView(message.data))
+        # set last: `data` is what says "the results are on screen"
+        self.data = message.data
         # a finished audit in a background tab must not take the focus from the user
         tabs = self.screen.query("TabbedContent")
         if not tabs or tabs.first().active == getattr(self.parent, "id", None):

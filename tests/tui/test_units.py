@@ -1,0 +1,65 @@
+"""Unit tests of the UI's plain parts: progress coalescing, the audit view model, the
+picker's table with hostile device text, markup-free helpers."""
+
+from __future__ import annotations
+
+from adb.connection import parse_devices_l
+from adb.progress import Progress
+from tui.messages import AuditProgress
+from tui.screens.audit import ProgressRelay
+from tui.viewmodel import AuditData
+from tui.widgets.text import safe
+
+
+class _Sink:
+    key = "audit-1"
+
+    def __init__(self) -> None:
+        self.posted: list[AuditProgress] = []
+
+    def post_message(self, message) -> None:
+        self.posted.append(message)
+
+
+def test_progress_is_coalesced_not_one_message_per_chunk():
+    sink = _Sink()
+    relay = ProgressRelay(sink)
+    total = 40
+    for n in range(total):
+        for chunk in range(1, 1601):  # 100 MiB in 64 KiB chunks per file
+            relay(Progress("pull", n, total, (n * 1600 + chunk) * 65536, 0, detail=f"/a/{n}.apk"))
+    relay(Progress("pull", total, total, total * 1600 * 65536))
+    assert len(sink.posted) < 50  # 64,001 events in, a few messages out
+    last = sink.posted[-1]
+    assert last.stages["pull"].done == total  # the final state is never dropped
+    # queued messages of one audit replace each other; another audit's do not
+    assert last.can_replace(sink.posted[0])
+    assert not last.can_replace(AuditProgress("audit-2", {}))
+
+
+def test_new_stage_is_always_posted():
+    sink = _Sink()
+    relay = ProgressRelay(sink)
+    for stage in ("connect", "collect", "hash", "pull", "inspect", "evaluate"):
+        relay(Progress(stage, 0, 10))
+    assert [list(m.stages)[-1] for m in sink.posted] == [
+        "connect", "collect", "hash", "pull", "inspect", "evaluate"]
+
+
+def test_audit_data_round_trip(fixture_data):
+    again = AuditData.from_json(fixture_data.to_json())
+    assert again.report == fixture_data.report
+    assert again.apks == fixture_data.apks
+    assert again.packages == fixture_data.packages
+    rows = {r.package: r for r in again.app_rows()}
+    browser = rows["com.mi.globalbrowser"]
+    assert browser.system and "Google Analytics" in browser.trackers
+    assert fixture_data.counts() == {"fail": 5, "warn": 2, "inconclusive": 0, "pass": 12,
+                                     "not_applicable": 1}
+
+
+def test_hostile_device_text_stays_literal():
+    entries = parse_devices_l("[/x]\x1b[2J  unauthorized usb:1-1 model:[@click=app.quit]x[/]\n")
+    assert entries and entries[0].state == "unauthorized"
+    text = safe(entries[0].serial)
+    assert text.plain == "[/x]\\x1b[2J" and not text.spans
