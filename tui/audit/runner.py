@@ -94,6 +94,17 @@ def _lost_exceptions() -> tuple[type[BaseException], ...]:
     return tuple(kinds)
 
 
+def _import_audit_modules() -> None:
+    """Import what an audit uses (the later imports in the steps are then lookups)."""
+    import adb.collect  # noqa: F401
+    import adb.connection  # noqa: F401
+    import adb.parsers  # noqa: F401
+    import adb.pull  # noqa: F401
+    import checks.knowledge  # noqa: F401
+    import checks.registry  # noqa: F401
+    import tui.audit.pool  # noqa: F401
+
+
 def _stop_pool(fut: "asyncio.Future") -> None:
     """Done-callback: shut down a process pool that finished starting too late."""
     if not fut.cancelled() and fut.exception() is None:
@@ -153,6 +164,9 @@ async def run_audit(
         raise ValueError(f"pull_scope must be one of {PULL_SCOPES}")
     progress = _Safe(progress)
     cancel = cancel or threading.Event()
+    # the audit's modules are imported lazily; importing them on the event loop would
+    # freeze the UI for a tenth of a second, so they are imported in a thread first
+    await asyncio.to_thread(_import_audit_modules)
     if knowledge is None:
         from checks import knowledge as kb
 
@@ -216,7 +230,8 @@ class _Audit:
                     await asyncio.to_thread(save_capture, raw, self.capture_out)
                 from adb.parsers import build_snapshot
 
-                snapshot = build_snapshot(raw)
+                # parsing hundreds of packages' output takes a while: off the event loop
+                snapshot = await asyncio.to_thread(build_snapshot, raw)
                 await self.store.save_snapshot(audit_id, snapshot)
                 previous = await self.store.previous_audit(
                     snapshot.device.serial or snapshot.device.adb_serial, before=audit_id
