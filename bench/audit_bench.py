@@ -158,7 +158,8 @@ class PhoneProcess:
 
 # -- one audit in a child process ------------------------------------------------------------
 
-def _tree_rss(pid: int) -> int:
+def _tree_rss(pid: int, cpu: dict[int, float]) -> int:
+    """Sum of the RSS of `pid` and its descendants; their CPU seconds so far into `cpu`."""
     import psutil
 
     try:
@@ -169,24 +170,43 @@ def _tree_rss(pid: int) -> int:
     total = 0
     for p in procs:
         try:
-            total += p.memory_info().rss
+            with p.oneshot():
+                total += p.memory_info().rss
+                t = p.cpu_times()
+                cpu[p.pid] = t.user + t.system
         except psutil.Error:
             pass
     return total
 
 
-def audit(rig: Rig, serial: str, store_db: Path) -> dict:
+def _cpu_of(pids: list[int]) -> float:
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            t = psutil.Process(pid).cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
+
+
+def audit(rig: Rig, serial: str, store_db: Path, phone: "PhoneProcess | None" = None) -> dict:
     """Run one audit of `serial` into the store at `store_db` in a child; its figures."""
     out = rig.tmp / f"audit-{time.monotonic_ns()}.json"
     cmd = [sys.executable, "-m", "bench.audit_bench", "--child", serial, str(store_db), str(out)]
+    others = [p.pid for p in rig.server.processes()] + ([phone.proc.pid] if phone else [])
+    others_cpu = _cpu_of(others)
     proc = subprocess.Popen(cmd, env=rig.env, cwd=str(ROOT))
     peak = 0
+    cpu: dict[int, float] = {}
     stop = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not stop.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
+            peak = max(peak, _tree_rss(proc.pid, cpu))
             stop.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -198,6 +218,10 @@ def audit(rig: Rig, serial: str, store_db: Path) -> dict:
         raise RuntimeError(f"audit child failed with exit code {code}")
     result = json.loads(out.read_text())
     result["peak_rss"] = peak
+    # CPU seconds: the audit process and its workers (as last sampled), and the phone
+    # process plus the adb server (what a real phone and cable would not cost this machine)
+    result["cpu_s"] = {"audit": round(sum(cpu.values()), 2),
+                       "phone_and_adb": round(_cpu_of(others) - others_cpu, 2)}
     return result
 
 
@@ -206,12 +230,34 @@ async def _child_audit(serial: str, store_db: Path) -> dict:
     from tui.audit.runner import run_audit
 
     loop = asyncio.get_running_loop()
+    if os.environ.get("BENCH_SLOW_CALLBACKS"):
+        # diagnosis only: asyncio logs every callback that holds the loop over 50 ms
+        import logging
+
+        logging.basicConfig(level=logging.WARNING)
+        loop.set_debug(True)
+        loop.slow_callback_duration = 0.05
     lags: list[float] = []
     done = asyncio.Event()
     events = {"n": 0}
     stages: dict[str, float] = {}
     worst = {"lag": 0.0, "at": 0.0, "stage": ""}
     current = {"stage": "start"}
+    long_blocks: list[list] = []  # [started at s, lasted s, stage] of blocks over 50 ms
+    gc_pauses: list[list] = []  # [at s, lasted s, generation] of collections over 20 ms
+    gc_start = {"t": 0.0}
+
+    def on_gc(phase: str, info: dict) -> None:
+        if phase == "start":
+            gc_start["t"] = time.perf_counter()
+        else:
+            took = time.perf_counter() - gc_start["t"]
+            if took > 0.02 and len(gc_pauses) < 20:
+                gc_pauses.append([round(gc_start["t"] - t0, 3), round(took, 3), info.get("generation")])
+
+    import gc
+
+    gc.callbacks.append(on_gc)
 
     async def monitor() -> None:
         while not done.is_set():
@@ -219,6 +265,8 @@ async def _child_audit(serial: str, store_db: Path) -> dict:
             await asyncio.sleep(0.01)
             lag = loop.time() - t - 0.01
             lags.append(lag)
+            if lag > 0.05 and len(long_blocks) < 20:
+                long_blocks.append([round(time.perf_counter() - t0 - lag, 3), round(lag, 3), current["stage"]])
             if lag > worst["lag"]:
                 worst.update(lag=lag, at=time.perf_counter() - t0, stage=current["stage"])
 
@@ -253,7 +301,11 @@ async def _child_audit(serial: str, store_db: Path) -> dict:
         "findings": len(result.findings),
         "problems": [f"{p.command}: {p.reason}" for p in result.problems][:10],
         "max_loop_block_s": max(lags) if lags else 0.0,
+        "loop_blocks_over_50ms": sum(1 for x in lags if x > 0.05),
+        "loop_blocks_over_100ms": sum(1 for x in lags if x > 0.1),
         "loop_samples": len(lags),
+        "blocks_over_50ms": long_blocks,
+        "gc_pauses_over_20ms": gc_pauses,
         "worst_block": {"at_s": round(worst["at"], 3), "after_stage": worst["stage"]},
         "stage_starts_s": stages,
         "progress_events": events["n"],
@@ -303,11 +355,11 @@ def run_all(scaling: list[int], app_bytes: int, log=print) -> dict:
             store = rig.tmp / "large" / "history.db"
             store.parent.mkdir()
             since = phone.log_size()
-            cold = _summary("cold", audit(rig, phone.serial, store), phone, since, sizes)
+            cold = _summary("cold", audit(rig, phone.serial, store, phone), phone, since, sizes)
             cold["apk_bytes_on_phone"] = sum(sizes[p] for p in list(sizes)[:large_n])
             log(f"  cold {large_n}: {cold['wall_s']:.1f} s, {cold['bytes_pulled'] / 1e6:.0f} MB")
             since = phone.log_size()
-            warm = _summary("warm", audit(rig, phone.serial, store), phone, since, sizes)
+            warm = _summary("warm", audit(rig, phone.serial, store, phone), phone, since, sizes)
             log(f"  warm {large_n}: {warm['wall_s']:.2f} s, {warm['bytes_pulled']} bytes")
         finally:
             phone.stop()
@@ -315,7 +367,7 @@ def run_all(scaling: list[int], app_bytes: int, log=print) -> dict:
         phone = PhoneProcess(rig, second, "second")
         try:
             since = phone.log_size()
-            sec = _summary("second phone", audit(rig, phone.serial, store), phone, since, sizes2)
+            sec = _summary("second phone", audit(rig, phone.serial, store, phone), phone, since, sizes2)
             changed_paths = [p for p in sizes2 if p not in sizes or sizes2[p] != sizes[p] or _changed(p, CHANGED)]
             sec["changed_apk_bytes"] = sum(sizes2[p] for p in changed_paths)
             sec["changed_apks"] = len(changed_paths)
@@ -334,7 +386,7 @@ def run_all(scaling: list[int], app_bytes: int, log=print) -> dict:
                     db = rig.tmp / f"scale{n}" / "history.db"
                     db.parent.mkdir()
                     since = phone.log_size()
-                    res = _summary(f"cold {n}", audit(rig, phone.serial, db), phone, since, sizes)
+                    res = _summary(f"cold {n}", audit(rig, phone.serial, db, phone), phone, since, sizes)
                 finally:
                     phone.stop()
             res["n"] = n
@@ -344,6 +396,21 @@ def run_all(scaling: list[int], app_bytes: int, log=print) -> dict:
             scale.append(res)
     doc.update(cold=cold, warm=warm, second=sec, scaling=scale)
     return doc
+
+
+def cold_only(n: int, app_bytes: int) -> dict:
+    """One cold audit of an n-package phone (no results written)."""
+    folder = make_profile(n, app_bytes=app_bytes)
+    sizes = apk_sizes(folder)
+    with Rig() as rig:
+        phone = PhoneProcess(rig, folder, "cold")
+        try:
+            db = rig.tmp / "cold" / "history.db"
+            db.parent.mkdir()
+            since = phone.log_size()
+            return _summary(f"cold {n}", audit(rig, phone.serial, db, phone), phone, since, sizes)
+        finally:
+            phone.stop()
 
 
 def _changed(path: str, changed: int) -> bool:
@@ -363,7 +430,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.audit_bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--scaling", default="100,200,400,800")
     ap.add_argument("--app-bytes", type=int, default=APP_BYTES)
+    ap.add_argument("--cold-only", type=int, metavar="N", help="only a cold audit of an N-package phone (for profiling)")
     a = ap.parse_args(argv)
+    if a.cold_only:
+        print(json.dumps(cold_only(a.cold_only, a.app_bytes), indent=1))
+        return 0
     doc = run_all([int(x) for x in a.scaling.split(",")], a.app_bytes)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(doc, indent=2) + "\n")
