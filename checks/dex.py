@@ -23,7 +23,6 @@ import re
 import struct
 import sys
 from array import array
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, islice
 from operator import itemgetter, methodcaller
@@ -39,11 +38,7 @@ _MAX_ULEB = 5
 
 _strip_first = itemgetter(slice(1, None))
 _is_l = methodcaller("startswith", "L")
-_ends_semicolon = methodcaller("endswith", ";")
-_strip_class = itemgetter(slice(1, -1))
 _SURROGATE_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
-#: a piece of the split string region whose uleb128 size prefix takes several bytes
-_LONG_ULEB = re.compile(rb"\x00[\x80-\xff]")
 _HIGH_SURROGATE_BYTES = re.compile(rb"\xed[\xa0-\xaf]")
 
 
@@ -157,50 +152,102 @@ def _decode_one(raw: bytes) -> str:
     return text if text.isascii() else _combine_pairs(text)
 
 
-def _split_text(text: str, raw: bytes) -> list[str]:
-    # A surrogate half is ED A0..ED BF in (M)UTF-8: looking for it in the bytes is far
-    # cheaper than a regex over a wide str.
-    if b"\xed" in raw and _HIGH_SURROGATE_BYTES.search(raw):
-        text = _combine_pairs(text)
-    return list(map(_strip_first, text.split("\0")))
-
-
 #: stand-ins for MUTF-8's C0 80 during a bulk decode: Unicode noncharacters, and one
 #: that does not occur in the data is picked
 _NUL_STANDINS = tuple(chr(c) for c in range(0xFDD0, 0xFDF0))
 
 
-def _decode_joined(pieces: list[bytes], joined: bytes) -> list[str]:
-    """Decode NUL-joined string contents (each still led by one prefix byte < 0x80).
+def _decode_many(raws: list[bytes]) -> list[str]:
+    """Decode many MUTF-8 strings (none holding a NUL byte) with one `bytes.decode`.
 
     One bulk decode when all strings are UTF-8 apart from MUTF-8's C0 80 (swapped for
-    a stand-in character that the data does not contain, and back after the split).
-    Strings with other bytes that are not UTF-8 make it decode one string at a time.
+    a stand-in character that the data does not contain, and back after the split) and
+    surrogate pairs (joined afterwards). Bytes that are not UTF-8 anywhere make it
+    decode one string at a time, each exactly as `_decode_one` does.
     """
+    if not raws:
+        return []
+    joined = b"\x00".join(raws)
     standin = None
     if b"\xc0\x80" in joined:
         standin = next((c for c in _NUL_STANDINS if c.encode() not in joined), None)
         if standin is None:
-            return [_decode_one(p[1:]) for p in pieces]
+            return list(map(_decode_one, raws))
         joined = joined.replace(b"\xc0\x80", standin.encode())
     try:
-        strings = _split_text(joined.decode("utf-8", "surrogatepass"), joined)
+        text = joined.decode("utf-8", "surrogatepass")
     except UnicodeDecodeError:
-        return [_decode_one(p[1:]) for p in pieces]
+        return list(map(_decode_one, raws))
+    strings = text.split("\0")
+    # A high surrogate half is ED A0..ED AF in (M)UTF-8: looking for it in the bytes of
+    # each string is far cheaper than a regex over the whole (wide) text.
+    if b"\xed" in joined:
+        for i, raw in enumerate(raws):
+            if b"\xed" in raw and _HIGH_SURROGATE_BYTES.search(raw):
+                strings[i] = _combine_pairs(strings[i])
     if standin is not None:
-        strings = list(map(methodcaller("replace", standin, "\0"), strings))
+        strings = [t.replace(standin, "\0") if standin in t else t for t in strings]
     return strings
 
 
-def _strings_contiguous(buf: bytes, offs: list[int], size: int) -> list[str] | None:
+def _lanes(word: bytes, count: int) -> int:
+    """An int holding `count` 32-bit lanes, each the little-endian `word`."""
+    return int.from_bytes(word * count, "little")
+
+
+def _pieces_match_ids(ids: bytes, start: int, pieces: list[str]) -> bool:
+    """Does piece k (a string item without its NUL) start at the k-th offset of `ids`?
+
+    That is: the first offset is `start` and consecutive offsets differ by the piece
+    length + 1. The check runs on all offsets at once as big-int arithmetic on 32-bit
+    lanes (no per-item Python work): with every offset below 2**31 (checked) and every
+    piece shorter than 2**31 (the caller's file is), each lane difference lies in
+    (-2**31, 2**31), so equal integers mean equal lanes. A piece of length 0 (an item
+    with no size prefix) is refused too.
+    """
+    m = len(pieces)
+    if _u32(ids, 0) != start:
+        return False
+    if m == 1:
+        return len(pieces[0]) > 0
+    offsets = int.from_bytes(ids, "little")
+    if offsets & _lanes(b"\x00\x00\x00\x80", m):
+        return False
+    lens = array("I", list(map(len, pieces)))
+    if lens.itemsize != 4:  # pragma: no cover - every CPython platform has a 4-byte "I"
+        return False
+    if sys.byteorder == "big":  # pragma: no cover
+        lens.byteswap()
+    raw_lens = lens.tobytes()
+    all_lens = int.from_bytes(raw_lens, "little")
+    ones = _lanes(b"\x01\x00\x00\x00", m)
+    # some lane zero <=> (v - 0x01..) & ~v & 0x80.. is non-zero (exact, borrows included)
+    if (all_lens - ones) & ~all_lens & _lanes(b"\x00\x00\x00\x80", m):
+        return False
+    head_lens = all_lens & ((1 << (32 * (m - 1))) - 1)
+    below_last = offsets & ((1 << (32 * (m - 1))) - 1)
+    return offsets >> 32 == below_last + head_lens + (ones >> 32)
+
+
+def _u32(raw: bytes, index: int) -> int:
+    return int.from_bytes(raw[4 * index : 4 * index + 4], "little")
+
+
+def _strings_contiguous(buf: bytes, ids: bytes, size: int) -> list[str] | None:
     """Fast path: string items laid out back to back in id order (dx/d8 output).
+
+    The run of items is decoded as latin-1 (one character per byte, so the text's
+    pieces have the items' byte lengths), split on NUL and each piece checked to start
+    at its string id's offset. Pure-ASCII pieces are then the strings after their
+    one-byte size prefix; the few others (non-ASCII text, MUTF-8's C0 80 NUL, a size
+    prefix of several bytes) are re-decoded from their bytes in one batch.
 
     Returns None when the layout is not that; the caller then takes the general path.
     """
-    n = len(offs)
+    n = len(ids) // 4
     first_index = 0
     head: list[str] = []
-    start = offs[0]
+    start, second = struct.unpack_from("<II", ids) if n > 1 else (_u32(ids, 0), 0)
     # The empty string sorts first; its item is b"\x00\x00", which would confuse the split.
     if buf[start] == 0:
         if start + 1 >= size or buf[start + 1] != 0:
@@ -209,38 +256,47 @@ def _strings_contiguous(buf: bytes, offs: list[int], size: int) -> list[str] | N
         first_index = 1
         if n == 1:
             return head
-        start = offs[1]
-        if start != offs[0] + 2:
+        if second != start + 2:
             return None
-    last = offs[-1]
+        start = second
+    last = _u32(ids, n - 1)
     if not start < last < size and n - first_index > 1:
         return None
     last_nul = buf.find(b"\x00", last + _uleb_len(buf, last, size), size)
     if last_nul < 0:
         return None
-    region = buf[start : last_nul + 1]
-    pieces = region.split(b"\x00")
+    if size >= 1 << 31:
+        return None
+    text = buf[start:last_nul].decode("latin-1")
+    pieces = text.split("\0")
     m = n - first_index
-    if len(pieces) != m + 1:
+    if len(pieces) != m:
         return None
-    del pieces[-1]
-    # Item k must start where the pieces before it (and their NULs) end.
-    positions = list(islice(accumulate(chain((start,), map((1).__add__, map(len, pieces)))), m))
-    if positions != (offs[first_index:] if first_index else offs):
+    if not _pieces_match_ids(ids[4 * first_index :], start, pieces):
         return None
-    if pieces[0][:1] >= b"\x80" or _LONG_ULEB.search(region):
-        # Strings of 128+ UTF-16 units have a multi-byte size prefix: keep only its last
-        # byte (< 0x80) so every piece is led by exactly one ASCII byte again.
-        fix = [0] if pieces[0][:1] >= b"\x80" else []
-        fix += [bisect_right(positions, start + mt.start() + 1) - 1 for mt in _LONG_ULEB.finditer(region)]
-        for k in fix:
-            p = pieces[k]
-            ulen = _uleb_len(p, 0, len(p))
-            pieces[k] = p[ulen - 1 :]
-        joined = b"\x00".join(pieces)
-    else:
-        joined = region[:-1]
-    return head + _decode_joined(pieces, joined)
+    strings = list(map(_strip_first, pieces))
+    if not text.isascii():
+        flags = bytes(map(str.isascii, pieces))
+        odd: list[int] = []
+        k = flags.find(0)
+        while k >= 0:
+            odd.append(k)
+            k = flags.find(0, k + 1)
+        raws = []
+        where = []
+        for k in odd:
+            piece = pieces[k]
+            raw = piece.encode("latin-1")
+            skip = 1 if raw[0] < 0x80 else _uleb_len(raw, 0, len(raw))
+            content = raw[skip:]
+            if content.isascii():  # a long ASCII string: only its size prefix was not
+                strings[k] = piece[skip:]
+            else:
+                raws.append(content)
+                where.append(k)
+        for k, s in zip(where, _decode_many(raws)):
+            strings[k] = s
+    return head + strings if head else strings
 
 
 def _strings_general(buf: bytes, offs: list[int], size: int) -> list[str]:
@@ -258,8 +314,7 @@ def _strings_general(buf: bytes, offs: list[int], size: int) -> list[str]:
         if nul < 0:
             raise DexError(f"string {idx}: data at {off:#x} not NUL-terminated before the next item")
         raws[idx] = buf[off + ulen : nul]
-    pieces = [b"\x01" + r for r in raws]
-    return _decode_joined(pieces, b"\x00".join(pieces))
+    return _decode_many(raws)
 
 
 def _check_offsets(offs: list[int], size: int) -> None:
@@ -308,13 +363,14 @@ def read_dex(data: bytes | bytearray | memoryview) -> DexTables:
 
     strings: list[str] = []
     if n_str:
-        offs = _u32_array(buf, str_off, n_str)
-        if not (_HEADER_SIZE <= offs[0] < size and _HEADER_SIZE <= offs[-1] < size):
-            _check_offsets(offs, size)
+        ids = buf[str_off : str_off + 4 * n_str]
+        if not (_HEADER_SIZE <= _u32(ids, 0) < size and _HEADER_SIZE <= _u32(ids, n_str - 1) < size):
+            _check_offsets(_u32_array(buf, str_off, n_str), size)
         # The contiguous path checks every offset against the layout it assumes (which
         # implies id order), so nothing needs checking before it.
-        strings = _strings_contiguous(buf, offs, size)  # type: ignore[assignment]
+        strings = _strings_contiguous(buf, ids, size)  # type: ignore[assignment]
         if strings is None:
+            offs = _u32_array(buf, str_off, n_str)
             _check_offsets(offs, size)
             strings = _strings_general(buf, offs, size)
 
@@ -340,13 +396,18 @@ def read_dex(data: bytes | bytearray | memoryview) -> DexTables:
 def _dotted(descriptors: list[str]) -> list[str]:
     """`Lcom/foo/Bar;` -> `com.foo.Bar` for a whole list at once.
 
-    A class_defs entry that is not a class descriptor (corrupt DEX) is kept verbatim
-    rather than mangled.
+    The descriptors are joined by NUL and converted with two `str.replace` calls and one
+    split. That is exact when NUL only occurs as the n-1 separators and each of them sits
+    in `;\\0L` (so every descriptor is `L...;`), which two counts prove. Otherwise each is
+    converted alone, and an entry that is not a class descriptor (corrupt DEX) is kept
+    verbatim rather than mangled.
     """
     if not descriptors:
         return []
-    if all(map(_is_l, descriptors)) and all(map(_ends_semicolon, descriptors)):
-        names = list(map(_strip_class, "\0".join(descriptors).replace("/", ".").split("\0")))
-        if len(names) == len(descriptors):  # no descriptor held a NUL of its own
-            return names
-    return [d[1:-1].replace("/", ".") if d[:1] == "L" and d[-1:] == ";" else d for d in descriptors]
+    joined = "\0".join(descriptors)
+    seps = len(descriptors) - 1
+    if (joined[:1] == "L" and joined[-1:] == ";" and joined.count("\0") == seps
+            and joined.count(";\0L") == seps):
+        return joined[1:-1].replace(";\0L", "\0").replace("/", ".").split("\0")
+    return [d[1:-1].replace("/", ".") if d[:1] == "L" and d[-1:] == ";" else d
+            for d in descriptors]
