@@ -1,0 +1,503 @@
+"""Hostile device profiles, written into a folder at test time.
+
+Each profile is one attack on the auditor, or one fault of a phone, described in the
+public profile format (shared/specs/device-profile.md) plus, where the format cannot
+say it, verbatim command outputs (`[commands]` with `raw/` files) and crafted APK
+files (`apks/`). `build(root)` writes every profile under `root` and returns a
+`Hostile` per profile saying what the auditor must do with it.
+
+Nothing here is a mock: the profiles are served by the real simulator over the adb
+device protocol, through the real adb server, to the real `phone-audit scan`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from adb.simulator.apkgen import ApkSpec, synthesize_apk
+from adb.simulator.apkgen.build import manifest_xml
+from adb.simulator.apkgen.dex import build_dex
+
+#: a string that appears only in SMS bodies of the privacy profile
+SMS_MARKER = "ZQX-SMS-BODY-MARKER-7731"
+
+#: terminal attacks: ANSI CSI (clear screen, colours), OSC 52 (write the clipboard),
+#: OSC 8 (a hidden link), OSC 0 (window title), a C1 CSI, a carriage return that
+#: would overwrite the line, bidi overrides, Rich/Textual markup and HTML
+ESC_PAYLOADS = (
+    "\x1b[2J\x1b[31mRED",
+    "\x1b]52;c;cHduZWQ=\x07",
+    "\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\",
+    "\x1b]0;owned-title\x07",
+    "\x9b31m",
+    "visible\roverwritten",
+    "\u202eevil\u202c",
+    "[bold red]markup[/bold red][link=https://evil.example]x[/link]",
+    "<script>alert('pwned')</script><img src=x onerror=alert(1)>",
+)
+#: what the terminal must never receive from phone text
+FORBIDDEN_ON_TERMINAL = ("\x1b", "\x07", "\x9b", "\r", "\u202e")
+
+
+@dataclass
+class Hostile:
+    """One hostile profile and what a scan of it must end with."""
+
+    name: str
+    folder: Path
+    attack: str
+    #: the allowed exit codes of `phone-audit scan`
+    exits: tuple[int, ...] = (0, 1)
+    #: the report must be complete (True), incomplete (False) or either (None)
+    complete: bool | None = True
+    #: a word the reason of an incomplete audit (or of a problem) must contain
+    reason: str | None = None
+    #: extra things the test checks for this profile
+    extra: dict = field(default_factory=dict)
+
+
+def q(s: str) -> str:
+    """A TOML basic string: only `"`, `\\` and control characters escaped."""
+    out = ['"']
+    for ch in s:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+BASE_PROPS = {
+    "ro.product.manufacturer": "Hostile",
+    "ro.product.model": "H-1",
+    "ro.product.name": "hostile",
+    "ro.product.device": "hostile",
+    "ro.build.version.release": "14",
+    "ro.build.version.sdk": "34",
+    "ro.build.type": "user",
+    "ro.build.tags": "release-keys",
+    "ro.build.fingerprint": "hostile/hostile/hostile:14/H1/1:user/release-keys",
+    "ro.serialno": "HOSTILE0001",
+    "ro.debuggable": "0",
+    "ro.secure": "1",
+    "ro.boot.verifiedbootstate": "green",
+    "ro.boot.flash.locked": "1",
+    "ro.crypto.state": "encrypted",
+    "ro.crypto.type": "file",
+}
+
+BASE_SETTINGS = {
+    "global": {"package_verifier_enable": "1", "adb_enabled": "1"},
+    "secure": {"sms_default_application": "com.google.android.apps.messaging"},
+    "system": {},
+}
+
+
+def base_packages() -> list[dict]:
+    """Two ordinary apps every hostile phone has (so there is something to pull)."""
+    return [
+        {"name": "com.android.settings", "system": True, "uid": 1000, "label": "Settings",
+         "apk": {"label": "Settings", "permissions": ["android.permission.INTERNET"]}},
+        {"name": "com.google.android.apps.messaging", "system": True, "uid": 10060,
+         "label": "Messages", "apk": {"permissions": ["android.permission.READ_SMS"]}},
+    ]
+
+
+def _value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return q(v)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{q(k)} = {_value(x)}" for k, x in v.items()) + " }"
+    raise TypeError(type(v))
+
+
+def write_profile(folder: Path, *, description: str, props: dict | None = None,
+                  settings: dict | None = None, packages: list[dict] | None = None,
+                  accounts: list[dict] | None = None, content: list[dict] | None = None,
+                  commands: dict | None = None, files: dict | None = None,
+                  faults: dict | None = None, patch_age_days: int = 20) -> Path:
+    """Write `folder/profile.toml` from plain data (`commands` values are tables)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["[device]", f"description = {q(description)}", f"patch_age_days = {patch_age_days}", "", "[props]"]
+    for k, v in {**BASE_PROPS, **(props or {})}.items():
+        lines.append(f"{q(k)} = {q(v)}")
+    merged = {ns: dict(BASE_SETTINGS[ns]) for ns in BASE_SETTINGS}
+    for ns, table in (settings or {}).items():
+        merged[ns].update(table)
+    for ns, table in merged.items():
+        lines += ["", f"[settings.{ns}]"] + [f"{q(k)} = {q(v)}" for k, v in table.items()]
+    for pkg in packages if packages is not None else base_packages():
+        lines += ["", "[[packages]]"]
+        apk = pkg.get("apk")
+        lines += [f"{k} = {_value(v)}" for k, v in pkg.items() if k != "apk"]
+        if apk is not None:
+            lines += ["[packages.apk]"] + [f"{k} = {_value(v)}" for k, v in apk.items()]
+    for acc in accounts or []:
+        lines += ["", "[[accounts]]"] + [f"{k} = {_value(v)}" for k, v in acc.items()]
+    if content is None:  # an SMS provider with no messages, as on a fresh phone
+        content = [{"uri": "content://sms", "rows": []}]
+    for table in content:
+        lines += ["", "[[content]]", f"uri = {q(table['uri'])}", "rows = ["]
+        lines += [f"  {_value(r)}," for r in table["rows"]]
+        lines.append("]")
+    if commands:
+        lines += ["", "[commands]"] + [f"{q(k)} = {_value(v)}" for k, v in commands.items()]
+    if files:
+        lines += ["", "[files]"] + [f"{q(k)} = {q(v)}" for k, v in files.items()]
+    if faults:
+        lines += ["", "[faults]"] + [f"{k} = {_value(v)}" for k, v in faults.items()]
+    (folder / "profile.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def _raw(folder: Path, name: str, data: bytes) -> str:
+    (folder / "raw").mkdir(parents=True, exist_ok=True)
+    (folder / "raw" / name).write_bytes(data)
+    return f"raw/{name}"
+
+
+def _apk_file(folder: Path, name: str, data: bytes) -> str:
+    (folder / "apks").mkdir(parents=True, exist_ok=True)
+    (folder / "apks" / name).write_bytes(data)
+    return f"apks/{name}"
+
+
+def _zip(entries: list[tuple[str, bytes]], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", method) as z:
+        for name, data in entries:
+            z.writestr(zipfile.ZipInfo(name, (2020, 1, 1, 0, 0, 0)), data, compress_type=method)
+    return buf.getvalue()
+
+
+def _manifest(package: str) -> bytes:
+    return manifest_xml(ApkSpec(package=package, label="x", permissions=("android.permission.INTERNET",)))
+
+
+# --------------------------------------------------------------------------- profiles
+
+
+def escapes(root: Path) -> Hostile:
+    """Markup, ANSI/OSC escapes, bidi and HTML in every string the phone chooses."""
+    evil = "".join(ESC_PAYLOADS)
+    pkgs = base_packages()
+    pkgs.append({"name": "com.evil.labels", "installer": evil, "label": evil,
+                 "apk": {"label": evil, "permissions": ["android.permission.READ_SMS",
+                                                        "android.permission.REQUEST_INSTALL_PACKAGES"],
+                         "components": [{"kind": "service", "name": ".A11y",
+                                         "permission": "android.permission.BIND_ACCESSIBILITY_SERVICE",
+                                         "actions": ["android.accessibilityservice.AccessibilityService"]}]},
+                 "appops": {"REQUEST_INSTALL_PACKAGES": "allow"}})
+    folder = write_profile(
+        root / "escapes",
+        description="labels, props, settings and accounts full of escape sequences and markup",
+        props={"ro.product.model": "H-1" + evil, "ro.product.manufacturer": "[bold]Evil[/]\x1b[5m",
+               "ro.build.fingerprint": evil, "ro.serialno": "SER\x1b]52;c;AAAA\x07IAL"},
+        settings={"secure": {"enabled_accessibility_services": "com.evil.labels/.A11y\x1b[2J" + evil,
+                             "enabled_notification_listeners": "com.evil.labels/.N" + evil,
+                             "sms_default_application": "com.evil.labels" + evil},
+                  "global": {"device_name": evil}},
+        packages=pkgs,
+        accounts=[{"name": evil, "type": "com.evil" + evil}],
+    )
+    return Hostile("escapes", folder, "markup and ANSI/OSC escape sequences in labels and settings",
+                   extra={"evil": evil})
+
+
+def shell_meta(root: Path) -> Hostile:
+    """Package names and APK paths with shell metacharacters, newlines and `../`."""
+    folder = root / "shell-meta"
+    ok_apk = _apk_file(folder, "ok.apk", synthesize_apk(ApkSpec(package="com.ok.meta", label="Meta")))
+    dollar = "/data/app/$(reboot)`id`;reboot/base.apk"
+    quote = "/data/app/it's \"quoted\" & |piped|/base.apk"
+    lines = [
+        f"package:{dollar}=com.ok.meta versionCode:1 installer=com.android.vending uid:10100",
+        f"package:{quote}=com.ok.quote versionCode:1 installer=com.android.vending uid:10101",
+        "package:/data/app/x/base.apk=a;reboot versionCode:1 installer=null uid:10102",
+        "package:/data/app/y/base.apk=$(svc power shutdown) installer=null uid:10103",
+        "package:/data/app/z/base.apk=`rm -rf /sdcard` installer=null uid:10104",
+        "package:/system/app/../../../../etc/passwd=com.dotdot installer=null uid:10105",
+        "package:/data/app/../../../tmp/../x.apk=com.dotdot2 installer=null uid:10106",
+        "package:../../../../etc/shadow=com.relative installer=null uid:10107",
+        "package:/data/app/w/base.apk=com.new\\nline installer=null uid:10108",
+        "package:/data/app/v/base.apk=-rf installer=null uid:10109",
+        "package:/data/app/u/base.apk=com.x'; reboot; echo ' installer=null uid:10110",
+        "package:/system/priv-app/Settings/Settings.apk=com.android.settings installer=null uid:1000",
+    ]
+    listing = ("\n".join(lines) + "\n").encode()
+    pm = _raw(folder, "pm-list.txt", listing)
+    names = [ln.split(".apk=", 1)[-1].split(" ")[0] for ln in lines]
+    commands = {
+        "pm list packages -f -i -U -u --show-versioncode": {"file": pm},
+        "pm list packages -s": {"stdout": "package:com.android.settings\n"},
+        "pm list packages -d": {"stdout": "package:$(reboot)\npackage:a;reboot\n"},
+    }
+    write_profile(
+        folder,
+        description="package names and paths chosen to break out of a shell or a folder",
+        packages=[{"name": "com.android.settings", "system": True, "uid": 1000,
+                   "path": "/system/priv-app/Settings/Settings.apk", "apk": {"label": "Settings"}}],
+        commands=commands,
+        files={dollar: ok_apk, quote: ok_apk},
+    )
+    return Hostile("shell-meta", folder, "shell metacharacters, newlines and ../ in package names and paths",
+                   extra={"names": names, "paths": (dollar, quote)})
+
+
+def zip_bomb(root: Path) -> Hostile:
+    """An APK whose entry inflates to 256 MiB from 250 KiB (and a DEX bomb of 100 MiB)."""
+    folder = root / "zip-bomb"
+    zeros = zipfile.ZipInfo("assets/zeros.bin", (2020, 1, 1, 0, 0, 0))
+    zeros.compress_type = zipfile.ZIP_DEFLATED
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo("AndroidManifest.xml", (2020, 1, 1, 0, 0, 0)), _manifest("com.bomb.zip"),
+                   compress_type=zipfile.ZIP_DEFLATED)
+        with z.open(zeros, "w", force_zip64=True) as f:
+            block = bytes(1 << 20)
+            for _ in range(256):
+                f.write(block)
+    bomb = buf.getvalue()
+    dexbomb = _zip([("AndroidManifest.xml", _manifest("com.bomb.dex")), ("classes.dex", bytes(100 << 20))])
+    pkgs = base_packages() + [
+        {"name": "com.bomb.zip", "apk": {"file": _apk_file(folder, "bomb.apk", bomb)}},
+        {"name": "com.bomb.dex", "apk": {"file": _apk_file(folder, "dexbomb.apk", dexbomb)}},
+    ]
+    write_profile(folder, description="APKs that are zip bombs", packages=pkgs)
+    return Hostile("zip-bomb", folder, "an APK that is a zip bomb",
+                   extra={"bad": {"com.bomb.zip": "zip bomb", "com.bomb.dex": "zip bomb"},
+                          "sizes": (len(bomb), len(dexbomb))})
+
+
+def zip_traversal(root: Path) -> Hostile:
+    """An APK with entries named ../../x, an absolute path and a symlink."""
+    folder = root / "zip-traversal"
+    entries = [("AndroidManifest.xml", _manifest("com.zip.slip")), ("classes.dex", build_dex(("a.B",))),
+               ("../../x", b"escaped"), ("../../../../../../tmp/phone-audit-slip", b"escaped")]
+    slip = _zip(entries)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("AndroidManifest.xml", _manifest("com.zip.abs"))
+        z.writestr("/etc/evil-absolute", b"escaped")
+        link = zipfile.ZipInfo("link-to-root")
+        link.external_attr = (0o120777 << 16)
+        z.writestr(link, "/")
+    pkgs = base_packages() + [
+        {"name": "com.zip.slip", "apk": {"file": _apk_file(folder, "slip.apk", slip)}},
+        {"name": "com.zip.abs", "apk": {"file": _apk_file(folder, "abs.apk", buf.getvalue())}},
+    ]
+    write_profile(folder, description="APK entries that climb out of any folder", packages=pkgs)
+    return Hostile("zip-traversal", folder, "an APK with an entry named ../../x",
+                   extra={"bad": {"com.zip.slip": "unsafe entry name", "com.zip.abs": "unsafe entry name"},
+                          "escapes": ("x", "phone-audit-slip", "evil-absolute")})
+
+
+def broken_apks(root: Path) -> Hostile:
+    """Truncated, random-byte, empty and manifest-less APKs."""
+    folder = root / "broken-apks"
+    good = synthesize_apk(ApkSpec(package="com.broken.trunc", classes=("com.tencent.stat.StatService",)))
+    rnd = random.Random(9).randbytes(300_000)
+    pkgs = base_packages() + [
+        {"name": "com.broken.trunc", "apk": {"file": _apk_file(folder, "trunc.apk", good[: len(good) // 2])}},
+        {"name": "com.broken.random", "apk": {"file": _apk_file(folder, "random.apk", rnd)}},
+        {"name": "com.broken.empty", "apk": {"file": _apk_file(folder, "empty.apk", b"")}},
+        {"name": "com.broken.nomanifest",
+         "apk": {"file": _apk_file(folder, "nomanifest.apk", _zip([("classes.dex", build_dex(("a.B",)))]))}},
+        {"name": "com.broken.pkzip", "apk": {"file": _apk_file(folder, "pk.apk", b"PK\x05\x06" + bytes(18))}},
+    ]
+    write_profile(folder, description="APKs that are not APKs", packages=pkgs)
+    return Hostile("broken-apks", folder, "truncated and random-byte APKs",
+                   extra={"bad": {"com.broken.trunc": "", "com.broken.random": "", "com.broken.empty": "",
+                                  "com.broken.nomanifest": "AndroidManifest.xml", "com.broken.pkzip": ""}})
+
+
+def malformed_axml_dex(root: Path) -> Hostile:
+    """APKs whose binary manifest or DEX files are malformed in several ways."""
+    folder = root / "malformed-axml-dex"
+    man = bytearray(_manifest("com.axml.flipped"))
+    rnd = random.Random(7)
+    for _ in range(40):
+        man[rnd.randrange(8, len(man))] ^= 0xFF
+    huge_pool = bytearray(_manifest("com.axml.pool"))
+    huge_pool[16:20] = (0x7FFFFFFF).to_bytes(4, "little")  # string count of the pool
+    dex = bytearray(build_dex(("com.umeng.analytics.MobclickAgent", "a.B"), ("hello",)))
+    dex[56:60] = (0x0FFFFFFF).to_bytes(4, "little")  # string_ids_size far past the file
+    apks = {
+        "com.axml.garbage": [("AndroidManifest.xml", b"\x03\x00\x08\x00" + rnd.randbytes(4000)),
+                             ("classes.dex", build_dex(("com.tencent.stat.StatService",)))],
+        "com.axml.flipped": [("AndroidManifest.xml", bytes(man)), ("classes.dex", build_dex(("a.B",)))],
+        "com.axml.pool": [("AndroidManifest.xml", bytes(huge_pool)), ("classes.dex", build_dex(("a.B",)))],
+        "com.dex.ids": [("AndroidManifest.xml", _manifest("com.dex.ids")), ("classes.dex", bytes(dex))],
+        "com.dex.garbage": [("AndroidManifest.xml", _manifest("com.dex.garbage")),
+                            ("classes.dex", b"dex\n035\x00" + rnd.randbytes(5000)),
+                            ("classes2.dex", b"dex\n039\x00" + bytes(200))],
+    }
+    pkgs = base_packages() + [
+        {"name": name, "apk": {"file": _apk_file(folder, f"{name}.apk", _zip(entries))}}
+        for name, entries in apks.items()
+    ]
+    write_profile(folder, description="malformed binary XML and DEX", packages=pkgs)
+    return Hostile("malformed-axml-dex", folder, "malformed AXML and DEX", extra={"pkgs": tuple(apks)})
+
+
+def huge_getprop(root: Path, size: int = 200 << 20) -> Hostile:
+    """`getprop` answers 200 MB."""
+    folder = root / "huge-getprop"
+    lines = [f"[{k}]: [{v}]" for k, v in BASE_PROPS.items()]
+    head = ("\n".join(lines) + "\n").encode()
+    filler_line = b"[persist.vendor.junk.%08d]: [" + b"J" * 200 + b"]\n"
+    (folder / "raw").mkdir(parents=True, exist_ok=True)
+    with open(folder / "raw" / "getprop.txt", "wb") as f:
+        f.write(head)
+        n = 0
+        written = len(head)
+        while written < size:
+            chunk = b"".join(filler_line % (n + i) for i in range(4096))
+            f.write(chunk)
+            written += len(chunk)
+            n += 4096
+    write_profile(folder, description="getprop answers 200 MB", commands={"getprop": {"file": "raw/getprop.txt"}})
+    return Hostile("huge-getprop", folder, "a 200 MB getprop answer", exits=(0, 1, 3), complete=None)
+
+
+def non_utf8(root: Path) -> Hostile:
+    """Bytes that are not UTF-8 in every output the audit parses."""
+    folder = root / "non-utf8"
+    bad = b"\xff\xfe\xc0\x80\xed\xa0\x80\x00\x9b\x1b[2J"
+    props = b"".join(b"[%s]: [%s]\n" % (k.encode(), v.encode()) for k, v in BASE_PROPS.items())
+    props += b"[ro.product.model]: [H-1" + bad + b"]\n[" + bad + b"]: [" + bad + b"]\n"
+    pm = (b"package:/system/priv-app/Settings/Settings.apk=com.android.settings installer=null uid:1000\n"
+          b"package:/data/app/\xff\xfe/base.apk=com.bad\xffname installer=\xc0\x80 uid:10100\n"
+          b"package:/data/app/ok" + bad + b"/base.apk=com.ok.bytes installer=" + bad + b" uid:10101\n")
+    settings = b"package_verifier_enable=1\n" + bad + b"=" + bad + b"\nsms_default_application=" + bad + b"\n"
+    acc = b"Accounts: 1\n    Account {name=" + bad + b", type=" + bad + b"}\n"
+    dp = b"Device Policy Manager state:\n  Enabled Device Admins (User 0, provisioningState: 0):\n    " + bad + b"/.A:\n"
+    sms = b"Row: 0 _id=1, thread_id=1, address=" + bad + b", date=1, type=1, read=1, seen=1, creator=" + bad + b"\n"
+    commands = {
+        "getprop": {"file": _raw(folder, "getprop.txt", props)},
+        "pm list packages -f -i -U -u --show-versioncode": {"file": _raw(folder, "pm.txt", pm)},
+        "pm list packages -s": {"file": _raw(folder, "pm-s.txt", b"package:com.android.settings\npackage:" + bad + b"\n")},
+        "settings list secure": {"file": _raw(folder, "secure.txt", settings)},
+        "settings list global": {"file": _raw(folder, "global.txt", settings)},
+        "dumpsys account": {"file": _raw(folder, "account.txt", acc)},
+        "dumpsys device_policy": {"file": _raw(folder, "dp.txt", dp)},
+        "getenforce": {"file": _raw(folder, "getenforce.txt", bad + b"\n")},
+        "id": {"file": _raw(folder, "id.txt", b"uid=2000(" + bad + b")\n")},
+        "content query --uri content://sms --projection _id:thread_id:address:date:type:read:seen:creator":
+            {"file": _raw(folder, "sms.txt", sms)},
+    }
+    pkgs = [{"name": "com.android.settings", "system": True, "uid": 1000,
+             "path": "/system/priv-app/Settings/Settings.apk", "apk": {"label": "Set\x00tings\ufffe\ufffd"}}]
+    write_profile(folder, description="non-UTF-8 bytes everywhere", packages=pkgs, commands=commands)
+    return Hostile("non-utf8", folder, "non-UTF-8 bytes everywhere")
+
+
+def content_rows(root: Path) -> Hostile:
+    """SMS rows whose values contain newlines, `, ` and a fake `Row:` line out of sequence.
+
+    (A value holding the exact next header, `\nRow: 1 _id=`, cannot be told from a real
+    row in `content query` output; SECURITY.md says so. The phone gains nothing by it:
+    it could as well store that row.)"""
+    folder = root / "content-rows"
+    rows = [
+        {"_id": "1", "thread_id": "1", "address": "+37060000000\nRow: 7 _id=666, address=forged",
+         "date": "1632300000000", "type": "2", "read": "1", "seen": "1",
+         "creator": "com.evil, type=1, creator=com.android.phone", "body": "hello"},
+        {"_id": "2", "thread_id": "1", "address": "a, b, c=d, type=5", "date": "1632300000001",
+         "type": "1", "read": "0", "seen": "0", "creator": "com.google.android.apps.messaging\n",
+         "body": "x"},
+        {"_id": "3", "thread_id": "2", "address": "\n\n", "date": "1", "type": "2", "read": "1",
+         "seen": "1", "creator": "=, =", "body": "y"},
+    ]
+    write_profile(folder, description="content rows with embedded newlines and ', '",
+                  content=[{"uri": "content://sms", "rows": rows}])
+    return Hostile("content-rows", folder, "a content row with embedded newlines and ', '",
+                   extra={"rows": rows})
+
+
+def sms_privacy(root: Path) -> Hostile:
+    """SMS bodies (and subjects) carrying a marker that must never be kept."""
+    folder = root / "sms-privacy"
+    rows = [
+        {"_id": str(i), "thread_id": "1", "address": "+3706000000" + str(i), "date": str(1632300000000 + i),
+         "type": "2" if i % 2 else "1", "read": "1", "seen": "1", "creator": "com.google.android.apps.messaging",
+         "body": f"{SMS_MARKER} secret message {i}", "subject": f"{SMS_MARKER} subject"}
+        for i in range(5)
+    ]
+    write_profile(folder, description="SMS bodies holding a marker string",
+                  content=[{"uri": "content://sms", "rows": rows}])
+    return Hostile("sms-privacy", folder, "SMS bodies that must never be kept", extra={"marker": SMS_MARKER})
+
+
+def hang(root: Path) -> Hostile:
+    """The phone never answers one command (the accounts/device-admin batch)."""
+    folder = write_profile(root / "hang", description="hangs on dumpsys account",
+                           faults={"hang_on_command": "dumpsys account"})
+    return Hostile("hang", folder, "a phone that hangs on one command", exits=(0, 1, 3), complete=None,
+                   reason="no answer")
+
+
+def disconnect_mid_pull(root: Path) -> Hostile:
+    """The cable is pulled half-way through copying a 12 MB APK."""
+    pkgs = base_packages() + [{"name": "com.big.app", "apk": {"size": 12_000_000}}]
+    folder = write_profile(root / "disconnect-mid-pull", description="disconnects mid-pull", packages=pkgs,
+                           faults={"disconnect_after_bytes": 6_000_000})
+    return Hostile("disconnect-mid-pull", folder, "a phone that disconnects mid-pull", exits=(3,),
+                   complete=False, reason="lost")
+
+
+def many_packages(root: Path, n: int = 50_000) -> Hostile:
+    """`pm list packages` lists 50,000 packages (none of them really there)."""
+    folder = root / "many-packages"
+    lines = [f"package:/data/app/com.flood.p{i:05d}-1/base.apk=com.flood.p{i:05d} "
+             f"versionCode:{i} installer=com.android.vending uid:{10100 + i}" for i in range(n)]
+    lines.append("package:/system/priv-app/Settings/Settings.apk=com.android.settings installer=null uid:1000")
+    commands = {"pm list packages -f -i -U -u --show-versioncode":
+                {"file": _raw(folder, "pm.txt", ("\n".join(lines) + "\n").encode())}}
+    write_profile(folder, description="50,000 packages", commands=commands,
+                  packages=[{"name": "com.android.settings", "system": True, "uid": 1000,
+                             "path": "/system/priv-app/Settings/Settings.apk", "apk": {"label": "Settings"}}])
+    return Hostile("many-packages", folder, "a package list of 50,000 entries", extra={"n": n})
+
+
+def adb_killed(root: Path) -> Hostile:
+    """A slow phone; the test kills the adb server while it is being read."""
+    folder = write_profile(root / "adb-killed", description="slow phone for killing adb mid-audit",
+                           faults={"latency_ms": 300})
+    return Hostile("adb-killed", folder, "the adb server is killed mid-audit", exits=(3,), complete=False,
+                   reason="adb server")
+
+
+BUILDERS = (escapes, shell_meta, zip_bomb, zip_traversal, broken_apks, malformed_axml_dex, huge_getprop,
+            non_utf8, content_rows, sms_privacy, hang, disconnect_mid_pull, many_packages, adb_killed)
+
+
+def build(root: Path) -> dict[str, Hostile]:
+    """Write every hostile profile under `root`."""
+    root.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for builder in BUILDERS:
+        h = builder(root)
+        out[h.name] = h
+    return out
+
+
+if __name__ == "__main__":  # write them somewhere to look at: python tests/hostile/profiles.py DIR
+    import sys
+
+    for h in build(Path(sys.argv[1] if len(sys.argv) > 1 else os.getcwd())).values():
+        print(h.name, h.folder)
