@@ -38,6 +38,10 @@ _MAX_ULEB = 5
 
 _strip_first = itemgetter(slice(1, None))
 _is_l = methodcaller("startswith", "L")
+_has_c080 = methodcaller("__contains__", b"\xc0\x80")
+_has_ed = methodcaller("__contains__", b"\xed")
+_replace_c080 = methodcaller("replace", b"\xc0\x80", b"\x00")
+_utf8_surrogatepass = methodcaller("decode", "utf-8", "surrogatepass")
 _SURROGATE_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
 _HIGH_SURROGATE_BYTES = re.compile(rb"\xed[\xa0-\xaf]")
 
@@ -152,41 +156,21 @@ def _decode_one(raw: bytes) -> str:
     return text if text.isascii() else _combine_pairs(text)
 
 
-#: stand-ins for MUTF-8's C0 80 during a bulk decode: Unicode noncharacters, and one
-#: that does not occur in the data is picked
-_NUL_STANDINS = tuple(chr(c) for c in range(0xFDD0, 0xFDF0))
-
-
 def _decode_many(raws: list[bytes]) -> list[str]:
-    """Decode many MUTF-8 strings (none holding a NUL byte) with one `bytes.decode`.
-
-    One bulk decode when all strings are UTF-8 apart from MUTF-8's C0 80 (swapped for
-    a stand-in character that the data does not contain, and back after the split) and
-    surrogate pairs (joined afterwards). Bytes that are not UTF-8 anywhere make it
-    decode one string at a time, each exactly as `_decode_one` does.
+    """Decode many MUTF-8 strings (none holding a NUL byte), each exactly as
+    `_decode_one` would, with C-level maps over the list for the usual case: C0 80
+    swapped for NUL, a strict UTF-8 decode (surrogatepass), and surrogate pairs joined
+    only in the strings whose bytes hold a high surrogate half (ED A0..ED AF).
     """
-    if not raws:
-        return []
-    joined = b"\x00".join(raws)
-    standin = None
-    if b"\xc0\x80" in joined:
-        standin = next((c for c in _NUL_STANDINS if c.encode() not in joined), None)
-        if standin is None:
-            return list(map(_decode_one, raws))
-        joined = joined.replace(b"\xc0\x80", standin.encode())
+    fixed = list(map(_replace_c080, raws)) if any(map(_has_c080, raws)) else raws
     try:
-        text = joined.decode("utf-8", "surrogatepass")
+        strings = list(map(_utf8_surrogatepass, fixed))
     except UnicodeDecodeError:
         return list(map(_decode_one, raws))
-    strings = text.split("\0")
-    # A high surrogate half is ED A0..ED AF in (M)UTF-8: looking for it in the bytes of
-    # each string is far cheaper than a regex over the whole (wide) text.
-    if b"\xed" in joined:
+    if any(map(_has_ed, raws)):
         for i, raw in enumerate(raws):
             if b"\xed" in raw and _HIGH_SURROGATE_BYTES.search(raw):
                 strings[i] = _combine_pairs(strings[i])
-    if standin is not None:
-        strings = [t.replace(standin, "\0") if standin in t else t for t in strings]
     return strings
 
 
@@ -381,16 +365,54 @@ def read_dex(data: bytes | bytearray | memoryview) -> DexTables:
             raise DexError(f"type_ids: string index {max(idx)} out of range ({n_str} strings)")
         descriptors = list(map(strings.__getitem__, idx))
 
-    class_names: list[str] = []
+    cidx: list[int] = []
     if n_cls:
         cidx = _u32_array(buf, cls_off, n_cls, _CLASS_DEF_SIZE // 4)
         if max(cidx) >= n_typ:
             raise DexError(f"class_defs: type index {max(cidx)} out of range ({n_typ} types)")
-        class_names = _dotted(list(map(descriptors.__getitem__, cidx)))
 
-    type_names = _dotted(list(filter(_is_l, descriptors)))
+    type_names, class_names = _type_and_class_names(descriptors, cidx)
     return DexTables(strings=strings, type_names=type_names, class_names=class_names,
                      version=magic[4:7].decode("ascii"))
+
+
+def _class_block(descriptors: list[str]) -> tuple[int, int] | None:
+    """(lo, hi) such that the descriptors starting with "L" are exactly descriptors[lo:hi].
+
+    type_ids are sorted by string id and string ids by content, so in a valid DEX the
+    class types form one run; None when they do not (or a descriptor holds a NUL).
+    """
+    joined = "\0".join(descriptors)
+    if joined.count("\0") != len(descriptors) - 1:
+        return None
+    first_is_l = joined[:1] == "L"
+    count = joined.count("\0L") + first_is_l
+    if count == 0:
+        return 0, 0
+    lo = 0 if first_is_l else joined.count("\0", 0, joined.find("\0L") + 1)
+    block = descriptors[lo : lo + count]
+    if "\0".join(block).count("\0L") != count - 1:
+        return None
+    return lo, lo + count
+
+
+def _type_and_class_names(descriptors: list[str], cidx: list[int]) -> tuple[list[str], list[str]]:
+    """type_names (the class types of type_ids, dotted) and class_names (class_defs).
+
+    A class_defs entry names a type id; when every one falls in the run of class types,
+    its name is taken from type_names instead of being converted a second time.
+    """
+    block = _class_block(descriptors)
+    if block is None:
+        return (_dotted(list(filter(_is_l, descriptors))),
+                _dotted(list(map(descriptors.__getitem__, cidx))))
+    lo, hi = block
+    type_names = _dotted(descriptors[lo:hi])
+    if not cidx:
+        return type_names, []
+    if min(cidx) >= lo and max(cidx) < hi:
+        return type_names, list(map(type_names.__getitem__, map((-lo).__add__, cidx)))
+    return type_names, _dotted(list(map(descriptors.__getitem__, cidx)))
 
 
 def _dotted(descriptors: list[str]) -> list[str]:
