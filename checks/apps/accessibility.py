@@ -38,8 +38,14 @@ def evaluate(inp: AuditInput) -> Finding:
     snap = inp.snapshot
     comps = enabled_services(snap)
     cmd = cmd_settings("secure", "enabled_accessibility_services")
-    if not comps and "secure" not in snap.settings and not snap.complete:
-        return finding(META, Status.INCONCLUSIVE, "The secure settings could not be read.")
+    if not comps and "secure" not in snap.settings:
+        # an empty list is only "none is on" when the setting was read: a phone that
+        # refused `settings list secure` (or an audit cut short) proves nothing
+        return finding(META, Status.INCONCLUSIVE,
+                       "The phone did not give its secure settings, so phone-audit cannot tell "
+                       "whether an accessibility service is on.",
+                       evidence=[Evidence("settings", "the secure settings could not be read",
+                                          "adb shell settings list secure")])
     third, system, ev = [], [], []
     for c in comps:
         pkg_name = package_of_component(c)

@@ -35,8 +35,13 @@ def evaluate(inp: AuditInput) -> Finding:
     snap = inp.snapshot
     cmd = cmd_settings("secure", "enabled_notification_listeners")
     comps = listeners(snap)
-    if not comps and "secure" not in snap.settings and not snap.complete:
-        return finding(META, Status.INCONCLUSIVE, "The secure settings could not be read.")
+    if not comps and "secure" not in snap.settings:
+        # an empty list is only "no app" when the setting was read (see apps.accessibility)
+        return finding(META, Status.INCONCLUSIVE,
+                       "The phone did not give its secure settings, so phone-audit cannot tell "
+                       "which apps read your notifications.",
+                       evidence=[Evidence("settings", "the secure settings could not be read",
+                                          "adb shell settings list secure")])
     third, system, ev = [], [], []
     for c in comps:
         name = package_of_component(c)

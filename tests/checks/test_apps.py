@@ -122,6 +122,25 @@ def test_accessibility(f):
     assert accessibility.evaluate(f.inp(f.snap(pkgs, settings={}, complete=False))).status is Status.INCONCLUSIVE
 
 
+def test_accessibility_and_listeners_unreadable_settings_are_not_a_pass(f):
+    # a phone that refuses `settings list secure` in a complete audit: "nothing is on"
+    # would be a pass the phone never gave (the OnePlus stalkerware then looked fixed)
+    pkgs = [f.pkg("com.spy.app")]
+    denied = f.snap(pkgs, settings={"global": {}, "system": {}},
+                    problems=(f.Problem("settings list secure", "could not be read"),))
+    for check in (accessibility, notification_listeners):
+        r = check.evaluate(f.inp(denied))
+        assert r.status is Status.INCONCLUSIVE, check.META.id
+        assert "secure settings" in r.summary and r.evidence
+    # what dumpsys accessibility listed is still judged without the setting
+    listed = f.snap(pkgs, settings={"global": {}, "system": {}},
+                    accessibility_services=("com.spy.app/.Watcher",))
+    assert accessibility.evaluate(f.inp(listed)).status is Status.FAIL
+    # the setting read and empty: a pass
+    assert accessibility.evaluate(f.inp(f.snap(pkgs))).status is Status.PASS
+    assert notification_listeners.evaluate(f.inp(f.snap(pkgs))).status is Status.PASS
+
+
 # --- apps.device-admin -----------------------------------------------------------------------------
 
 def test_device_admin(f):
