@@ -16,7 +16,6 @@ import time
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
@@ -71,12 +70,8 @@ class ProgressRelay:
 class AuditPane(Vertical):
     """One phone's audit, then its results (see module docstring)."""
 
-    BINDINGS = [
-        Binding("c", "cancel", "Cancel audit"),
-        Binding("a", "apps", "Apps"),
-        Binding("h", "history", "History"),
-        Binding("e", "export", "Export"),
-    ]
+    # keys c/a/h/e are bound on MainScreen (so they work with the focus on the tab strip);
+    # they call the actions below, which `check_action` enables
 
     def __init__(self, backend, key: str, serial: str | None = None, *,
                  data: AuditData | None = None, **kwargs) -> None:

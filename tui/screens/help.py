@@ -25,7 +25,9 @@ HELP = [
         ("a", "apps: every package, sortable and filterable"),
         ("h", "history of this phone and what changed since the last audit"),
         ("e", "export this audit as JSON and HTML"),
-        ("ctrl+pageup / ctrl+pagedown", "previous / next tab"),
+        ("p", "back to the Phones tab"),
+        ("1 ... 9", "the audit tab with that number"),
+        ("up / down", "previous / next panel"),
     ]),
     ("Apps", [
         ("/", "filter"), ("s", "sort by the next column"), ("t", "third-party apps only"),

@@ -3,8 +3,9 @@ audit the next phone while another is still running."""
 
 from __future__ import annotations
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
@@ -15,8 +16,23 @@ from tui.screens.picker import PickerPane
 from tui.viewmodel import AuditData
 
 
+#: the audit tab's actions, bound here (not on the pane) so they work wherever the
+#: focus is on this screen, the tab strip included
+PANE_ACTIONS = ("cancel", "apps", "history", "export")
+
+
 class MainScreen(Screen):
     """Tabs: Phones, then one per audit (see module docstring)."""
+
+    BINDINGS = [
+        Binding("c", "pane('cancel')", "Cancel audit"),
+        Binding("a", "pane('apps')", "Apps"),
+        Binding("h", "pane('history')", "History"),
+        Binding("e", "pane('export')", "Export"),
+        Binding("p", "phones", "Phones"),
+        # tab N is labelled "N: phone"; ctrl+pageup/down (app) are often taken by the terminal
+        *(Binding(str(n), f"tab({n})", f"Tab {n}", show=False) for n in range(1, 10)),
+    ]
 
     def __init__(self, backend, *, watch: bool = True, data: AuditData | None = None,
                  serial: str | None = None, demo: str | None = None) -> None:
@@ -46,6 +62,38 @@ class MainScreen(Screen):
             with TabPane("Phones", id="phones"):
                 yield PickerPane(self.backend, watch=self.watch)
         yield Footer()
+
+    # -- keys --------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "pane":
+            pane = self.active_pane()
+            return pane is not None and pane.check_action(parameters[0], ()) is True
+        if action == "phones":
+            return self.query_one("#tabs", TabbedContent).active != "phones"
+        return True
+
+    def action_pane(self, action: str) -> None:
+        pane = self.active_pane()
+        if pane is not None and action in PANE_ACTIONS and pane.check_action(action, ()) is True:
+            getattr(pane, f"action_{action}")()
+
+    def action_phones(self) -> None:
+        self.query_one("#tabs", TabbedContent).active = "phones"
+        self.query_one("PickerPane DataTable").focus()
+
+    def action_tab(self, number: int) -> None:
+        tabs = self.query_one("#tabs", TabbedContent)
+        key = f"audit-{number}"
+        if tabs.query(f"TabPane#{key}"):
+            tabs.active = key
+            pane = self.active_pane()
+            if pane is not None:
+                pane.focus_first()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self) -> None:
+        self.refresh_bindings()
 
     # -- opening tabs --------------------------------------------------------------
 

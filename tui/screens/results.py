@@ -61,5 +61,5 @@ class ResultsView(VerticalScroll):
             yield Static(Text(heading, style="bold"), classes="section-title")
             for f in findings:
                 yield RiskPanel(f, large=category == "ncsc")
-        yield Static(Text("Enter: details  a: apps  h: history  e: export  ?: help", style="dim"),
+        yield Static(Text("Enter: details  a: apps  h: history  e: export  p: phones  ?: help", style="dim"),
                      classes="results-hint")

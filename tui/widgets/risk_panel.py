@@ -22,8 +22,8 @@ class RiskPanel(Widget, can_focus=True):
 
     BINDINGS = [
         Binding("enter", "open", "Details"),
-        Binding("down", "app.focus_next", "Next", show=False),
-        Binding("up", "app.focus_previous", "Previous", show=False),
+        Binding("down", "step(1)", "Next", show=False),
+        Binding("up", "step(-1)", "Previous", show=False),
     ]
 
     def __init__(self, finding: dict[str, Any], *, large: bool = False) -> None:
@@ -47,6 +47,18 @@ class RiskPanel(Widget, can_focus=True):
         head.append("  ")
         head.append(one_line(f.get("summary")), style="dim")
         return head
+
+    def action_step(self, step: int) -> None:
+        """Focus the next/previous panel of the same results; at either end stay put
+        (the first one shows the top of the results), so up/down never leave them
+        for the tab strip, where the audit's keys would not apply."""
+        container = self.parent
+        panels = list(container.query(RiskPanel)) if container is not None else [self]
+        i = panels.index(self) + step if self in panels else -1
+        if 0 <= i < len(panels):
+            panels[i].focus()
+        elif i < 0 and container is not None and hasattr(container, "scroll_home"):
+            container.scroll_home(animate=False)
 
     def action_open(self) -> None:
         self.post_message(FindingSelected(self.check))
