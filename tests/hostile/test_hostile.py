@@ -176,7 +176,8 @@ def test_escapes_are_verbatim_in_json_and_db_and_escaped_in_html(hostile_runs, n
     with sqlite3.connect(run.out / "history.sqlite3") as db:
         blob = "\n".join(str(v) for (t,) in db.execute("select name from sqlite_master where type='table'")
                          for row in db.execute(f'select * from "{t}"') for v in row)
-    assert evil in blob or json.dumps(evil)[1:-1] in blob or json.dumps(evil, ensure_ascii=False)[1:-1] in blob
+    stored = evil.replace("\r", "\n")  # the model, as getprop's lines were read
+    assert stored in blob or json.dumps(stored, ensure_ascii=False)[1:-1] in blob
 
 
 def test_shell_metacharacters_never_reach_a_shell_unquoted(hostile_runs):
