@@ -42,6 +42,7 @@ class PickerPane(Vertical):
         yield Static(Text(INTRO), id="picker-intro")
         yield Static(Text("Looking for the adb server…", style="dim"), id="picker-status")
         yield DeviceTable(id="devices")
+        yield Static(Text(""), id="picker-hint")
 
     def on_mount(self) -> None:
         self._show()
@@ -80,8 +81,15 @@ class PickerPane(Vertical):
         self.query_one("#picker-status", Static).update(safe(message.reason, style="bold red"))
 
     def _show(self) -> None:
-        self.query_one(DeviceTable).show(self._entries, self._profiles,
-                                         self.backend.simulated_serials())
+        table = self.query_one(DeviceTable)
+        table.show(self._entries, self._profiles, self.backend.simulated_serials())
+        row = table.selected()
+        self.query_one("#picker-hint", Static).update(table.hint_for(row.key if row else None))
+
+    @on(DataTable.RowHighlighted, "#devices")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        key = event.row_key.value if event.row_key is not None else None
+        self.query_one("#picker-hint", Static).update(self.query_one(DeviceTable).hint_for(key))
 
     @on(DataTable.RowSelected, "#devices")
     def _chosen(self, event: DataTable.RowSelected) -> None:

@@ -32,6 +32,10 @@ class DeviceTable(DataTable):
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.rows_by_key: dict[str, PickerRow] = {}
+        #: what each row's "What to do" says in full (the column is cut at 80 columns)
+        self.hints: dict[str, Text] = {}
+        #: the row `show` last put the cursor on; elsewhere means the user moved it
+        self._placed: int | None = None
 
     def on_mount(self) -> None:
         self.add_column("Phone", key="phone", width=26)
@@ -43,25 +47,47 @@ class DeviceTable(DataTable):
         keep = None
         if self.row_count and self.cursor_row < self.row_count:
             keep = self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value
+        user_moved = keep is not None and self.cursor_row != self._placed
         self.clear()
         self.rows_by_key = {}
+        self.hints = {}
         for e in entries:
             name = safe(e.serial)
             if e.model:
                 name.append(f" {e.model.replace('_', ' ')}", style="dim")
             if e.serial in simulated:
                 name.append(" (simulated)", style="italic")
-            state = Text(e.state, style="bold green" if e.ready else "bold red")
-            hint = safe(e.hint) if e.hint else Text(f"{e.transport}; Enter audits it", style="dim")
+            # adb's word for a usable phone is "device"; say what it means
+            state = Text("ready" if e.ready else e.state, style="bold green" if e.ready else "bold red")
+            where = "USB" if e.transport == "usb" else "network (adb over TCP)"
+            hint = safe(e.hint) if e.hint else Text(f"{where}; Enter audits it", style="dim")
             self.add_row(name, state, hint, key=e.serial)
             self.rows_by_key[e.serial] = PickerRow(e.serial, e.serial, None, e.ready)
+            full = safe(e.serial, style="bold")
+            full.append(": ")
+            full.append_text(safe(e.hint) if e.hint else Text(f"ready, connected by {where}. "
+                                                              "Enter audits it."))
+            self.hints[e.serial] = full
         for name, desc in profiles:
             key = SIMULATED_PREFIX + name
             self.add_row(Text(f"{name}", style="italic"), Text("simulated", style="bold magenta"),
                          safe(desc, style="dim"), key=key)
             self.rows_by_key[key] = PickerRow(key, None, name, True)
-        if keep in self.rows_by_key:
-            self.move_cursor(row=self.get_row_index(keep))
+            full = Text(f"{name}: ", style="bold")
+            full.append_text(safe(desc))
+            full.append(". A built-in simulated phone, no phone needed: Enter starts it and audits it.")
+            self.hints[key] = full
+        # the user's choice stays put; until they choose, the first ready phone is chosen
+        # (a phone plugged in while the cursor sat on a simulated one must not lose to it)
+        first_ready = next((e.serial for e in entries if e.ready), None)
+        target = keep if user_moved or first_ready is None else first_ready
+        if target in self.rows_by_key:
+            self.move_cursor(row=self.get_row_index(target))
+        self._placed = self.cursor_row
+
+    def hint_for(self, key: str | None) -> Text:
+        """The full "what to do" of a row (empty when there is no such row)."""
+        return self.hints.get(key or "", Text(""))
 
     def selected(self) -> PickerRow | None:
         if not self.row_count:
