@@ -5,11 +5,16 @@ are read and nothing else (no methods, no code, no checksum). This is what track
 indicator matching needs, and it is about two orders of magnitude faster than a full
 parse (see bench/dex_bench.py).
 
-Speed comes from doing per-table work in C wherever possible: offsets are read as one
-`array`, the string data of a normally laid-out DEX (items contiguous in id order, as
-dx/d8 write them) is split on NUL in one call, decoded in one `bytes.decode` and cut
-with `map`. Anything unusual (strings out of order, MUTF-8's C0 80 NUL, bytes that are
-not UTF-8) falls back to a per-string path that is slower but still linear.
+Speed comes from doing per-item work in C (str/bytes methods, `map`, big ints), with
+Python loops only over the few odd strings. For a normal DEX (string items back to back in id
+order, as dx/d8 write them) the whole run of items is decoded as latin-1 (one character
+per byte) and split on NUL in one call; one big-int comparison over all 32-bit offsets
+proves that piece k starts at string id k's offset; the ASCII pieces (nearly all) are
+the strings minus their one-byte size prefix, and only the rest (non-ASCII text,
+MUTF-8's C0 80 NUL, surrogate pairs, size prefixes of several bytes) are decoded from
+their bytes. Type descriptors are dotted with two `str.replace` calls over all of them
+joined. Anything unusual (items out of order, overlapping, not UTF-8) falls back to a
+per-string path that is slower but still linear.
 
 Hostile input: every count is checked against the buffer size before anything is
 allocated for it, every offset is bounds-checked, string items must not overlap (so the
@@ -24,7 +29,6 @@ import struct
 import sys
 from array import array
 from dataclasses import dataclass, field
-from itertools import accumulate, chain, islice
 from operator import itemgetter, methodcaller
 
 __all__ = ["DexError", "DexTables", "read_dex", "decode_mutf8"]
@@ -157,10 +161,11 @@ def _decode_one(raw: bytes) -> str:
 
 
 def _decode_many(raws: list[bytes]) -> list[str]:
-    """Decode many MUTF-8 strings (none holding a NUL byte), each exactly as
-    `_decode_one` would, with C-level maps over the list for the usual case: C0 80
-    swapped for NUL, a strict UTF-8 decode (surrogatepass), and surrogate pairs joined
-    only in the strings whose bytes hold a high surrogate half (ED A0..ED AF).
+    """Decode many MUTF-8 strings, each exactly as `_decode_one` would, with C-level
+    maps over the list for the usual case: C0 80 swapped for NUL, a strict UTF-8 decode
+    (surrogatepass), and surrogate pairs joined only in the strings whose bytes hold a
+    high surrogate half (ED A0..ED AF). Any string that is not UTF-8 sends the whole
+    list through `_decode_one`.
     """
     fixed = list(map(_replace_c080, raws)) if any(map(_has_c080, raws)) else raws
     try:
@@ -184,10 +189,11 @@ def _pieces_match_ids(ids: bytes, start: int, pieces: list[str]) -> bool:
 
     That is: the first offset is `start` and consecutive offsets differ by the piece
     length + 1. The check runs on all offsets at once as big-int arithmetic on 32-bit
-    lanes (no per-item Python work): with every offset below 2**31 (checked) and every
-    piece shorter than 2**31 (the caller's file is), each lane difference lies in
-    (-2**31, 2**31), so equal integers mean equal lanes. A piece of length 0 (an item
-    with no size prefix) is refused too.
+    lanes (no per-item Python work). Lane k of the left side is offset k+1, of the
+    right side offset k + length k + 1; with every offset below 2**31 (checked here)
+    and every piece shorter than 2**31 (the caller's file is) both lie in [0, 2**32), so
+    the two integers are equal only if every lane is. A piece of length 0 (an item
+    without a size prefix, whose NUL would be the next item's first byte) is refused.
     """
     m = len(pieces)
     if _u32(ids, 0) != start:
@@ -247,9 +253,7 @@ def _strings_contiguous(buf: bytes, ids: bytes, size: int) -> list[str] | None:
     if not start < last < size and n - first_index > 1:
         return None
     last_nul = buf.find(b"\x00", last + _uleb_len(buf, last, size), size)
-    if last_nul < 0:
-        return None
-    if size >= 1 << 31:
+    if last_nul < 0 or size >= 1 << 31:  # the offset check needs lengths below 2**31
         return None
     text = buf[start:last_nul].decode("latin-1")
     pieces = text.split("\0")
