@@ -148,3 +148,26 @@ def test_descriptor_holding_nul_or_malformed_is_kept_per_item():
     t = read_dex(dex([item(x) for x in texts], descriptors_at=[0, 1, 2], classes=[1, 2, 0]))
     assert t.type_names == ["a\0b", "c.D", "Lnosemicolon"]
     assert t.class_names == ["c.D", "Lnosemicolon", "a\0b"]
+
+
+_TEXTS = sorted({"", "a", "Lcom/x/A;", "Lcom/x/B;", "[I", "é" * 130, "x\0y", "\U0001F600z", "\ud800",
+                 "b" * 300, "中文"} | {f"s{i}" for i in range(20)})
+_BASE = dex([item(t) for t in _TEXTS], descriptors_at=[2, 3, 4], classes=[0, 1])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0x70, len(_BASE) - 1), st.integers(0, 255)), min_size=1, max_size=4))
+def test_fast_path_agrees_with_the_general_path_on_damaged_files(changes):
+    from checks import dex as dexmod
+
+    blob = bytearray(_BASE)
+    for pos, value in changes:
+        blob[pos] = value
+    blob = bytes(blob)
+    try:
+        tables = read_dex(blob)
+    except DexError:
+        return
+    n, off = struct.unpack_from("<II", blob, 0x38)
+    general = dexmod._strings_general(blob, dexmod._u32_array(blob, off, n), len(blob))
+    assert tables.strings == general
