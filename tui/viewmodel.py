@@ -36,6 +36,8 @@ STATUS_WORD = {
 }
 #: order of the counts bar (worst first)
 STATUS_ORDER = ("fail", "warn", "inconclusive", "pass", "not_applicable")
+#: severities, worst first
+SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
 
 #: permissions worth a column in the apps view: what lets an app watch, message,
 #: locate or control the phone
@@ -156,6 +158,16 @@ class AuditData:
 
     def finding(self, check: str) -> dict[str, Any] | None:
         return next((f for f in self.findings() if f.get("check") == check), None)
+
+    def attention(self) -> list[dict[str, Any]]:
+        """Findings that failed, warned or could not be judged: failures first, the most
+        severe first, then in catalogue order."""
+        rank = {s: i for i, s in enumerate(STATUS_ORDER)}
+        sev = {s: i for i, s in enumerate(SEVERITY_ORDER)}
+        found = [f for f in self.findings() if f.get("status") in ("fail", "warn", "inconclusive")]
+        order = {id(f): n for n, f in enumerate(found)}
+        return sorted(found, key=lambda f: (rank.get(f.get("status"), 9),
+                                            sev.get(f.get("severity"), 9), order[id(f)]))
 
     def counts(self) -> dict[str, int]:
         c = {s: 0 for s in STATUS_ORDER}

@@ -53,17 +53,22 @@ async def test_pick_audit_panel_evidence_export_history(sim_phone, db, tmp_path)
         await pick(app, pilot, phone.serial)
         pane = await finished(app, pilot, 1)
         assert pane.data.report["complete"] is True
-        panels = list(pane.query(RiskPanel))
+        # what needs attention first (worst first, focused), then every check by section
+        attention = list(pane.query("RiskPanel.attention"))
+        assert [p.finding["status"] for p in attention] == ["fail"] * 5 + ["warn"] * 2
+        assert app.focused is attention[0]
+        panels = [p for p in pane.query(RiskPanel) if not p.has_class("attention")]
         assert [p.check for p in panels][:5] == [
             "ncsc.appgallery-redirect", "ncsc.tencent-statistics", "ncsc.cloud-sms-registration",
             "ncsc.censorship-list", "ncsc.browser-analytics"]
         assert all(p.large for p in panels[:5]) and not any(p.large for p in panels[5:])
-        assert app.focused is panels[0]
+        assert len(panels) == 20
         text = screen_text(app)
         assert "FAIL 5" in text and "Keyword blacklist for filtering content" in text
 
-        # the second panel is a failing NCSC risk: open it and read its evidence
-        await pilot.press("down", "enter")
+        # the second NCSC panel is a failing risk: open it and read its evidence
+        panels[1].focus()
+        await pilot.press("enter")
         assert isinstance(app.screen, FindingScreen)
         assert app.screen.check == "ncsc.tencent-statistics"
         assert app.screen.finding["status"] == "fail"

@@ -54,11 +54,12 @@ def test_demo_in_tmux(adb_server, tmp_path):
         text = _wait_for(env, session, "Keyword blacklist for filtering content")
         assert "Risks found by Lithuania's NCSC (2021)" in text
         assert "FAIL 5" in text
-        # the first panel has the focus: down to the Tencent one, Enter opens it
-        subprocess.run([TMUX, "send-keys", "-t", session, "Down", "Enter"], env=env, check=True)
+        # the worst finding has the focus (first under "Needs attention"): Enter opens it
+        assert "Needs attention (7)" in text
+        subprocess.run([TMUX, "send-keys", "-t", session, "Enter"], env=env, check=True)
         text = _wait_for(env, session, "Evidence (")
-        assert "Pre-installed apps with Tencent statistics code" in text
-        assert "$ adb shell dumpsys package com.miui.cleanmaster" in text
+        assert "Vendor service that registers the phone number by hidden SMS" in text
+        assert "$ adb shell dumpsys package com.xiaomi.simactivate.service" in text
         subprocess.run([TMUX, "send-keys", "-t", session, "Escape"], env=env, check=True)
         _wait_for(env, session, "Risks found by Lithuania's NCSC")
         subprocess.run([TMUX, "send-keys", "-t", session, "q"], env=env, check=True)

@@ -63,3 +63,24 @@ def test_hostile_device_text_stays_literal():
     assert entries and entries[0].state == "unauthorized"
     text = safe(entries[0].serial)
     assert text.plain == "[/x]\\x1b[2J" and not text.spans
+
+
+def test_attention_lists_what_failed_worst_first(fixture_data):
+    import copy
+
+    data = AuditData(report=copy.deepcopy(fixture_data.report))
+    by_check = {f["check"]: f for f in data.report["findings"]}
+    # a critical stalkerware fail, a high-severity inconclusive check
+    by_check["apps.stalkerware"].update(status="fail", severity="critical")
+    by_check["os.selinux"].update(status="inconclusive", severity="high")
+    found = data.attention()
+    statuses = [f["status"] for f in found]
+    assert statuses == sorted(statuses, key=["fail", "warn", "inconclusive"].index)
+    assert found[0]["check"] == "apps.stalkerware"  # the most severe failure first
+    assert found[-1]["check"] == "os.selinux"
+    assert {f["check"] for f in found} == {c for c, f in by_check.items()
+                                          if f["status"] in ("fail", "warn", "inconclusive")}
+    # a phone where nothing failed: nothing listed
+    for f in data.report["findings"]:
+        f["status"] = "pass"
+    assert data.attention() == []

@@ -30,8 +30,16 @@ def device_line(data: AuditData) -> Text:
     if audit_id is not None:
         out.append(f"  audit #{audit_id}", style="dim")
     out.append("  ")
-    out.append_text(safe(data.report.get("started_at"), style="dim"))
+    out.append_text(safe(_when(data.report.get("started_at")), style="dim"))
     return out
+
+
+def _when(stamp: object) -> str:
+    """"2026-01-15T09:00:00.000Z" as "2026-01-15 09:00 UTC" (anything else as it is)."""
+    text = str(stamp or "")
+    if len(text) >= 16 and text[10] == "T" and text.endswith("Z"):
+        return f"{text[:10]} {text[11:16]} UTC"
+    return text
 
 
 class ResultsView(VerticalScroll):
@@ -54,6 +62,17 @@ class ResultsView(VerticalScroll):
                 msg.append(one_line(p.get("reason"), 160))
             yield Static(msg, classes="incomplete-banner")
         yield CountsBar(data.counts(), classes="counts")
+        # what needs the reader first, worst first: on a phone whose NCSC checks pass, a
+        # stalkerware fail would otherwise sit below five green panels, off the screen
+        attention = data.attention()
+        if attention:
+            yield Static(Text(f"Needs attention ({len(attention)})", style="bold"),
+                         classes="section-title attention-title")
+            for f in attention:
+                yield RiskPanel(f, attention=True)
+        else:
+            yield Static(Text("Nothing needs attention: every check passed or does not apply "
+                              "to this phone.", style="bold"), classes="section-title attention-title")
         for category, heading in SECTIONS:
             findings = data.findings(category)
             if not findings:

@@ -26,10 +26,11 @@ class RiskPanel(Widget, can_focus=True):
         Binding("up", "step(-1)", "Previous", show=False),
     ]
 
-    def __init__(self, finding: dict[str, Any], *, large: bool = False) -> None:
+    def __init__(self, finding: dict[str, Any], *, large: bool = False, attention: bool = False) -> None:
         check = str(finding.get("check", ""))
         super().__init__(classes=f"risk-panel {'large' if large else 'compact'} "
-                                 f"status-{finding.get('status', '')}")
+                                 f"status-{finding.get('status', '')}"
+                                 + (" attention" if attention else ""))
         self.finding = finding
         self.check = check
         self.large = large
@@ -42,7 +43,9 @@ class RiskPanel(Widget, can_focus=True):
         head.append(" ")
         head.append(one_line(f.get("title"), 120), style="bold")
         if self.large:
-            head.append(f"  {f.get('severity', '')}", style="dim")
+            # a severity says how bad a problem is; on a pass it only puzzles
+            if status in ("fail", "warn", "inconclusive") and f.get("severity"):
+                head.append(f"  severity {f.get('severity')}", style="dim")
             return Text("\n").join([head, Text(one_line(f.get("summary")))])
         head.append("  ")
         head.append(one_line(f.get("summary")), style="dim")
