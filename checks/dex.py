@@ -380,11 +380,15 @@ def read_dex(data: bytes | bytearray | memoryview) -> DexTables:
                      version=magic[4:7].decode("ascii"))
 
 
-def _class_block(descriptors: list[str]) -> tuple[int, int] | None:
-    """(lo, hi) such that the descriptors starting with "L" are exactly descriptors[lo:hi].
+def _class_run(descriptors: list[str]) -> tuple[int, list[str]] | None:
+    """(lo, dotted names) when descriptors[lo:lo+k] are exactly the class descriptors
+    (those starting with "L"), each of the form `L...;`; None otherwise.
 
     type_ids are sorted by string id and string ids by content, so in a valid DEX the
-    class types form one run; None when they do not (or a descriptor holds a NUL).
+    class types form one run. Everything is decided on the descriptors joined by NUL:
+    no NUL inside a descriptor (one count), the run's span (a find and a count), and
+    every separator inside the span being `;\\0L` (one count) with the span starting
+    with "L" and ending with ";". The span is then converted with two replaces.
     """
     joined = "\0".join(descriptors)
     if joined.count("\0") != len(descriptors) - 1:
@@ -392,12 +396,15 @@ def _class_block(descriptors: list[str]) -> tuple[int, int] | None:
     first_is_l = joined[:1] == "L"
     count = joined.count("\0L") + first_is_l
     if count == 0:
-        return 0, 0
-    lo = 0 if first_is_l else joined.count("\0", 0, joined.find("\0L") + 1)
+        return 0, []
+    begin = 0 if first_is_l else joined.find("\0L") + 1
+    lo = joined.count("\0", 0, begin)
     block = descriptors[lo : lo + count]
-    if "\0".join(block).count("\0L") != count - 1:
+    end = begin + sum(map(len, block)) + count - 1
+    span = joined[begin:end]
+    if len(block) != count or span[-1:] != ";" or span.count(";\0L") != count - 1:
         return None
-    return lo, lo + count
+    return lo, span[1:-1].replace(";\0L", "\0").replace("/", ".").split("\0")
 
 
 def _type_and_class_names(descriptors: list[str], cidx: list[int]) -> tuple[list[str], list[str]]:
@@ -406,15 +413,14 @@ def _type_and_class_names(descriptors: list[str], cidx: list[int]) -> tuple[list
     A class_defs entry names a type id; when every one falls in the run of class types,
     its name is taken from type_names instead of being converted a second time.
     """
-    block = _class_block(descriptors)
-    if block is None:
+    run = _class_run(descriptors)
+    if run is None:
         return (_dotted(list(filter(_is_l, descriptors))),
                 _dotted(list(map(descriptors.__getitem__, cidx))))
-    lo, hi = block
-    type_names = _dotted(descriptors[lo:hi])
+    lo, type_names = run
     if not cidx:
         return type_names, []
-    if min(cidx) >= lo and max(cidx) < hi:
+    if min(cidx) >= lo and max(cidx) < lo + len(type_names):
         return type_names, list(map(type_names.__getitem__, map((-lo).__add__, cidx)))
     return type_names, _dotted(list(map(descriptors.__getitem__, cidx)))
 
