@@ -84,3 +84,15 @@ def test_attention_lists_what_failed_worst_first(fixture_data):
     for f in data.report["findings"]:
         f["status"] = "pass"
     assert data.attention() == []
+
+
+def test_badge_colour_does_not_spread_to_what_follows():
+    from tui.widgets.text import STATUS_STYLE, badge
+
+    head = badge("fail", "FAIL")
+    head.append(" Known stalkerware", style="bold")
+    head.append("  summary", style="dim")
+    # only the badge's own cells carry its background
+    spans = [(s.start, s.end, str(s.style)) for s in head.spans if "on #" in str(s.style)]
+    assert spans == [(0, 8, STATUS_STYLE["fail"])]
+    assert not head.style

@@ -33,4 +33,8 @@ def one_line(value: object, limit: int = 400) -> str:
 
 
 def badge(status: str, word: str) -> Text:
-    return Text(f" {word:^6} " if len(word) <= 6 else f" {word} ", style=STATUS_STYLE.get(status, "bold"))
+    """The status word on its colour. The colour is a span, not the Text's base style:
+    text appended after the badge (a title, a summary) must not inherit its background."""
+    out = Text()
+    out.append(f" {word:^6} " if len(word) <= 6 else f" {word} ", style=STATUS_STYLE.get(status, "bold"))
+    return out
