@@ -1,8 +1,9 @@
 """`phone-audit inspect APK [--json]`: inspect one local APK file.
 
 Prints package, versions, signer certificate SHA-256, permissions, tracker SDKs and
-risk indicators (with the exact evidence and the DEX file it was found in), or with
-`--json` the `ApkReport` as JSON. Exit 0, or 2 with "could not inspect: ..." when the
+risk indicators (with the exact evidence and the DEX file it was found in), and whether
+it is known stalkerware (package name or signing certificate), or with `--json` the
+`ApkReport` as JSON plus a `stalkerware` list. Exit 0, or 2 with "could not inspect: ..." when the
 file cannot be inspected. Every string from the APK is printed as plain text, never
 interpreted as markup, and control characters are made visible.
 """
@@ -27,7 +28,23 @@ def _plain(value: object) -> str:
     )
 
 
-def _summary(report) -> list[str]:
+def stalkerware_matches(report, kb) -> list[str]:
+    """"TheTruthSpy (package name)" for each known stalkerware family the APK matches by
+    package name or signing certificate (the same indicators as apps.stalkerware)."""
+    certs = {c.upper() for c in report.cert_sha1}
+    out = []
+    for app in getattr(kb, "stalkerware", ()) or ():
+        how = []
+        if report.package and report.package in app.packages:
+            how.append("package name")
+        if certs & {c.upper() for c in app.certificates}:
+            how.append("signing certificate")
+        if how:
+            out.append(f"{app.name} ({' and '.join(how)})")
+    return out
+
+
+def _summary(report, stalkerware: list[str] = ()) -> list[str]:
     lines = []
     add = lines.append
     add(f"package:        {_plain(report.package or '?')}")
@@ -65,6 +82,11 @@ def _summary(report) -> list[str]:
         lines.extend(f"  {_plain(w)}" for w in report.warnings)
     if report.error:
         add(f"error: {_plain(report.error)}")
+    if stalkerware:
+        add("KNOWN STALKERWARE: " + "; ".join(_plain(s) for s in stalkerware)
+            + ". Someone may be using it to watch the phone it came from.")
+    else:
+        add("stalkerware: matches none of the known stalkerware package names and certificates")
     add(f"knowledge base: {report.kb_version}")
     return lines
 
@@ -77,11 +99,14 @@ def run(args) -> int:
     if not path.is_file():
         print(f"could not inspect: {_plain(args.apk)}: no such file", file=sys.stderr)
         return 2
-    report = inspect_apk(path, load())
+    kb = load()
+    report = inspect_apk(path, kb)
+    stalkerware = stalkerware_matches(report, kb)
     if args.json:
-        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        # the ApkReport, plus the stalkerware families it matches (an added key)
+        print(json.dumps({**report.to_dict(), "stalkerware": stalkerware}, indent=2, ensure_ascii=False))
     elif not (report.error and report.package is None and not report.dex_files):
-        print("\n".join(_summary(report)))
+        print("\n".join(_summary(report, stalkerware)))
     if report.error:
         print(_plain(report.error), file=sys.stderr)
         return 2
