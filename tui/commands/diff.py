@@ -21,6 +21,20 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_main(args))
 
 
+def _device_key(report: dict) -> str:
+    d = report.get("device") or {}
+    return str(d.get("serial") or d.get("adb_serial") or "")
+
+
+def _describe(report: dict) -> str:
+    """"Xiaomi M2007J3SG, serial 8f3a71c2, 2026-11-24T06:51:55.930Z" (plain text)."""
+    from tui.reports.summary import plain
+
+    d = report.get("device") or {}
+    name = " ".join(str(x) for x in (d.get("manufacturer"), d.get("model")) if x) or "phone"
+    return f"{plain(name)}, serial {plain(_device_key(report))}, {plain(report.get('started_at'))}"
+
+
 def _status(s: str | None) -> str:
     return "absent" if s is None else s
 
@@ -36,12 +50,20 @@ async def _main(args: argparse.Namespace) -> int:
         except KeyError as exc:
             print(f"phone-audit diff: {exc.args[0]}", file=sys.stderr)
             return 2
+        a = await store.get_audit(args.audit_a) or {}
+        b = await store.get_audit(args.audit_b) or {}
     finally:
         await store.close()
+    key_a, key_b = _device_key(a), _device_key(b)
+    if key_a != key_b:
+        # a mistyped id would otherwise read as "stalkerware appeared" on the same phone
+        print(f"phone-audit diff: warning: audit #{args.audit_a} and audit #{args.audit_b} are of "
+              f"different phones ({plain(key_a)} and {plain(key_b)}): this compares two phones, "
+              "not one phone over time", file=sys.stderr)
     if args.json:
         print(json.dumps(d, ensure_ascii=False, indent=2))
         return 0
-    print(f"audit #{args.audit_a} -> audit #{args.audit_b}")
+    print(f"audit #{args.audit_a} ({_describe(a)}) -> audit #{args.audit_b} ({_describe(b)})")
     sections = [("appeared", "Appeared"), ("fixed", "Fixed"), ("changed", "Changed")]
     if args.all:
         sections.append(("unchanged", "Unchanged"))
