@@ -70,6 +70,18 @@ class PhoneAuditApp(App):
 
     # -- actions -------------------------------------------------------------------
 
+    async def action_quit(self) -> None:
+        """Quit; while audits run, ask first (a stray `q` at a bench stops them all)."""
+        running = [p for p in self.main.audit_panes() if p.running] if self.screen_stack else []
+        if not running:
+            self.exit()
+            return
+        from tui.screens.confirm_quit import ConfirmQuitScreen
+
+        if not isinstance(self.screen, ConfirmQuitScreen):
+            self.push_screen(ConfirmQuitScreen(len(running)),
+                             lambda quit_: self.exit() if quit_ else None)
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())

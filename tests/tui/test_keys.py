@@ -57,3 +57,39 @@ async def test_tabs_by_letter_and_number(db, fixture_data):
         assert tabs.active == "audit-1" and isinstance(app.focused, RiskPanel)
         await pilot.press("7")  # no such tab: nothing happens
         assert tabs.active == "audit-1"
+
+
+class _RunningBackend(Backend):
+    """The real backend, but its audit never ends (an audit still running)."""
+
+    async def audit(self, serial, progress=None, cancel=None):
+        import asyncio
+
+        await asyncio.Event().wait()
+
+
+@run_async
+async def test_quit_asks_while_an_audit_runs(db):
+    from tui.screens.confirm_quit import ConfirmQuitScreen
+
+    app = create_app(_RunningBackend(db), serial="127.0.0.1:40001", watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.main.audit_panes() and app.main.audit_panes()[0].running)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmQuitScreen))
+        await pilot.press("escape")  # stay
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmQuitScreen))
+        assert app.is_running and app.main.audit_panes()[0].running
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmQuitScreen))
+        await pilot.press("q")  # q twice quits
+        await wait_for(pilot, lambda: not app.is_running, timeout=30)
+
+
+@run_async
+async def test_quit_at_once_when_nothing_runs(db, fixture_data):
+    app = _app(db, fixture_data)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.focused, RiskPanel))
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not app.is_running, timeout=30)
