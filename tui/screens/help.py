@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -33,21 +34,25 @@ HELP = [
         ("/", "filter"), ("s", "sort by the next column"), ("t", "third-party apps only"),
         ("k", "apps with trackers only"), ("enter", "the app's inspection report"),
     ]),
+    ("History", [
+        ("up / down", "choose an audit: it is compared with the one before it"),
+    ]),
 ]
 
 
-def help_text() -> Text:
-    out = Text()
+def help_text() -> Table:
+    """Places and keys as a two-column table: a long description wraps inside its own
+    column (as plain text it wrapped back to the left edge, under the keys)."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=True, style="bold")
+    table.add_column(ratio=1)
     for n, (place, keys) in enumerate(HELP):
         if n:
-            out.append("\n")
-        out.append(place + "\n", style="bold underline")
+            table.add_row("", "")
+        table.add_row(Text(place, style="bold underline"), "")
         for key, what in keys:
-            out.append(f"  {key:<28}", style="bold")
-            out.append(what + "\n")
-    out.append("\nphone-audit only reads the phone: every adb command it sends is read-only.",
-               style="dim")
-    return out
+            table.add_row(Text(f"  {key}"), Text(what))
+    return table
 
 
 class HelpScreen(ModalScreen):
@@ -59,3 +64,5 @@ class HelpScreen(ModalScreen):
         with VerticalScroll(id="help"):
             yield Static(Text("phone-audit help", style="bold"), classes="dialog-title")
             yield Static(help_text())
+            yield Static(Text("\nphone-audit only reads the phone: every adb command it sends is "
+                              "read-only.", style="dim"))
