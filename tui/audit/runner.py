@@ -36,6 +36,8 @@ from tui.audit import apk_sidecar
 PULL_SCOPES = ("all", "system", "third-party", "none")
 #: APK copies in flight at once (one adb sync stream each)
 PULL_STREAMS = 3
+#: APK paths hashed per `sha256sum` round trip while earlier ones are pulled
+HASH_BATCH = 16
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,7 @@ class _Audit:
         self.pulled = 0
         self.from_cache = 0
         self.uncached: dict[str, ApkReport] = {}  # sha -> report read from a capture
+        self.queued = 0  # APKs found missing from the cache so far (to pull)
 
     # -- the whole run ---------------------------------------------------------------
 
@@ -241,9 +244,7 @@ class _Audit:
                 if sidecar is not None:
                     await self._from_sidecar(sidecar, packages)
                 elif phone is not None:
-                    await self._hash(phone, packages)
-                    await self._lookup_cache()
-                    await self._pull_and_inspect(phone, audit_id)
+                    await self._hash_and_pull(phone, packages, audit_id)
                 else:
                     await self._lookup_cache_for_capture(packages)
             apks, rows = self._package_apks(packages)
@@ -342,6 +343,62 @@ class _Audit:
                 self.hash_errors[p] = "the phone did not give its SHA-256"
         self.progress(Progress("hash", len(self.hashes), len(paths)))
 
+    async def _hash_and_pull(self, phone, packages: list[PackageInfo], audit_id: int) -> None:
+        """`_hash`, `_lookup_cache` and `_pull_and_inspect` as one pipeline: the phone
+        hashes its APKs a batch at a time, and the APKs of a batch that the cache lacks
+        are pulled while the phone hashes the next batch, so the cable is not idle
+        while the phone reads a gigabyte of APKs."""
+        from adb.pull import remote_sha256
+
+        paths = sorted({p for pkg in packages for p in pkg.apk_paths})
+        if self._stopping():
+            return
+        self.progress(Progress("hash", 0, len(paths)))
+        queue: asyncio.Queue = asyncio.Queue()
+        seen: set[str] = set()
+
+        async def produce() -> None:
+            try:
+                for i in range(0, len(paths), HASH_BATCH):
+                    if self._stopping():
+                        return
+                    batch = paths[i:i + HASH_BATCH]
+                    try:
+                        hashed = await asyncio.to_thread(remote_sha256, phone, batch)
+                    except _lost_exceptions() as exc:
+                        self._lose("sha256sum", exc)
+                        return
+                    # remote_sha256 gives None for a path the phone could not hash
+                    got = {p: h for p, h in hashed.items() if h}
+                    self.hashes.update(got)
+                    for p in batch:
+                        if p not in got:
+                            self.hash_errors[p] = "the phone did not give its SHA-256"
+                    self.progress(Progress("hash", len(self.hashes), len(paths)))
+                    for path in batch:
+                        sha = got.get(path)
+                        if sha is None or sha in seen:
+                            continue
+                        seen.add(sha)
+                        cached = await self.store.cache_get(sha, self.kbv)
+                        if cached is not None:
+                            self.reports[sha] = cached
+                            self.from_cache += 1
+                        else:
+                            self.queued += 1
+                            queue.put_nowait((sha, path))
+            finally:
+                queue.put_nowait(None)
+
+        producer = asyncio.create_task(produce())
+        try:
+            await self._pull_and_inspect(phone, audit_id, queue)
+        except BaseException:
+            producer.cancel()
+            await asyncio.gather(producer, return_exceptions=True)
+            raise
+        await producer
+
     async def _lookup_cache(self) -> None:
         for sha in sorted(set(self.hashes.values())):
             cached = await self.store.cache_get(sha, self.kbv)
@@ -383,18 +440,31 @@ class _Audit:
                 f"not the current {self.kbv!r}",
             ))
 
-    async def _pull_and_inspect(self, phone, audit_id: int) -> None:
+    async def _pull_and_inspect(self, phone, audit_id: int, queue: asyncio.Queue | None = None) -> None:
         """Pull the APKs the cache lacks, `PULL_STREAMS` at a time, while a process pool
-        inspects the ones already pulled."""
+        inspects the ones already pulled.
+
+        `queue` gives (sha256, path) items as they are found, then None; without it,
+        the APKs are those of `self.hashes` that have no report."""
         from adb.pull import pull_apk
 
-        wanted: dict[str, str] = {}  # sha -> first path with that content
-        for path, sha in sorted(self.hashes.items()):
-            if sha not in self.reports and sha not in wanted:
-                wanted[sha] = path
-        if not wanted or self._stopping():
-            for sha in wanted:
-                self.errors[sha] = self._not_pulled_reason()
+        if queue is None:
+            queue = asyncio.Queue()
+            seen: set[str] = set()
+            for path, sha in sorted(self.hashes.items()):
+                if sha not in self.reports and sha not in seen:
+                    seen.add(sha)
+                    self.queued += 1
+                    queue.put_nowait((sha, path))
+            queue.put_nowait(None)
+        first = await queue.get()
+        if first is None:
+            return
+        if self._stopping():
+            item = first
+            while item is not None:
+                self.errors[item[0]] = self._not_pulled_reason()
+                item = await queue.get()
             return
         from tui.audit.pool import inspect_job, start_pool
 
@@ -406,7 +476,6 @@ class _Audit:
         # workers start in a thread while the first pulls run: starting them blocks
         pool_ready = asyncio.ensure_future(asyncio.to_thread(start_pool, self.knowledge, self.workers))
         inspections: list[asyncio.Task] = []
-        total = len(wanted)
         inspected = 0
         base_bytes = 0
 
@@ -426,7 +495,7 @@ class _Audit:
             else:
                 self.errors[sha] = report.error
             inspected += 1
-            self.progress(Progress("inspect", inspected, total, detail=report.package or ""))
+            self.progress(Progress("inspect", inspected, self.queued, detail=report.package or ""))
 
         # Several pulls at once (one sync stream each): the per-file round trips and
         # the local hash check of one file overlap with another file's transfer, so
@@ -445,7 +514,7 @@ class _Audit:
                 if self._stopping():
                     self.errors[sha] = self._not_pulled_reason()
                     return
-                self.progress(Progress("pull", finished["files"], total, bytes_now(), 0, detail=path))
+                self.progress(Progress("pull", finished["files"], self.queued, bytes_now(), 0, detail=path))
 
                 def on_bytes(done: int, _sha=sha, _path=path) -> None:
                     # `done` counts this file's bytes so far; a cancel stops mid-file
@@ -454,7 +523,7 @@ class _Audit:
                     with lock:
                         flight[_sha] = int(done)
                     self.bytes_pulled = bytes_now()
-                    self.progress(Progress("pull", finished["files"], total, self.bytes_pulled, 0, detail=_path))
+                    self.progress(Progress("pull", finished["files"], self.queued, self.bytes_pulled, 0, detail=_path))
 
                 result = None
                 try:
@@ -482,10 +551,29 @@ class _Audit:
                 self.pulled += 1
                 inspections.append(asyncio.create_task(inspect(sha, Path(result.local))))
 
+        pending: list[tuple[str, str] | None] = [first]
+        ended = False
+
+        async def next_item() -> tuple[str, str] | None:
+            nonlocal ended
+            if pending:
+                return pending.pop()
+            if ended:
+                return None
+            item = await queue.get()
+            if item is None:
+                ended = True
+                queue.put_nowait(None)  # for the other pullers waiting on the queue
+            return item
+
+        async def puller() -> None:
+            while (item := await next_item()) is not None:
+                await pull(*item)
+
         try:
-            await asyncio.gather(*(pull(sha, path) for sha, path in wanted.items()))
+            await asyncio.gather(*(puller() for _ in range(PULL_STREAMS)))
             base_bytes = self.bytes_pulled
-            self.progress(Progress("pull", total, total, base_bytes, 0))
+            self.progress(Progress("pull", self.queued, self.queued, base_bytes, 0))
             if inspections:
                 await asyncio.gather(*inspections)
         finally:
