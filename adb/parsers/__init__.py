@@ -61,6 +61,24 @@ def _failure(out: RawOutput | None) -> str | None:
     if out.exit_code not in (0, None):
         err = as_text(out.stderr).strip() or as_text(out.stdout).strip()
         return f"exit status {out.exit_code}" + (f": {err[:300]}" if err else "")
+    refusal = _refusal(out)
+    if refusal:
+        return f"the phone refused: {refusal}"
+    return None
+
+
+#: How Android services say no while exiting 0 (dumpsys, cmd, settings on a locked-down
+#: or OEM-restricted phone). An answer that starts like this holds no data: reading it as
+#: an empty list would turn "could not read" into "none found".
+_REFUSALS = ("Permission Denial", "Can't find service", "Error dumping service",
+             "java.lang.SecurityException", "Security exception")
+
+
+def _refusal(out: RawOutput) -> str | None:
+    head = as_text(out.stdout[:512]).lstrip()
+    first = head.split("\n", 1)[0].strip()
+    if first.startswith(_REFUSALS):
+        return first[:300]
     return None
 
 

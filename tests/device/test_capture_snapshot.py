@@ -143,3 +143,26 @@ def test_load_refuses_tampered_and_unsafe(tmp_path):
     (tmp_path / "bad" / "manifest.json").write_text("{not json")
     with pytest.raises(CaptureError):
         load_capture(tmp_path / "bad")
+
+
+@pytest.mark.parametrize("answer", [
+    b"Permission Denial: can't dump DevicePolicyManagerService from pid=1234, uid=2000\n",
+    b"Can't find service: device_policy\n",
+])
+def test_a_service_that_refuses_with_exit_0_is_a_problem_not_an_empty_list(answer):
+    """dumpsys says no with exit status 0; reading that as "no admins" would be a false
+    pass beside installed stalkerware."""
+    from checks.apps import device_admin
+    from checks.knowledge import load
+    from checks.model import AuditInput, Status
+
+    raw = sample_capture()
+    refused = tuple(
+        RawOutput(o.command, answer, b"", 0, o.at) if o.command == "dumpsys device_policy" else o
+        for o in raw.outputs
+    )
+    snap = build_snapshot(RawCapture(raw.adb_serial, raw.started_at, refused))
+    assert [p.command for p in snap.problems] == ["dumpsys device_policy"]
+    assert "refused" in snap.problems[0].reason
+    verdict = device_admin.evaluate(AuditInput(snapshot=snap, apks={}, knowledge=load()))
+    assert verdict.status is Status.INCONCLUSIVE
