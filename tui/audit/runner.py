@@ -38,6 +38,8 @@ PULL_SCOPES = ("all", "system", "third-party", "none")
 PULL_STREAMS = 3
 #: APK paths hashed per `sha256sum` round trip while earlier ones are pulled
 HASH_BATCH = 16
+#: `sha256sum` batches running at once on the phone
+HASH_STREAMS = 2
 
 
 @dataclass(frozen=True)
@@ -357,16 +359,27 @@ class _Audit:
         queue: asyncio.Queue = asyncio.Queue()
         seen: set[str] = set()
 
+        batches = [paths[i:i + HASH_BATCH] for i in range(0, len(paths), HASH_BATCH)]
+        slots = asyncio.Semaphore(HASH_STREAMS)
+
+        async def hash_batch(batch: list[str]) -> dict[str, str | None] | None:
+            async with slots:
+                if self._stopping():
+                    return None
+                return await asyncio.to_thread(remote_sha256, phone, batch)
+
         async def produce() -> None:
+            # HASH_STREAMS batches hash at once (a phone has cores to spare); their
+            # results are taken in path order, so the first path of a content wins
+            tasks = [asyncio.create_task(hash_batch(b)) for b in batches]
             try:
-                for i in range(0, len(paths), HASH_BATCH):
-                    if self._stopping():
-                        return
-                    batch = paths[i:i + HASH_BATCH]
+                for batch, task in zip(batches, tasks):
                     try:
-                        hashed = await asyncio.to_thread(remote_sha256, phone, batch)
+                        hashed = await task
                     except _lost_exceptions() as exc:
                         self._lose("sha256sum", exc)
+                        return
+                    if hashed is None:
                         return
                     # remote_sha256 gives None for a path the phone could not hash
                     got = {p: h for p, h in hashed.items() if h}
@@ -388,6 +401,9 @@ class _Audit:
                             self.queued += 1
                             queue.put_nowait((sha, path))
             finally:
+                for t in tasks:
+                    t.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
                 queue.put_nowait(None)
 
         producer = asyncio.create_task(produce())
