@@ -137,7 +137,9 @@ async def test_cancel_an_audit_half_way(sim_phone, db, tmp_path):
         await pick(app, pilot, phone.serial)
         await wait_for(pilot, lambda: app.main.audit_panes())
         pane = app.main.audit_panes()[0]
-        await wait_for(pilot, lambda: "pull" in pane.relay.latest)
+        # half-way: wait until at least one APK has been inspected, so there is something
+        # gathered to keep (waiting for "pull" alone raced the first inspection)
+        await wait_for(pilot, lambda: "inspect" in pane.relay.latest and pane.relay.latest["inspect"].done >= 1)
         assert pane.running and app.focused.id == "cancel"
         await pilot.press("c")
         await finished(app, pilot, 1)
