@@ -4,9 +4,6 @@ report a test writes under its tmp_path is validated against the JSON Schema."""
 
 from __future__ import annotations
 
-import importlib.util
-import json
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -14,10 +11,7 @@ from pathlib import Path
 
 import pytest
 
-_spec = importlib.util.spec_from_file_location(
-    "report_chromium", Path(__file__).parent.parent / "reports" / "chromium.py")
-chromium = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(chromium)
+from support.report_fixtures import browser, validate_written_reports  # noqa: F401  (fixtures)
 
 
 @dataclass
@@ -25,13 +19,6 @@ class Ran:
     code: int
     stdout: str
     stderr: str
-
-
-@pytest.fixture
-def browser():
-    if not chromium.available():
-        pytest.fail(f"{chromium.CHROMIUM} is missing: .ci/run installs Debian's chromium")
-    return chromium
 
 
 @pytest.fixture
@@ -57,17 +44,3 @@ def phone_audit(adb_server, db):
         return Ran(p.returncode, p.stdout, p.stderr)
 
     return run
-
-
-@pytest.fixture(autouse=True)
-def _validate_written_reports(tmp_path):
-    yield
-    from tui.reports.json_report import validate_report
-
-    for path in tmp_path.rglob("*.json"):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError:
-            continue
-        if isinstance(data, dict) and data.get("schema") == "phone-audit.report/1":
-            validate_report(data)

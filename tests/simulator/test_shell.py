@@ -7,19 +7,14 @@ from pathlib import Path
 import pytest
 
 from adb.simulator.phone import PhoneModel
+from support.shell import BASIC, basic_phone, sh  # noqa: F401
 from adb.simulator.shell import ShellSyntaxError, parse
 
-BASIC = Path(__file__).parent / "fixtures" / "basic"
 
 
 @pytest.fixture(scope="module")
 def phone(tmp_path_factory):
-    return PhoneModel.load(BASIC, apk_cache_dir=tmp_path_factory.mktemp("apks"))
-
-
-def sh(phone, line):
-    r = phone.run_shell(line)
-    return r.stdout.decode(), r.stderr.decode(), r.exit_code
+    return basic_phone(tmp_path_factory.mktemp("apks"))
 
 
 def test_quotes_and_backslashes(phone):

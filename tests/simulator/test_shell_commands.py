@@ -8,20 +8,15 @@ from pathlib import Path
 import pytest
 
 from adb.simulator.phone import PhoneModel
+from support.shell import BASIC, basic_phone, sh  # noqa: F401
 
-BASIC = Path(__file__).parent / "fixtures" / "basic"
 SPY = "/data/app/com.example.spy-AbCdEf==/base.apk"
 SPY_SPLIT = "/data/app/com.example.spy-AbCdEf==/split_config.arm64_v8a.apk"
 
 
 @pytest.fixture(scope="module")
 def phone(tmp_path_factory):
-    return PhoneModel.load(BASIC, apk_cache_dir=tmp_path_factory.mktemp("apks"))
-
-
-def sh(phone, line):
-    r = phone.run_shell(line)
-    return r.stdout.decode(), r.stderr.decode(), r.exit_code
+    return basic_phone(tmp_path_factory.mktemp("apks"))
 
 
 def test_banner(phone):
