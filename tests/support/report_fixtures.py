@@ -29,6 +29,8 @@ def validate_written_reports(tmp_path):
     from tui.reports.json_report import validate_report
 
     for path in tmp_path.rglob("*.json"):
+        if not path.is_file():
+            continue
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except ValueError:
