@@ -185,6 +185,19 @@ def test_all_audits_every_ready_phone_one_report_each(sim_phone, phone_audit, db
         assert rep["device"]["adb_serial"] == p.serial and rep["complete"]
 
 
+def test_all_one_phone_failing_does_not_stop_the_others(sim_phone, phone_audit, db, tmp_path):
+    """A bench audits several phones at once: one phone's unexpected error (here its
+    report path is a folder) is said and gives exit 3; the other phone is still audited
+    and reported."""
+    broken, fine = sim_phone(PROFILES[0]), sim_phone(PROFILES[-1])
+    (tmp_path / f"r-{broken.serial.replace(':', '_')}.json").mkdir()
+    ran = phone_audit("scan", "--all", "--json", tmp_path / "r.json")
+    assert ran.code == 3, ran.stderr
+    assert f"{broken.serial}: the audit stopped" in ran.stderr
+    rep = read_json(tmp_path / f"r-{fine.serial.replace(':', '_')}.json")
+    assert rep["device"]["adb_serial"] == fine.serial and rep["complete"]
+
+
 def test_no_usable_device_exit_2_lists_what_adb_sees(sim_phone, phone_audit, tmp_path):
     locked = sim_phone(profile_copy_state(tmp_path, PROFILES[0], "unauthorized"), state="unauthorized")
     ran = phone_audit("scan")

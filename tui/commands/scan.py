@@ -92,7 +92,8 @@ async def _main(args: argparse.Namespace) -> int:
             return await _demo(args, store)
         serials = await asyncio.to_thread(_select, args)
         many = len(serials) > 1 or args.all
-        codes = await asyncio.gather(*(_audit_one(args, store, serial=s, many=many) for s in serials))
+        audit = _audit_guarded if many else _audit_one
+        codes = await asyncio.gather(*(audit(args, store, serial=s, many=many) for s in serials))
         return max(codes, key=lambda c: (c == EXIT_INCOMPLETE, c == EXIT_FAILED))
     finally:
         await store.close()
@@ -193,6 +194,19 @@ def _disconnect(client, serial: str) -> None:
         client.disconnect(serial)
     except Exception:  # already gone (a disconnect fault, or the server died)
         pass
+
+
+async def _audit_guarded(args: argparse.Namespace, store, *, serial: str, many: bool) -> int:
+    """One phone of several: an unexpected error ends this phone's audit (exit 3 for the
+    run, said on stderr), never the other phones' audits still running beside it."""
+    try:
+        return await _audit_one(args, store, serial=serial, many=many)
+    except Exception as e:  # noqa: BLE001 - the bench's other phones must not be lost
+        from tui.reports import summary
+
+        print(f"phone-audit: {summary.plain(serial)}: the audit stopped: {type(e).__name__}: "
+              f"{summary.plain(str(e))}", file=sys.stderr)
+        return EXIT_INCOMPLETE
 
 
 async def _audit_one(args: argparse.Namespace, store, *, serial: str | None = None,
