@@ -322,6 +322,7 @@ def test_hash_sums_match_the_served_bytes(phone):
     md5 = hashlib.md5(browser.read_bytes()).hexdigest()
     assert sh(phone, f"md5sum {path} /nope") == (
         f"{md5}  {path}\n", "md5sum: /nope: No such file or directory\n", 1)
+    assert sh(phone, "sha256sum /system/etc") == ("", "sha256sum: /system/etc: Is a directory\n", 1)
     # a synthesized APK: the hash is of the very file served over sync
     local = phone.apk_file("com.example.spy")
     assert local is not None and local.is_file()

@@ -115,6 +115,17 @@ def stat(ctx, argv, stdin):
     return ok("".join(out), "".join(err), code)
 
 
+def _not_a_file(phone, tool: str, op: str) -> str | None:
+    """The toybox error line when `op` is missing or a folder (cat, sha256sum, md5sum
+    read files only); None when it is a file."""
+    node = phone.node(op)
+    if node is None:
+        return f"{tool}: {op}: No such file or directory\n"
+    if node.is_dir:
+        return f"{tool}: {op}: Is a directory\n"
+    return None
+
+
 def cat(ctx, argv, stdin):
     phone = ctx.phone
     _flags, operands = _split_flags(argv[1:])
@@ -125,12 +136,9 @@ def cat(ctx, argv, stdin):
         if op == "-":
             out.append(stdin)
             continue
-        node = phone.node(op)
-        if node is None:
-            err.append(f"cat: {op}: No such file or directory\n")
-            code = 1
-        elif node.is_dir:
-            err.append(f"cat: {op}: Is a directory\n")
+        problem = _not_a_file(phone, "cat", op)
+        if problem:
+            err.append(problem)
             code = 1
         else:
             data = phone.read_bytes(op)
@@ -150,12 +158,9 @@ def _hashsum(ctx, argv, stdin, algo: str):
         return ok(f"{hashlib.new(algo, stdin).hexdigest()}  -\n")
     out, err, code = [], [], 0
     for op in operands:
-        node = phone.node(op)
-        if node is None:
-            err.append(f"{name}: {op}: No such file or directory\n")
-            code = 1
-        elif node.is_dir:
-            err.append(f"{name}: {op}: Is a directory\n")
+        problem = _not_a_file(phone, name, op)
+        if problem:
+            err.append(problem)
             code = 1
         else:
             digest = phone.digest(op, algo)
