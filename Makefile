@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint clean provision
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,14 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/lint-imports
 
-test: $(STAMP) lint
+# The Debian tools the tests use (scripts/debian-packages.txt): installs the missing
+# ones with apt-get when it can, or stops and prints the command to run.
+provision:
+	scripts/provision-debian
+
+# pytest lists every skip and xfail with its reason (-rsx in pyproject.toml); under CI=true
+# any of them fails the run (tests/support/skip_guard.py).
+test: provision $(STAMP) lint
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

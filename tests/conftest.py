@@ -18,8 +18,8 @@ Fixtures
     fails if any adb process of ours is left.
 
 ``adb29_server`` (session)
-    The same with Debian's /usr/bin/adb 29 on another port (skips if absent);
-    os.environ is not changed for it.
+    The same with Debian's /usr/bin/adb 29 on another port (fails if absent: `make
+    test` installs it); os.environ is not changed for it.
 
 ``any_adb_server``
     Parametrised over both: a test using it runs once with ``adb_server`` (adb 36)
@@ -57,6 +57,13 @@ if str(Path(__file__).parent) not in sys.path:
 from support.adbenv import DEBIAN_ADB, AdbServer, SimPhoneHandle, bundled_adb  # noqa: E402
 from support.tiny_model import TinyPhone  # noqa: E402
 
+# Under CI=true a skipped or xfailed test fails the run (tests/support/skip_guard.py).
+from support.skip_guard import (  # noqa: E402,F401
+    pytest_configure,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+)
+
 
 def _start_server(binary: str, tmp_path_factory: pytest.TempPathFactory, name: str) -> AdbServer:
     home = tmp_path_factory.mktemp(name)
@@ -86,7 +93,8 @@ def adb_server(tmp_path_factory: pytest.TempPathFactory):
 def adb29_server(tmp_path_factory: pytest.TempPathFactory):
     """Debian's adb 29 server on its own private port and HOME."""
     if not os.path.exists(DEBIAN_ADB):
-        pytest.skip(f"{DEBIAN_ADB} is not installed (apt-get install adb)")
+        pytest.fail(f"{DEBIAN_ADB} is not installed: run scripts/provision-debian "
+                    "(make test does), or apt-get install adb", pytrace=False)
     server = _start_server(DEBIAN_ADB, tmp_path_factory, "adb29-home")
     try:
         yield server

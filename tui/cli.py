@@ -1,4 +1,4 @@
-"""The `phone-audit` command line (see shared/specs/interfaces.md).
+"""The `phone-audit` command line (docs/report-format.md says what each command and flag does).
 
 Each subcommand lives in `tui/commands/<name>.py` with two functions:
 `add_arguments(parser)` and `run(args) -> int` (the exit code). They are imported

@@ -2,7 +2,7 @@
 
 `adb.simulator.server` speaks adb; it asks a `DeviceModel` what the phone would say.
 `adb.simulator.phone.PhoneModel` implements it from a device profile
-(`shared/specs/device-profile.md`). Keeping the seam small lets the protocol be tested
+(`docs/profile-format.md`). Keeping the seam small lets the protocol be tested
 on its own and lets a profile be rendered without a socket.
 """
 

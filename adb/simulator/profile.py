@@ -1,4 +1,4 @@
-"""Loading and validating device profiles (shared/specs/device-profile.md).
+"""Loading and validating device profiles (docs/profile-format.md).
 
 A profile folder holds `profile.toml` (and optional apks/, raw/, files/). `load_profile`
 parses it into frozen dataclasses, with every default resolved, so the renderers in

@@ -20,7 +20,7 @@ META = CheckMeta(
         "uninstall the app. A device owner set by an employer can only be removed by the "
         "employer or by a factory reset."
     ),
-    references=("https://developer.android.com/work/device-admin",),
+    references=("https://developer.android.com/guide/topics/admin/device-admin",),
 )
 
 CMD = "adb shell dumpsys device_policy"

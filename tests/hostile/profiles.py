@@ -1,7 +1,7 @@
 """Hostile device profiles, written into a folder at test time.
 
 Each profile is one attack on the auditor, or one fault of a phone, described in the
-public profile format (shared/specs/device-profile.md) plus, where the format cannot
+public profile format (docs/profile-format.md) plus, where the format cannot
 say it, verbatim command outputs (`[commands]` with `raw/` files) and crafted APK
 files (`apks/`). `build(root)` writes every profile under `root` and returns a
 `Hostile` per profile saying what the auditor must do with it.

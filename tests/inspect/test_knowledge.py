@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
+from pathlib import Path
 
 import yaml
 
 from checks.knowledge import DATA_DIR, load, load_from
 from checks.knowledge.refresh import convert_exodus, exodus_signature_prefixes, main as refresh_main
 
-UPSTREAM = "/work/shared/knowledge/upstream/stalkerware-ioc.yaml"
+# The upstream ioc.yaml that stalkerware.json was converted from (provenance, commit and
+# CC-BY-4.0 attribution in tests/inspect/upstream/README.md).
+UPSTREAM = Path(__file__).parent / "upstream" / "stalkerware-ioc.yaml"
+UPSTREAM_SHA256 = "6052636f093dce2d329fc06b7d572c6d4462d73539f72f13d1af1f96ea74864e"
 
 
 def test_trackers(knowledge):
@@ -74,11 +79,19 @@ def test_stores_and_lists(knowledge):
     assert {"com.topjohnwu.magisk", "eu.chainfire.supersu", "me.weishu.kernelsu"} <= set(knowledge.root_packages)
 
 
+def test_upstream_copy_is_the_recorded_one():
+    assert hashlib.sha256(UPSTREAM.read_bytes()).hexdigest() == UPSTREAM_SHA256
+    readme = (UPSTREAM.parent / "README.md").read_text(encoding="utf-8")
+    assert UPSTREAM_SHA256 in readme and "a04c5c1958bff93fec3b1b56edbb412b209f2a38" in readme
+    assert "CC-BY-4.0" in readme
+
+
 def test_stalkerware_matches_upstream(knowledge):
     with open(UPSTREAM, encoding="utf-8") as fh:
         upstream = yaml.safe_load(fh)
     assert len(knowledge.stalkerware) == len(upstream)
     assert "CC-BY-4.0" in knowledge.extra["stalkerware_attribution"]
+    assert knowledge.extra["stalkerware_source"] == "https://github.com/AssoEchap/stalkerware-indicators"
     first = knowledge.stalkerware[0]
     assert first.name == upstream[0]["name"]
     assert first.packages == tuple(upstream[0]["packages"])
@@ -92,7 +105,7 @@ def test_refresh_regenerates_identical_stalkerware(tmp_path):
                                    "website": "https://example.org", "categories": ["Analytics"]},
                            "998": {"name": "Regex one", "code_signature": "(a|b)+\\.c", "categories": []}}}
     (tmp_path / "exodus.json").write_text(json.dumps(exodus))
-    assert refresh_main(["--stalkerware", UPSTREAM, "--exodus-json", str(tmp_path / "exodus.json"),
+    assert refresh_main(["--stalkerware", str(UPSTREAM), "--exodus-json", str(tmp_path / "exodus.json"),
                          "--out", str(tmp_path)]) == 0
     assert (tmp_path / "stalkerware.json").read_bytes() == (DATA_DIR / "stalkerware.json").read_bytes()
     k = load_from(tmp_path)

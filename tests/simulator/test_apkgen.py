@@ -314,9 +314,10 @@ def test_v1_signature_digests_and_pkcs7(apks, key, tmp_path):
     assert bad.returncode != 0
 
 
-@pytest.mark.skipif(shutil.which("jarsigner") is None, reason="jarsigner (JDK) not installed")
 @pytest.mark.parametrize("key", ["components", "padded"])
 def test_jarsigner_verifies(apks, key):
+    # the JDK's own verifier, independent of openssl above (scripts/debian-packages.txt)
+    assert shutil.which("jarsigner"), "jarsigner (JDK) is not installed: run scripts/provision-debian"
     r = run("jarsigner", "-verify", "-verbose", str(apks[key]))
     assert r.returncode == 0, r.stdout + r.stderr
     assert "jar verified." in r.stdout

@@ -3,7 +3,7 @@
 Each profile is read twice: as plain TOML (tomllib plus a small checker of the keys the
 format allows, so the data stands on its own) and through the project's loader
 (`adb.simulator.profile.load_profile`), which validates types and defaults. The facts
-asserted here are the ones shared/specs and the NCSC knowledge promise per phone: if a
+asserted here are the ones docs/profile-format.md and the NCSC knowledge promise per phone: if a
 profile edit removes one, a check's verdict on the demo phones would silently change.
 """
 

@@ -19,7 +19,7 @@ from tui.app import create_app
 from tui.backend import Backend
 from tui.messages import AuditProgress
 
-EXPORT_DIR = "/home/bench/reports"
+EXPORT_DIR = "bench-reports"  # shown in the export dialog, never written
 
 
 def results_app(db, data, **kwargs):

@@ -1,6 +1,6 @@
 """What an APK to synthesize looks like: `ApkSpec` and its `ComponentSpec`s.
 
-Profiles describe APKs in these terms (see shared/specs/device-profile.md,
+Profiles describe APKs in these terms (see docs/profile-format.md,
 `[packages.apk]`); `adb.simulator.apkgen.synthesize_apk` turns one into real bytes.
 """
 
