@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from adb.snapshot import Problem
+from model.snapshot import Problem
 
 SCHEMA = "phone-audit.capture/1"
 _SAFE_NAME = re.compile(r"[0-9]{4}-[a-z0-9-]{0,48}\.(stdout|stderr)")

@@ -18,7 +18,7 @@ from adb.parsers import commands as C
 from adb.parsers.dumpsys_package import parse_dumpsys_package
 from adb.parsers.pm import looks_like_pm_error, parse_pm_list
 from adb.progress import Progress, ProgressCallback, ignore_progress
-from adb.snapshot import Problem
+from model.snapshot import Problem
 
 if TYPE_CHECKING:
     from adb.connection import Phone

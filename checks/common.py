@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Iterable
 
-from checks.apk_report import ApkReport, Hit, PackageApks
-from checks.model import AuditInput, Evidence
+from model.apk_report import ApkReport, Hit, PackageApks
+from model.findings import AuditInput, Evidence
 
 #: partitions whose APKs came with the phone (the factory image)
 _PREINSTALLED_PREFIXES = (

@@ -19,7 +19,7 @@ from checks.apps import (
     trackers,
     unknown_sources,
 )
-from checks.model import AuditInput, CheckMeta, Finding, Status, finding
+from model.findings import AuditInput, CheckMeta, Finding, Status, finding
 from checks.ncsc import (
     appgallery_redirect,
     browser_analytics,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from checks.apk_report import ApkReport
+from model.apk_report import ApkReport
 
 if TYPE_CHECKING:
     from store.db import Store

@@ -15,9 +15,9 @@ import json
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable
 
-from adb.snapshot import DeviceInfo, DeviceSnapshot, FrozenMap, PackageInfo, Problem
-from checks.apk_report import ApkReport, PackageApks
-from checks.model import Finding, Status
+from model.snapshot import DeviceInfo, DeviceSnapshot, FrozenMap, PackageInfo, Problem
+from model.apk_report import ApkReport, PackageApks
+from model.findings import Finding, Status
 from store import report as report_shape
 
 if TYPE_CHECKING:

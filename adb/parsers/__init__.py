@@ -34,7 +34,7 @@ from adb.parsers.security import (
     parse_which,
 )
 from adb.parsers.settings import parse_component_list, parse_settings_list
-from adb.snapshot import (
+from model.snapshot import (
     DeviceInfo,
     DeviceSnapshot,
     FrozenMap,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from checks.common import cmd_settings, is_preinstalled, label, names, package_of_component
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from model.findings import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="apps.notification-listeners",

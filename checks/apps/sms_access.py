@@ -4,7 +4,7 @@ read, receive or send SMS."""
 from __future__ import annotations
 
 from checks.common import cmd_dumpsys_package, is_preinstalled, label, names
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from model.findings import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="apps.sms-access",

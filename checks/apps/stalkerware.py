@@ -16,7 +16,7 @@ from checks.common import (
     names,
     q,
 )
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from model.findings import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="apps.stalkerware",

@@ -14,7 +14,7 @@ from checks.common import (
     is_preinstalled,
     plural,
 )
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from model.findings import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="apps.trackers",

@@ -14,7 +14,7 @@ from checks.common import (
     names,
     plural,
 )
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from model.findings import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="apps.unknown-sources",

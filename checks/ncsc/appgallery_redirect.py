@@ -27,7 +27,7 @@ from checks.common import (
     plural,
     q,
 )
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from model.findings import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="ncsc.appgallery-redirect",

@@ -24,7 +24,7 @@ from checks.common import (
     displays,
     names,
 )
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from model.findings import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="ncsc.browser-analytics",

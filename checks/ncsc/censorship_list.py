@@ -26,7 +26,7 @@ from checks.common import (
     plural,
     verb,
 )
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from model.findings import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="ncsc.censorship-list",

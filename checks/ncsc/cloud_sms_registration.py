@@ -20,7 +20,7 @@ from checks.common import (
     ms_to_iso,
     displays,
 )
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from model.findings import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="ncsc.cloud-sms-registration",

@@ -7,7 +7,7 @@ judges it; it says so in its summary and judges only network access to adb.
 from __future__ import annotations
 
 from checks.common import ADB_DOCS, cmd_getprop, cmd_settings
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from model.findings import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="os.adb-network",

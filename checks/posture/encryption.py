@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from checks.common import cmd_getprop
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from model.findings import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="os.encryption",

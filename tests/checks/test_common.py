@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from adb.snapshot import PackageInfo
+from model.snapshot import PackageInfo
 from checks import common
-from checks.apk_report import Hit, PackageApks, ApkReport
+from model.apk_report import Hit, PackageApks, ApkReport
 
 
 def test_hostile_names_are_quoted_in_commands():

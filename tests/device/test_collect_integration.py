@@ -18,8 +18,8 @@ from adb.collect import collect
 from adb.connection import open_phone
 from adb.parsers import build_snapshot
 from adb.progress import Progress
-from adb.simulator.commands.android import DANGEROUS
-from adb.simulator.profile import load_profile, resolve_profile
+from simulator.commands.android import DANGEROUS
+from simulator.profile import load_profile, resolve_profile
 
 pytestmark = pytest.mark.adb
 

@@ -40,7 +40,7 @@ def test_the_audit_ends_with_a_report_and_the_right_exit_code(hostile_runs, name
     assert run.code in h.exits, run.explain()
     assert b"Traceback" not in run.stderr, run.explain()
     report = run.report  # written even for an incomplete audit (schema-checked below)
-    from tui.reports.json_report import validate_report
+    from audit.reports.json_report import validate_report
     from checks.registry import catalogue
 
     validate_report(report)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from adb.simulator import profile as prof
-from adb.simulator.profile import ProfileError, load_profile, resolve_profile
+from simulator import profile as prof
+from simulator.profile import ProfileError, load_profile, resolve_profile
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BASIC = FIXTURES / "basic"

@@ -12,7 +12,7 @@ from tui_helpers import derive_profile, run_async, screen_text, wait_for
 
 from tui.app import create_app
 from tui.backend import Backend
-from tui.reports.json_report import validate_report
+from audit.reports.json_report import validate_report
 from tui.screens.apps import AppsScreen
 from tui.screens.export import ExportScreen
 from tui.screens.finding import FindingScreen

@@ -138,7 +138,7 @@ def _select(args: argparse.Namespace) -> list[str]:
     try:
         entry = connection.select_device(entries, serial, args.usb, args.tcp)
     except connection.SelectionError as exc:
-        from tui.reports.summary import plain
+        from audit.reports.summary import plain
 
         # the message lists serials and states the phone-side adb server reported
         raise UsageError("\n".join(plain(line) for line in str(exc).split("\n"))) from None
@@ -146,7 +146,7 @@ def _select(args: argparse.Namespace) -> list[str]:
 
 
 def _no_device_message(entries, headline: str) -> str:
-    from tui.reports.summary import plain
+    from audit.reports.summary import plain
 
     if not entries:
         return (f"{headline}: adb sees no phone. Connect one by USB, enable USB debugging "
@@ -155,7 +155,7 @@ def _no_device_message(entries, headline: str) -> str:
 
 
 async def _demo(args: argparse.Namespace, store) -> int:
-    from adb.simulator import SimulatedPhone
+    from simulator import SimulatedPhone
     from adb import connection
 
     try:
@@ -202,7 +202,7 @@ async def _audit_guarded(args: argparse.Namespace, store, *, serial: str, many: 
     try:
         return await _audit_one(args, store, serial=serial, many=many)
     except Exception as e:  # noqa: BLE001 - the bench's other phones must not be lost
-        from tui.reports import summary
+        from audit.reports import summary
 
         print(f"phone-audit: {summary.plain(serial)}: the audit stopped: {type(e).__name__}: "
               f"{summary.plain(str(e))}", file=sys.stderr)
@@ -211,9 +211,9 @@ async def _audit_guarded(args: argparse.Namespace, store, *, serial: str, many: 
 
 async def _audit_one(args: argparse.Namespace, store, *, serial: str | None = None,
                      capture_in: Path | None = None, many: bool) -> int:
-    from tui.audit.console import StderrProgress
-    from tui.audit.runner import run_audit
-    from tui.reports import html_report, json_report, summary
+    from audit.console import StderrProgress
+    from audit.runner import run_audit
+    from audit.reports import html_report, json_report, summary
 
     label = serial or str(capture_in)
     progress = None
