@@ -131,6 +131,7 @@ class _NoStartConnection(adbutils.AdbConnection):
     audit with that reason, not be replaced behind the user's back by a new one that
     does not know the phone (and outlives phone-audit)."""
 
+    # overrides adbutils.AdbConnection._safe_connect, which its __init__ calls
     def _safe_connect(self):
         return self._create_socket()
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import stat as _stat
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -328,6 +327,3 @@ def split_batch(whole: CommandResult, lines: list[str], nonce: str) -> list[Comm
                                          error=whole.error or "not run (the batch ended early)"))
     return results
 
-
-def is_regular_file(mode: int) -> bool:
-    return _stat.S_ISREG(mode)

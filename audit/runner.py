@@ -326,27 +326,8 @@ class _Audit:
             self.lost = self.lost or not self.cancel.is_set()
         return phone, raw
 
-    async def _hash(self, phone, packages: list[PackageInfo]) -> None:
-        from adb.pull import remote_sha256
-
-        paths = sorted({p for pkg in packages for p in pkg.apk_paths})
-        if self._stopping():
-            return
-        self.progress(Progress("hash", 0, len(paths)))
-        try:
-            hashed = await asyncio.to_thread(remote_sha256, phone, paths)
-            # remote_sha256 gives None for a path the phone could not hash
-            self.hashes = {p: h for p, h in hashed.items() if h}
-        except _lost_exceptions() as exc:
-            self._lose("sha256sum", exc)
-            return
-        for p in paths:
-            if p not in self.hashes:
-                self.hash_errors[p] = "the phone did not give its SHA-256"
-        self.progress(Progress("hash", len(self.hashes), len(paths)))
-
     async def _hash_and_pull(self, phone, packages: list[PackageInfo], audit_id: int) -> None:
-        """`_hash`, `_lookup_cache` and `_pull_and_inspect` as one pipeline: the phone
+        """Hash, look up the cache, pull and inspect as one pipeline: the phone
         hashes its APKs a batch at a time, and the APKs of a batch that the cache lacks
         are pulled while the phone hashes the next batch, so the cable is not idle
         while the phone reads a gigabyte of APKs."""
@@ -414,13 +395,6 @@ class _Audit:
             await asyncio.gather(producer, return_exceptions=True)
             raise
         await producer
-
-    async def _lookup_cache(self) -> None:
-        for sha in sorted(set(self.hashes.values())):
-            cached = await self.store.cache_get(sha, self.kbv)
-            if cached is not None:
-                self.reports[sha] = cached
-                self.from_cache += 1
 
     async def _lookup_cache_for_capture(self, packages: list[PackageInfo]) -> None:
         # a capture without APK reports: nothing can be hashed without the phone

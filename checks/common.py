@@ -62,14 +62,6 @@ def cmd_appops(package: str, op: str = "") -> str:
     return f"adb shell appops get {q(package)}" + (f" {q(op)}" if op else "")
 
 
-def cmd_list_packages(flags: str = "-f -i -U") -> str:
-    return f"adb shell pm list packages {flags}"
-
-
-def cmd_disable(package: str) -> str:
-    return f"adb shell pm disable-user --user 0 {q(package)}"
-
-
 def cmd_pull(path: str) -> str:
     return f"adb pull {q(path)}"
 

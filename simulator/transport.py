@@ -103,11 +103,6 @@ def encode_header(command: int, arg0: int, arg1: int, payload: bytes | bytearray
                        command ^ 0xFFFFFFFF)
 
 
-def encode_message(command: int, arg0: int, arg1: int, payload: bytes = b"") -> bytes:
-    """A whole message (header + payload) as one bytes object; for small messages."""
-    return encode_header(command, arg0, arg1, payload) + payload
-
-
 class StreamClosed(Exception):
     """The stream ended: the host closed it, or the connection went away."""
 

@@ -172,14 +172,6 @@ async def save_findings(self: "Store", audit_id: int, findings: Iterable[Finding
         )
 
 
-async def set_counters(self: "Store", audit_id: int, *, bytes_pulled: int, apks_from_cache: int) -> None:
-    async with self.write() as conn:
-        await conn.execute(
-            "UPDATE audits SET bytes_pulled = ?, apks_from_cache = ? WHERE id = ?",
-            (bytes_pulled, apks_from_cache, audit_id),
-        )
-
-
 async def finish_audit(
     self: "Store",
     audit_id: int,
