@@ -635,7 +635,7 @@ class _Audit:
         return apks, rows
 
     async def _evaluate(self, snapshot: DeviceSnapshot, apks: dict[str, PackageApks]) -> list[Finding]:
-        from model.findings import AuditInput
+        from model.audit_input import AuditInput
         from checks.registry import evaluate_all
 
         self.progress(Progress("evaluate"))

@@ -14,7 +14,8 @@ from datetime import date, datetime, timezone
 from typing import Iterable
 
 from model.apk_report import ApkReport, Hit, PackageApks
-from model.findings import AuditInput, Evidence
+from model.audit_input import AuditInput
+from model.findings import Evidence
 
 #: partitions whose APKs came with the phone (the factory image)
 _PREINSTALLED_PREFIXES = (

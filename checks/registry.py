@@ -19,7 +19,8 @@ from checks.apps import (
     trackers,
     unknown_sources,
 )
-from model.findings import AuditInput, CheckMeta, Finding, Status, finding
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Finding, Status, finding
 from checks.ncsc import (
     appgallery_redirect,
     browser_analytics,

@@ -137,13 +137,3 @@ def finding(
         references=meta.references,
         why=meta.why,
     )
-
-
-@dataclass(frozen=True)
-class AuditInput:
-    """Everything a check may look at. Checks never call adb."""
-
-    snapshot: Any  # model.snapshot.DeviceSnapshot
-    #: package name -> model.apk_report.PackageApks (only packages that were inspected)
-    apks: dict = field(default_factory=dict)
-    knowledge: Any = None  # checks.knowledge.Knowledge

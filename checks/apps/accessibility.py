@@ -4,7 +4,8 @@ for the user."""
 from __future__ import annotations
 
 from checks.common import cmd_settings, is_preinstalled, label, names, package_of_component
-from model.findings import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="apps.accessibility",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from checks.common import is_preinstalled, label, names
-from model.findings import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="apps.device-admin",

@@ -4,7 +4,8 @@ read, receive or send SMS."""
 from __future__ import annotations
 
 from checks.common import cmd_dumpsys_package, is_preinstalled, label, names
-from model.findings import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="apps.sms-access",

@@ -16,7 +16,8 @@ from checks.common import (
     names,
     q,
 )
-from model.findings import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="apps.stalkerware",

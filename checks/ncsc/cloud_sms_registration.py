@@ -20,7 +20,8 @@ from checks.common import (
     ms_to_iso,
     displays,
 )
-from model.findings import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="ncsc.cloud-sms-registration",

@@ -24,7 +24,8 @@ from checks.common import (
     plural,
     verb,
 )
-from model.findings import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="ncsc.tencent-statistics",

@@ -7,7 +7,8 @@ judges it; it says so in its summary and judges only network access to adb.
 from __future__ import annotations
 
 from checks.common import ADB_DOCS, cmd_getprop, cmd_settings
-from model.findings import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="os.adb-network",

@@ -25,7 +25,7 @@ from model.knowledge import (
     Tracker,
     VendorSmsService,
 )
-from model.findings import AuditInput
+from model.audit_input import AuditInput
 
 STALKER_CERT = "31A6ECECD97CF39BC4126B8745CD94A7C30BF81C"
 

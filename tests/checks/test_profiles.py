@@ -30,7 +30,8 @@ from checks import knowledge
 from model.apk_report import ApkReport, PackageApks
 from checks.dex import DexTables
 from checks.matching import DexIndex, match_indicators, match_trackers
-from model.findings import AuditInput, Status
+from model.audit_input import AuditInput
+from model.findings import Status
 from checks.registry import catalogue, evaluate_all
 
 _BOXES = {"1": "inbox", "2": "sent", "3": "draft", "4": "outbox", "5": "failed", "6": "queued"}

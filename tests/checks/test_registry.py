@@ -79,7 +79,7 @@ def test_a_raising_check_becomes_inconclusive(f, monkeypatch):
 
 
 def test_checks_survive_an_empty_snapshot_and_no_knowledge(f):
-    from model.findings import AuditInput
+    from model.audit_input import AuditInput
     empty = AuditInput(snapshot=f.snap([], props={}, settings={}, collected_at=None), apks={}, knowledge=None)
     for x in registry.evaluate_all(empty):
         assert not x.summary.startswith("internal error"), (x.check, x.summary)

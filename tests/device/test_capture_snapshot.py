@@ -154,7 +154,8 @@ def test_a_service_that_refuses_with_exit_0_is_a_problem_not_an_empty_list(answe
     pass beside installed stalkerware."""
     from checks.apps import device_admin
     from checks.knowledge import load
-    from model.findings import AuditInput, Status
+    from model.audit_input import AuditInput
+    from model.findings import Status
 
     raw = sample_capture()
     refused = tuple(
