@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from checks.common import is_preinstalled, label, names
+from checks.packages import is_preinstalled
+from checks.wording import label, names
 from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 

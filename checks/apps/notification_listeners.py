@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from checks.common import cmd_settings, is_preinstalled, label, names, package_of_component
+from checks.commands import cmd_settings
+from checks.packages import is_preinstalled, package_of_component
+from checks.wording import label, names
 from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 

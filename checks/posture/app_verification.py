@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks.common import cmd_settings
+from checks.commands import cmd_settings
 from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 

@@ -3,7 +3,7 @@ builds that give root easily (test-keys, debuggable, ro.secure=0)."""
 
 from __future__ import annotations
 
-from checks.common import cmd_dumpsys_package, cmd_getprop, q
+from checks.commands import cmd_dumpsys_package, cmd_getprop, q
 from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from checks.common import audit_date, cmd_getprop, parse_date
+from checks.commands import cmd_getprop
+from checks.dates import audit_date, parse_date
 from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks.common import cmd_getprop
+from checks.commands import cmd_getprop
 from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
