@@ -1,7 +1,7 @@
 """Raw outputs of the read-only commands, as read; saved to and loaded from a folder.
 
 A `RawCapture` is everything `adb.collect.collect` read from a phone, byte for byte.
-`adb.parsers.build_snapshot` turns it into a `DeviceSnapshot`, so a capture saved on
+`adb.parsers.build_snapshot.build_snapshot` turns it into a `DeviceSnapshot`, so a capture saved on
 one machine can be re-analysed anywhere (`phone-audit scan --capture-in DIR`).
 
 On disk: one file per stream (`0007-settings-list-secure.stdout`), names made by us

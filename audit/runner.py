@@ -233,7 +233,7 @@ class _Audit:
                     from adb.capture import save_capture
 
                     await asyncio.to_thread(save_capture, raw, self.capture_out)
-                from adb.parsers import build_snapshot
+                from adb.parsers.build_snapshot import build_snapshot
 
                 # parsing hundreds of packages' output takes a while: off the event loop
                 snapshot = await asyncio.to_thread(build_snapshot, raw)

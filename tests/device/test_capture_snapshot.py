@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from adb.capture import CaptureError, RawCapture, RawOutput, load_capture, save_capture
-from adb.parsers import build_snapshot
+from adb.parsers.build_snapshot import build_snapshot
 from adb.parsers import commands as C
 from model.snapshot import Problem
 

@@ -10,7 +10,7 @@ import pytest
 
 from adb.collect import collect
 from adb.connection import open_phone
-from adb.parsers import build_snapshot
+from adb.parsers.build_snapshot import build_snapshot
 from adb.parsers import commands as C
 from simulator.profile import load_profile, resolve_profile
 

@@ -18,7 +18,7 @@ import profiles as P
 from conftest import ALL_RUNS, BUILTIN, DEMO, HOSTILE, OUTPUTS, Run
 from adb import allowlist
 from adb.capture import load_capture
-from adb.parsers import build_snapshot
+from adb.parsers.build_snapshot import build_snapshot
 
 pytestmark = pytest.mark.adb
 
