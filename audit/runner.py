@@ -21,7 +21,6 @@ import shutil
 import tempfile
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from adb.progress import Progress, ProgressCallback, ignore_progress
 from model.snapshot import DeviceInfo, DeviceSnapshot, PackageInfo, Problem
 from model.apk_report import ApkReport, PackageApks
 from model.findings import Finding, Status
+from model.timestamps import utc_now
 from store import Store
 from audit import apk_sidecar
 
@@ -78,10 +78,6 @@ class AuditResult:
         if not self.complete:
             return 3
         return 1 if self.failed else 0
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _lost_exceptions() -> tuple[type[BaseException], ...]:
@@ -206,7 +202,7 @@ class _Audit:
     # -- the whole run ---------------------------------------------------------------
 
     async def run(self, *, serial: str | None, capture_in: Path | None) -> AuditResult:
-        started = now_iso()
+        started = utc_now()
         sidecar = None
         raw = None
         if capture_in is not None:
@@ -300,7 +296,7 @@ class _Audit:
         return tuple(seen)
 
     async def _finish(self, audit_id: int, snapshot: DeviceSnapshot, *, complete: bool) -> str:
-        finished = now_iso()
+        finished = utc_now()
         await self.store.finish_audit(
             audit_id, complete=complete, problems=self._all_problems(snapshot), finished_at=finished,
             bytes_pulled=self.bytes_pulled, apks_from_cache=self.from_cache,
