@@ -16,22 +16,27 @@ Conventions:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping
+from typing import Iterator, Mapping, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
-class FrozenMap(Mapping[str, str]):
-    """A read-only, hashable str -> str mapping (settings, props, app ops)."""
+class FrozenMap(Mapping[K, V]):
+    """A read-only, hashable mapping: settings, props and app ops here (str -> str),
+    the simulator's profile tables elsewhere (any hashable values). The project's one
+    frozen mapping."""
 
     __slots__ = ("_d", "_hash")
 
-    def __init__(self, data: Mapping[str, str] | None = None) -> None:
-        self._d: dict[str, str] = dict(data or {})
+    def __init__(self, data: Mapping[K, V] | None = None) -> None:
+        self._d: dict[K, V] = dict(data or {})
         self._hash: int | None = None
 
-    def __getitem__(self, key: str) -> str:
+    def __getitem__(self, key: K) -> V:
         return self._d[key]
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[K]:
         return iter(self._d)
 
     def __len__(self) -> int:

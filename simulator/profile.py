@@ -50,7 +50,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from simulator.model import Faults
 from model.snapshot import FrozenMap
@@ -66,35 +66,6 @@ DEFAULT_EPOCH = 1230768000
 
 class ProfileError(ValueError):
     """A profile that cannot be used; the message names the file, key and line."""
-
-
-class FrozenDict(Mapping):
-    """A read-only, hashable mapping with any hashable values."""
-
-    __slots__ = ("_d",)
-
-    def __init__(self, data: Mapping | None = None) -> None:
-        self._d = dict(data or {})
-
-    def __getitem__(self, key):
-        return self._d[key]
-
-    def __iter__(self) -> Iterator:
-        return iter(self._d)
-
-    def __len__(self) -> int:
-        return len(self._d)
-
-    def __hash__(self) -> int:
-        return hash(frozenset(self._d.items()))
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Mapping):
-            return self._d == dict(other)
-        return NotImplemented
-
-    def __repr__(self) -> str:
-        return f"FrozenDict({self._d!r})"
 
 
 @dataclass(frozen=True)
@@ -205,14 +176,14 @@ class Profile:
     state: str = "device"
     props: FrozenMap = field(default_factory=FrozenMap)
     #: namespace -> key -> value, always with "global", "secure" and "system"
-    settings: FrozenDict = field(default_factory=FrozenDict)
+    settings: FrozenMap = field(default_factory=FrozenMap)
     packages: tuple[PackageSpec, ...] = ()
     accounts: tuple[Account, ...] = ()
     content: tuple[ContentTable, ...] = ()
     #: exact command line -> reply
-    commands: FrozenDict = field(default_factory=FrozenDict)
+    commands: FrozenMap = field(default_factory=FrozenMap)
     #: device path -> local file
-    files: FrozenDict = field(default_factory=FrozenDict)
+    files: FrozenMap = field(default_factory=FrozenMap)
     faults: Faults = field(default_factory=Faults)
     patch_age_days: int | None = None
 
@@ -669,7 +640,7 @@ def _load_packages(chk: _Checker, folder: Path, raw: Any, sdk: int, default_time
     return tuple(staged)
 
 
-def _load_commands(chk: _Checker, folder: Path, raw: Any) -> FrozenDict:
+def _load_commands(chk: _Checker, folder: Path, raw: Any) -> FrozenMap:
     t = ("commands",)
     data = chk.table(t, raw, "commands")
     out = {}
@@ -694,7 +665,7 @@ def _load_commands(chk: _Checker, folder: Path, raw: Any) -> FrozenDict:
         if not 0 <= code <= 255:
             raise chk.fail(t, cmd, f'"exit" of [commands] "{cmd}" must be 0..255')
         out[cmd.strip()] = CommandReply(stdout=stdout, stderr=spec.get("stderr", "").encode(), exit_code=code)
-    return FrozenDict(out)
+    return FrozenMap(out)
 
 
 def load_profile(name_or_path: str | Path) -> Profile:
@@ -778,7 +749,7 @@ def load_profile(name_or_path: str | Path) -> Profile:
             rows.append(chk.str_map(t, r))
         content.append(ContentTable(uri=uri.rstrip("/"), rows=tuple(rows)))
 
-    commands = _load_commands(chk, folder, data["commands"]) if "commands" in data else FrozenDict()
+    commands = _load_commands(chk, folder, data["commands"]) if "commands" in data else FrozenMap()
 
     files = {}
     if "files" in data:
@@ -809,12 +780,12 @@ def load_profile(name_or_path: str | Path) -> Profile:
         description=description,
         state=state,
         props=props_map,
-        settings=FrozenDict(settings),
+        settings=FrozenMap(settings),
         packages=packages,
         accounts=tuple(accounts),
         content=tuple(content),
         commands=commands,
-        files=FrozenDict(files),
+        files=FrozenMap(files),
         faults=faults,
         patch_age_days=patch_age,
     )
