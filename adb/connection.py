@@ -165,6 +165,20 @@ def list_devices(client: adbutils.AdbClient | None = None) -> list[DeviceEntry]:
         return parse_devices_l(c.read_string_block())
 
 
+def connect_and_wait(client: adbutils.AdbClient, serial: str, timeout: float = 30) -> bool:
+    """`adb connect` a phone that listens on TCP (host:port) and wait until the server
+    lists it as ready; False if it is not ready within `timeout` seconds (blocking)."""
+    import time
+
+    client.connect(serial, timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(e.serial == serial and e.ready for e in list_devices(client)):
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def _listing(entries: list[DeviceEntry]) -> str:
     if not entries:
         return "adb sees no phone. Connect one by USB, enable USB debugging in Developer options, and unlock it."

@@ -12,7 +12,7 @@ import time
 from typing import TextIO
 
 from adb.progress import Progress
-from audit.reports.summary import plain
+from audit.reports.terminal_text import plain
 
 
 def human_bytes(n: int) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -109,13 +108,8 @@ class Backend:
         phone = SimulatedPhone(profile).start()
         with self._lock:
             self._phones[phone.serial] = phone
-        client = connection.adb_client()
-        client.connect(phone.serial, timeout=timeout)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(e.serial == phone.serial and e.ready for e in connection.list_devices(client)):
-                return phone.serial
-            time.sleep(0.1)
+        if connection.connect_and_wait(connection.adb_client(), phone.serial, timeout):
+            return phone.serial
         raise RuntimeError(f"the simulated phone {phone.serial} did not become ready in adb")
 
     def stop_simulated(self) -> None:

@@ -13,7 +13,8 @@ from html import escape
 from pathlib import Path
 from typing import Any, Iterable
 
-from audit.reports.summary import STATUS_ORDER, STATUS_WORD, counts, plain
+from audit.reports.summary import STATUS_ORDER, STATUS_WORD, counts
+from audit.reports.terminal_text import plain
 
 #: section order: the NCSC risks first, then posture, then apps
 SECTIONS = (

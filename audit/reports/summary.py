@@ -8,8 +8,9 @@ the cursor, change colours or hide part of a line.
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
+
+from audit.reports.terminal_text import plain
 
 #: display names of statuses, fixed width in the listing
 STATUS_WORD = {
@@ -20,22 +21,6 @@ STATUS_WORD = {
     "inconclusive": "INCONCLUSIVE",
 }
 STATUS_ORDER = ("fail", "warn", "inconclusive", "pass", "not_applicable")
-
-
-def plain(text: object) -> str:
-    """`text` safe for a terminal: control and format characters become \\xNN / \\uNNNN."""
-    if text is None:
-        return "-"
-    out = []
-    for ch in str(text):
-        cat = unicodedata.category(ch)
-        if ch == " " or not (cat.startswith("C") or cat in ("Zl", "Zp")):
-            out.append(ch)
-        elif ord(ch) < 0x100:
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(f"\\u{ord(ch):04x}")
-    return "".join(out)
 
 
 def counts(report: dict[str, Any]) -> dict[str, int]:

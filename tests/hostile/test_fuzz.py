@@ -207,7 +207,7 @@ def test_inspect_apk_on_mutated_members(tmp_path, knowledge, valid_apk, member, 
 def test_terminal_text_has_no_control_characters(text):
     import unicodedata
 
-    from audit.reports.summary import plain
+    from audit.reports.terminal_text import plain
 
     out = plain(text)
     assert not any(unicodedata.category(c).startswith("C") and c != " " for c in out)
