@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from simulator.profile import PackageSpec, Profile
+from simulator.profile_model import PackageSpec, Profile
 
 ENV_CACHE = "PHONE_AUDIT_APK_CACHE"
 

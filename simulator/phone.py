@@ -17,7 +17,8 @@ from typing import BinaryIO
 
 from simulator.apkcache import ApkStore
 from simulator.model import Faults, FileStat, ShellResult
-from simulator.profile import DEFAULT_EPOCH, Profile, load_profile
+from simulator.profile import load_profile
+from simulator.profile_model import DEFAULT_EPOCH, Profile
 
 S_IFDIR = 0o040000
 S_IFREG = 0o100000

@@ -4,7 +4,7 @@ A profile folder holds `profile.toml` (and optional apks/, raw/, files/). `load_
 parses it into frozen dataclasses, with every default resolved, so the renderers in
 `simulator.commands` never have to guess. A typo must not silently change a
 phone: unknown keys and wrong types raise `ProfileError` naming the file, the key and
-its line (tomllib has no positions, so `_Locator` finds the line in the text).
+its line (tomllib has no positions, so `simulator.profile_lines.Locator` finds the line in the text).
 
 Extensions to the contract (additive; profiles without them behave as the spec says):
 
@@ -44,167 +44,33 @@ A package without [packages.apk] still gets a synthesized minimal APK (see
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 import tomllib
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from simulator.model import Faults
 from model.snapshot import FrozenMap
+from simulator.model import Faults
+from simulator.profile_checker import Checker, parse_time, type_name, where
+from simulator.profile_defaults import default_apk_path, patch_level_for_age
+from simulator.profile_model import (
+    APPOP_MODES,
+    COMPONENT_KINDS,
+    DEFAULT_EPOCH,
+    PROFILE_FILE,
+    SETTINGS_NAMESPACES,
+    STATES,
+    Account,
+    ApkDecl,
+    CommandReply,
+    ComponentDecl,
+    ContentTable,
+    PackageSpec,
+    Profile,
+    ProfileError,
+)
 
-PROFILE_FILE = "profile.toml"
-STATES = ("device", "unauthorized", "offline")
-SETTINGS_NAMESPACES = ("global", "secure", "system")
-COMPONENT_KINDS = ("activity", "service", "receiver", "provider")
-APPOP_MODES = ("allow", "ignore", "deny", "default", "foreground")
-#: AOSP system images are stamped 2009-01-01 00:00:00 UTC when no build date is known
-DEFAULT_EPOCH = 1230768000
-
-
-class ProfileError(ValueError):
-    """A profile that cannot be used; the message names the file, key and line."""
-
-
-@dataclass(frozen=True)
-class ComponentDecl:
-    """A manifest component of a described APK."""
-
-    kind: str  # activity | service | receiver | provider
-    name: str  # as written: ".A11y" or "com.pkg.A11y"
-    permission: str | None = None
-    actions: tuple[str, ...] = ()
-    exported: bool = False
-
-    def class_name(self, package: str) -> str:
-        """The fully qualified class name."""
-        return package + self.name if self.name.startswith(".") else self.name
-
-
-@dataclass(frozen=True)
-class ApkDecl:
-    """`[packages.apk]`: a real file, or a description to synthesize an APK from."""
-
-    file: Path | None = None
-    permissions: tuple[str, ...] = ()
-    classes: tuple[str, ...] = ()
-    strings: tuple[str, ...] = ()
-    signer: str | None = None
-    size: int | None = None
-    label: str | None = None
-    min_sdk: int | None = None
-    target_sdk: int | None = None
-    components: tuple[ComponentDecl, ...] = ()
-    dex_count: int | None = None
-
-
-@dataclass(frozen=True)
-class PackageSpec:
-    """One `[[packages]]` entry with every default resolved."""
-
-    name: str
-    path: str
-    system: bool = False
-    enabled: bool = True
-    installed: bool = True
-    installer: str | None = None
-    uid: int = 10050
-    version_code: int = 1
-    version_name: str = "1.0"
-    label: str = ""
-    granted: tuple[str, ...] = ()
-    appops: FrozenMap = field(default_factory=FrozenMap)
-    apk: ApkDecl | None = None
-    splits: tuple[str, ...] = ()
-    first_install_time: int = DEFAULT_EPOCH  # epoch seconds, UTC
-    last_update_time: int = DEFAULT_EPOCH
-
-    @property
-    def apk_paths(self) -> tuple[str, ...]:
-        """Base APK first, then the splits."""
-        return (self.path,) + self.splits
-
-    @property
-    def code_path(self) -> str:
-        """The folder holding the APKs (`codePath=` of dumpsys)."""
-        return self.path.rsplit("/", 1)[0] or "/"
-
-
-@dataclass(frozen=True)
-class Account:
-    """A `[[accounts]]` entry."""
-
-    name: str
-    type: str
-
-
-@dataclass(frozen=True)
-class ContentTable:
-    """A `[[content]]` entry: the rows a `content query --uri` returns."""
-
-    uri: str
-    rows: tuple[FrozenMap, ...] = ()
-
-    @cached_property
-    def columns(self) -> tuple[str, ...]:
-        """Every column of any row, in first-seen order (a cursor has one column set)."""
-        seen: dict[str, None] = {}
-        for row in self.rows:
-            for k in row:
-                seen.setdefault(k, None)
-        return tuple(seen)
-
-
-@dataclass(frozen=True)
-class CommandReply:
-    """A verbatim `[commands]` answer."""
-
-    stdout: bytes = b""
-    stderr: bytes = b""
-    exit_code: int = 0
-
-
-@dataclass(frozen=True)
-class Profile:
-    """A parsed, validated device profile."""
-
-    name: str
-    folder: Path
-    description: str = ""
-    state: str = "device"
-    props: FrozenMap = field(default_factory=FrozenMap)
-    #: namespace -> key -> value, always with "global", "secure" and "system"
-    settings: FrozenMap = field(default_factory=FrozenMap)
-    packages: tuple[PackageSpec, ...] = ()
-    accounts: tuple[Account, ...] = ()
-    content: tuple[ContentTable, ...] = ()
-    #: exact command line -> reply
-    commands: FrozenMap = field(default_factory=FrozenMap)
-    #: device path -> local file
-    files: FrozenMap = field(default_factory=FrozenMap)
-    faults: Faults = field(default_factory=Faults)
-    patch_age_days: int | None = None
-
-    @cached_property
-    def package_index(self) -> dict[str, PackageSpec]:
-        return {p.name: p for p in self.packages}
-
-    def package(self, name: str) -> PackageSpec | None:
-        """The package called `name`, or None."""
-        return self.package_index.get(name)
-
-    @property
-    def sdk(self) -> int:
-        """ro.build.version.sdk as a number (29 when absent or odd)."""
-        try:
-            return int(self.props.get("ro.build.version.sdk", "29"))
-        except ValueError:
-            return 29
-
-
-# --------------------------------------------------------------------------- lookup
+_PKG_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$")
 
 
 def builtin_profiles_dir() -> Path:
@@ -254,267 +120,20 @@ def resolve_profile(name_or_path: str | Path) -> Path:
     raise ProfileError(f"no profile {text!r}: not a built-in name (built-in: {names}) nor a profile folder")
 
 
-# --------------------------------------------------------------------------- line finding
-
-_HEADER = re.compile(r"^\s*(\[\[?)\s*(.+?)\s*(\]\]?)\s*(#.*)?$")
-
-
-def _split_dotted(s: str) -> list[str]:
-    """Split a TOML dotted key (quotes respected)."""
-    parts, cur, quote = [], "", None
-    for ch in s:
-        if quote:
-            if ch == quote:
-                quote = None
-            else:
-                cur += ch
-        elif ch in "\"'":
-            quote = ch
-        elif ch == ".":
-            parts.append(cur.strip())
-            cur = ""
-        else:
-            cur += ch
-    parts.append(cur.strip())
-    return parts
-
-
-class _Locator:
-    """Finds the line of a key in profile.toml text (1-based; best effort)."""
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-        #: (line index, resolved table path) of every header, in order
-        self.headers: list[tuple[int, tuple]] = []
-        counts: dict[tuple, int] = {}
-        in_multiline = None
-        for i, line in enumerate(self.lines):
-            # skip lines inside multi-line strings
-            for q in ('"""', "'''"):
-                if line.count(q) % 2 == 1:
-                    in_multiline = None if in_multiline == q else (in_multiline or q)
-            if in_multiline:
-                continue
-            m = _HEADER.match(line)
-            if not m or m.group(1) != m.group(3).replace("]", "["):
-                continue
-            inner = m.group(2)
-            if '"' not in inner and "'" not in inner and any(c in inner for c in "=,{"):
-                continue  # an array line inside a value, not a header
-            keys = _split_dotted(m.group(2))
-            resolved: tuple = ()
-            for j, k in enumerate(keys):
-                resolved += (k,)
-                last = j == len(keys) - 1
-                if last and m.group(1) == "[[":
-                    counts[resolved] = counts.get(resolved, 0) + 1
-                    resolved += (counts[resolved] - 1,)
-                elif resolved in counts:
-                    resolved += (counts[resolved] - 1,)
-            self.headers.append((i, resolved))
-
-    def _region(self, table: tuple) -> tuple[int, int] | None:
-        if table == ():
-            end = self.headers[0][0] if self.headers else len(self.lines)
-            return (0, end)
-        for n, (i, path) in enumerate(self.headers):
-            if path == table:
-                end = self.headers[n + 1][0] if n + 1 < len(self.headers) else len(self.lines)
-                return (i, end)
-        return None
-
-    def _find_key(self, key: str, start: int, end: int) -> int | None:
-        pat = re.compile(r'(^|[\s{,\[])(' + re.escape(key) + r'|"' + re.escape(key) + r'"|\'' + re.escape(key) + r"')\s*=")
-        for i in range(start, min(end, len(self.lines))):
-            if pat.search(self.lines[i]):
-                return i
-        return None
-
-    def line(self, table: tuple, key: str | int | None = None) -> int:
-        """1-based line of `key` in `table` (header line if key is None or not found)."""
-        region = self._region(table)
-        if region is None:
-            # an inline table or array element: look from the parent key's line on
-            parent = tuple(t for t in table[:-1])
-            while parent and isinstance(parent[-1], int) and self._region(parent) is None:
-                parent = parent[:-1]
-            name = [t for t in table if isinstance(t, str)]
-            start = self.line(parent, name[-1] if name else None) - 1
-            pregion = self._region(parent) or (0, len(self.lines))
-            region = (start, pregion[1])
-        if isinstance(key, str):
-            found = self._find_key(key, region[0], region[1])
-            if found is not None:
-                return found + 1
-        return region[0] + 1
-
-
-# --------------------------------------------------------------------------- validation
-
-
-def _where(table: tuple) -> str:
-    """How a table is named in messages: [device], [[packages]], [packages.apk]."""
-    names = [t for t in table if isinstance(t, str)]
-    if not names:
-        return "the top level"
-    if table and isinstance(table[-1], int):
-        return f"[[{'.'.join(names)}]]"
-    return f"[{'.'.join(names)}]"
-
-
-def _type_name(v: Any) -> str:
-    if isinstance(v, bool):
-        return "a boolean"
-    if isinstance(v, int):
-        return "an integer"
-    if isinstance(v, float):
-        return "a float"
-    if isinstance(v, str):
-        return "a string"
-    if isinstance(v, list):
-        return "an array"
-    if isinstance(v, dict):
-        return "a table"
-    return "a date-time" if isinstance(v, (_dt.datetime, _dt.date, _dt.time)) else type(v).__name__
-
-
-class _Checker:
-    """Validates the parsed TOML against the contract; every error names file and line."""
-
-    def __init__(self, path: Path, text: str) -> None:
-        self.path = path
-        self.text = text
-
-    @cached_property
-    def loc(self) -> _Locator:
-        # built only when an error needs a line number
-        return _Locator(self.text)
-
-    def fail(self, table: tuple, key, message: str) -> ProfileError:
-        return ProfileError(f"{self.path} line {self.loc.line(table, key)}: {message}")
-
-    def keys(self, table: tuple, data: dict, allowed: tuple[str, ...]) -> None:
-        for k in data:
-            if k not in allowed:
-                raise self.fail(table, k, f'unknown key "{k}" in {_where(table)}')
-
-    def table(self, table: tuple, data: Any, key: str) -> dict:
-        if not isinstance(data, dict):
-            raise self.fail(table[:-1] if table else (), key, f'"{key}" must be a table, not {_type_name(data)}')
-        return data
-
-    def get(self, table: tuple, data: dict, key: str, kind: str, default: Any = None, required: bool = False) -> Any:
-        if key not in data:
-            if required:
-                raise self.fail(table, None, f'missing required key "{key}" in {_where(table)}')
-            return default
-        v = data[key]
-        ok = {
-            "str": isinstance(v, str),
-            "bool": isinstance(v, bool),
-            "int": isinstance(v, int) and not isinstance(v, bool),
-            "strlist": isinstance(v, list) and all(isinstance(x, str) for x in v),
-            "table": isinstance(v, dict),
-            "list": isinstance(v, list),
-            "time": isinstance(v, (str, _dt.datetime, _dt.date)),
-        }[kind]
-        if not ok:
-            want = {
-                "str": "a string", "bool": "a boolean (true/false)", "int": "an integer",
-                "strlist": "an array of strings", "table": "a table", "list": "an array",
-                "time": 'a date-time or a "YYYY-MM-DD HH:MM:SS" string',
-            }[kind]
-            raise self.fail(table, key, f'"{key}" in {_where(table)} must be {want}, not {_type_name(v)}')
-        if kind == "strlist":
-            return tuple(v)
-        return v
-
-    def nonneg(self, table: tuple, data: dict, key: str, default: int | None = None) -> int | None:
-        v = self.get(table, data, key, "int", default)
-        if v is not None and v < 0:
-            raise self.fail(table, key, f'"{key}" in {_where(table)} must not be negative')
-        return v
-
-    def str_map(self, table: tuple, data: dict) -> FrozenMap:
-        """A table of string (or integer) values, as strings."""
-        out = {}
-        for k, v in data.items():
-            if isinstance(v, bool) or not isinstance(v, (str, int)):
-                raise self.fail(table, k, f'"{k}" in {_where(table)} must be a string, not {_type_name(v)}')
-            out[k] = str(v)
-        return FrozenMap(out)
-
-    def local_file(self, folder: Path, table: tuple, key: str, rel: str) -> Path:
-        """A file inside the profile folder (no escaping it with .. or absolute paths)."""
-        p = (folder / rel).resolve()
-        root = folder.resolve()
-        if root not in p.parents:
-            raise self.fail(table, key, f'"{rel}" ({key} in {_where(table)}) must be a file inside the profile folder')
-        if not p.is_file():
-            raise self.fail(table, key, f'file "{rel}" ({key} in {_where(table)}) does not exist')
-        return p
-
-
-def _parse_time(chk: _Checker, table: tuple, key: str, v: Any) -> int:
-    if isinstance(v, str):
-        try:
-            d = _dt.datetime.strptime(v.strip(), "%Y-%m-%d %H:%M:%S")
-        except ValueError:
-            try:
-                d = _dt.datetime.fromisoformat(v.strip())
-            except ValueError:
-                raise chk.fail(table, key, f'"{key}" in {_where(table)}: cannot read {v!r} as "YYYY-MM-DD HH:MM:SS"') from None
-    elif isinstance(v, _dt.datetime):
-        d = v
-    else:
-        d = _dt.datetime(v.year, v.month, v.day)
-    if d.tzinfo is None:
-        d = d.replace(tzinfo=_dt.timezone.utc)
-    return int(d.timestamp())
-
-
-def patch_level_for_age(days: int, today: _dt.date | None = None) -> str:
-    """The security patch string for a phone patched `days` days ago (the 5th of that month)."""
-    d = (today or _dt.date.today()) - _dt.timedelta(days=days)
-    return _dt.date(d.year, d.month, 5).isoformat()
-
-
-_PKG_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$")
-
-
-def _short_hash(text: str, n: int = 22) -> str:
-    import base64
-    import hashlib
-
-    raw = hashlib.sha256(text.encode()).digest()
-    return base64.urlsafe_b64encode(raw).decode()[:n]
-
-
-def default_apk_path(name: str, system: bool, sdk: int) -> str:
-    """Where Android would put a package's base APK when the profile does not say."""
-    if system:
-        base = name.rsplit(".", 1)[-1]
-        base = base[:1].upper() + base[1:]
-        return f"/system/app/{base}/{base}.apk"
-    if sdk >= 30:
-        return f"/data/app/~~{_short_hash('outer' + name)}==/{name}-{_short_hash(name)}==/base.apk"
-    return f"/data/app/{name}-{_short_hash(name)}==/base.apk"
-
-
-def _load_components(chk: _Checker, table: tuple, raw: Any) -> tuple[ComponentDecl, ...]:
+def _load_components(chk: Checker, table: tuple, raw: Any) -> tuple[ComponentDecl, ...]:
     if not isinstance(raw, list):
-        raise chk.fail(table, "components", f'"components" in {_where(table)} must be an array of tables, not {_type_name(raw)}')
+        raise chk.fail(table, "components", f'"components" in {where(table)} must be an array of tables, not {type_name(raw)}')
     out = []
     for i, c in enumerate(raw):
         ct = table + ("components", i)
         if not isinstance(c, dict):
-            raise chk.fail(table, "components", f'each of "components" in {_where(table)} must be a table, not {_type_name(c)}')
+            raise chk.fail(table, "components", f'each of "components" in {where(table)} must be a table, not {type_name(c)}')
         for k in c:
             if k not in ("kind", "name", "permission", "actions", "exported"):
-                raise chk.fail(table, k, f'unknown key "{k}" in a component of {_where(table)}')
+                raise chk.fail(table, k, f'unknown key "{k}" in a component of {where(table)}')
         kind = chk.get(ct, c, "kind", "str", required=True)
         if kind not in COMPONENT_KINDS:
-            raise chk.fail(table, "kind", f'component kind "{kind}" in {_where(table)} must be one of {", ".join(COMPONENT_KINDS)}')
+            raise chk.fail(table, "kind", f'component kind "{kind}" in {where(table)} must be one of {", ".join(COMPONENT_KINDS)}')
         actions = chk.get(ct, c, "actions", "strlist", ())
         out.append(
             ComponentDecl(
@@ -528,7 +147,7 @@ def _load_components(chk: _Checker, table: tuple, raw: Any) -> tuple[ComponentDe
     return tuple(out)
 
 
-def _load_apk(chk: _Checker, folder: Path, table: tuple, data: dict) -> ApkDecl:
+def _load_apk(chk: Checker, folder: Path, table: tuple, data: dict) -> ApkDecl:
     allowed = ("file", "permissions", "classes", "strings", "signer", "size", "label",
                "min_sdk", "target_sdk", "components", "dex_count")
     chk.keys(table, data, allowed)
@@ -537,11 +156,11 @@ def _load_apk(chk: _Checker, folder: Path, table: tuple, data: dict) -> ApkDecl:
     if file is not None:
         for k in ("classes", "strings", "signer", "size", "components", "dex_count"):
             if k in data:
-                raise chk.fail(table, k, f'"{k}" in {_where(table)} describes an APK to synthesize; it cannot go with "file"')
+                raise chk.fail(table, k, f'"{k}" in {where(table)} describes an APK to synthesize; it cannot go with "file"')
     comps = _load_components(chk, table, data["components"]) if "components" in data else ()
     dex_count = chk.nonneg(table, data, "dex_count")
     if dex_count is not None and dex_count < 1:
-        raise chk.fail(table, "dex_count", f'"dex_count" in {_where(table)} must be at least 1')
+        raise chk.fail(table, "dex_count", f'"dex_count" in {where(table)} must be at least 1')
     return ApkDecl(
         file=file,
         permissions=chk.get(table, data, "permissions", "strlist", ()),
@@ -557,9 +176,9 @@ def _load_apk(chk: _Checker, folder: Path, table: tuple, data: dict) -> ApkDecl:
     )
 
 
-def _load_packages(chk: _Checker, folder: Path, raw: Any, sdk: int, default_time: int) -> tuple[PackageSpec, ...]:
+def _load_packages(chk: Checker, folder: Path, raw: Any, sdk: int, default_time: int) -> tuple[PackageSpec, ...]:
     if not isinstance(raw, list):
-        raise chk.fail((), "packages", f'"packages" must be an array of tables ([[packages]]), not {_type_name(raw)}')
+        raise chk.fail((), "packages", f'"packages" must be an array of tables ([[packages]]), not {type_name(raw)}')
     allowed = ("name", "path", "system", "enabled", "installed", "installer", "uid", "version_code",
                "version_name", "label", "granted", "appops", "apk", "splits",
                "first_install_time", "last_update_time")
@@ -571,7 +190,7 @@ def _load_packages(chk: _Checker, folder: Path, raw: Any, sdk: int, default_time
     for i, p in enumerate(raw):
         t = ("packages", i)
         if not isinstance(p, dict):
-            raise chk.fail((), "packages", f"each [[packages]] entry must be a table, not {_type_name(p)}")
+            raise chk.fail((), "packages", f"each [[packages]] entry must be a table, not {type_name(p)}")
         chk.keys(t, p, allowed)
         name = chk.get(t, p, "name", "str", required=True)
         if not _PKG_NAME.match(name):
@@ -599,7 +218,7 @@ def _load_packages(chk: _Checker, folder: Path, raw: Any, sdk: int, default_time
         for op, mode in appops_raw.items():
             at = t + ("appops",)
             if not isinstance(mode, str):
-                raise chk.fail(t, op, f'app op "{op}" of {name} must be a string mode, not {_type_name(mode)}')
+                raise chk.fail(t, op, f'app op "{op}" of {name} must be a string mode, not {type_name(mode)}')
             if mode not in APPOP_MODES:
                 raise chk.fail(t, op, f'app op "{op}" of {name}: mode "{mode}" must be one of {", ".join(APPOP_MODES)}')
             if not re.fullmatch(r"[A-Z][A-Z0-9_]*", op):
@@ -612,8 +231,8 @@ def _load_packages(chk: _Checker, folder: Path, raw: Any, sdk: int, default_time
         last = p.get("last_update_time")
         chk.get(t, p, "first_install_time", "time")
         chk.get(t, p, "last_update_time", "time")
-        first_t = _parse_time(chk, t, "first_install_time", first) if first is not None else default_time
-        last_t = _parse_time(chk, t, "last_update_time", last) if last is not None else max(first_t, default_time)
+        first_t = parse_time(chk, t, "first_install_time", first) if first is not None else default_time
+        last_t = parse_time(chk, t, "last_update_time", last) if last is not None else max(first_t, default_time)
         label = chk.get(t, p, "label", "str")
         if label is None:
             label = (apk.label if apk and apk.label else None) or name.rsplit(".", 1)[-1]
@@ -640,13 +259,13 @@ def _load_packages(chk: _Checker, folder: Path, raw: Any, sdk: int, default_time
     return tuple(staged)
 
 
-def _load_commands(chk: _Checker, folder: Path, raw: Any) -> FrozenMap:
+def _load_commands(chk: Checker, folder: Path, raw: Any) -> FrozenMap:
     t = ("commands",)
     data = chk.table(t, raw, "commands")
     out = {}
     for cmd, spec in data.items():
         if not isinstance(spec, dict):
-            raise chk.fail(t, cmd, f'[commands] "{cmd}" must be a table like {{ stdout = "..." }}, not {_type_name(spec)}')
+            raise chk.fail(t, cmd, f'[commands] "{cmd}" must be a table like {{ stdout = "..." }}, not {type_name(spec)}')
         for k in spec:
             if k not in ("file", "stdout", "stderr", "exit"):
                 raise chk.fail(t, cmd, f'unknown key "{k}" in [commands] "{cmd}"')
@@ -654,7 +273,7 @@ def _load_commands(chk: _Checker, folder: Path, raw: Any) -> FrozenMap:
             if k in spec:
                 ok = isinstance(spec[k], str) if kind == "str" else (isinstance(spec[k], int) and not isinstance(spec[k], bool))
                 if not ok:
-                    raise chk.fail(t, cmd, f'"{k}" of [commands] "{cmd}" must be {"a string" if kind == "str" else "an integer"}, not {_type_name(spec[k])}')
+                    raise chk.fail(t, cmd, f'"{k}" of [commands] "{cmd}" must be {"a string" if kind == "str" else "an integer"}, not {type_name(spec[k])}')
         if "file" in spec and "stdout" in spec:
             raise chk.fail(t, cmd, f'[commands] "{cmd}" has both "file" and "stdout"; give one')
         if "file" in spec:
@@ -680,7 +299,7 @@ def load_profile(name_or_path: str | Path) -> Profile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ProfileError(f"{path}: not valid TOML: {e}") from None
-    chk = _Checker(path, text)
+    chk = Checker(path, text)
     top = ("device", "props", "settings", "packages", "accounts", "content", "commands", "files", "faults")
     chk.keys((), data, top)
     for req in ("device", "props"):
@@ -723,7 +342,7 @@ def load_profile(name_or_path: str | Path) -> Profile:
     accounts = []
     raw_acc = data.get("accounts", [])
     if not isinstance(raw_acc, list):
-        raise chk.fail((), "accounts", f'"accounts" must be an array of tables ([[accounts]]), not {_type_name(raw_acc)}')
+        raise chk.fail((), "accounts", f'"accounts" must be an array of tables ([[accounts]]), not {type_name(raw_acc)}')
     for i, a in enumerate(raw_acc):
         t = ("accounts", i)
         a = chk.table(t, a, "accounts")
@@ -733,7 +352,7 @@ def load_profile(name_or_path: str | Path) -> Profile:
     content = []
     raw_content = data.get("content", [])
     if not isinstance(raw_content, list):
-        raise chk.fail((), "content", f'"content" must be an array of tables ([[content]]), not {_type_name(raw_content)}')
+        raise chk.fail((), "content", f'"content" must be an array of tables ([[content]]), not {type_name(raw_content)}')
     for i, c in enumerate(raw_content):
         t = ("content", i)
         c = chk.table(t, c, "content")
@@ -745,7 +364,7 @@ def load_profile(name_or_path: str | Path) -> Profile:
         rows = []
         for r in rows_raw:
             if not isinstance(r, dict):
-                raise chk.fail(t, "rows", f'each row of [[content]] "{uri}" must be a table, not {_type_name(r)}')
+                raise chk.fail(t, "rows", f'each row of [[content]] "{uri}" must be a table, not {type_name(r)}')
             rows.append(chk.str_map(t, r))
         content.append(ContentTable(uri=uri.rstrip("/"), rows=tuple(rows)))
 
@@ -756,7 +375,7 @@ def load_profile(name_or_path: str | Path) -> Profile:
         ft = chk.table(("files",), data["files"], "files")
         for dev_path, rel in ft.items():
             if not isinstance(rel, str):
-                raise chk.fail(("files",), dev_path, f'[files] "{dev_path}" must be a file name in the profile folder, not {_type_name(rel)}')
+                raise chk.fail(("files",), dev_path, f'[files] "{dev_path}" must be a file name in the profile folder, not {type_name(rel)}')
             if not dev_path.startswith("/") or "/../" in dev_path or dev_path.endswith("/"):
                 raise chk.fail(("files",), dev_path, f'[files] "{dev_path}" must be an absolute device path to a file')
             files[dev_path] = chk.local_file(folder, ("files",), dev_path, rel)

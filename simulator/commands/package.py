@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from simulator.apkcache import default_signer, min_target_sdk, requested_permissions
 from simulator.commands.android import DANGEROUS, NORMAL, appop_permission
 from simulator.commands.result import fail, ok
-from simulator.profile import PackageSpec
+from simulator.profile_model import PackageSpec
 
 RUNTIME_FLAGS_GRANTED_SYSTEM = "GRANTED_BY_DEFAULT|USER_SENSITIVE_WHEN_GRANTED|USER_SENSITIVE_WHEN_DENIED"
 RUNTIME_FLAGS_GRANTED_USER = "USER_SET|USER_SENSITIVE_WHEN_GRANTED|USER_SENSITIVE_WHEN_DENIED"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from simulator.commands.result import fail, ok
-from simulator.profile import SETTINGS_NAMESPACES
+from simulator.profile_model import SETTINGS_NAMESPACES
 
 USAGE = """Settings provider (settings) commands:
   help
