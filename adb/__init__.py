@@ -1,5 +1,6 @@
 """Everything that talks to a phone: the connection, the read-only command gate,
-collectors, parsers, captures, and the simulated phone (`adb.simulator`).
+collectors, parsers, captures and pulls. The simulated phone is its own
+top-level package, `simulator/`, beside this one.
 
 Never imports textual (import-linter keeps it so).
 """

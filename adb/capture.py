@@ -1,7 +1,7 @@
 """Raw outputs of the read-only commands, as read; saved to and loaded from a folder.
 
 A `RawCapture` is everything `adb.collect.collect` read from a phone, byte for byte.
-`adb.parsers.build_snapshot` turns it into a `DeviceSnapshot`, so a capture saved on
+`adb.parsers.build_snapshot.build_snapshot` turns it into a `DeviceSnapshot`, so a capture saved on
 one machine can be re-analysed anywhere (`phone-audit scan --capture-in DIR`).
 
 On disk: one file per stream (`0007-settings-list-secure.stdout`), names made by us
@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from adb.snapshot import Problem
+from model.snapshot import Problem
 
 SCHEMA = "phone-audit.capture/1"
 _SAFE_NAME = re.compile(r"[0-9]{4}-[a-z0-9-]{0,48}\.(stdout|stderr)")

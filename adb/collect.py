@@ -13,12 +13,13 @@ import re
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from adb.capture import RawCapture, RawOutput
-from adb.gate import CommandResult, DeviceLost, utc_now
+from adb.gate import CommandResult, DeviceLost
 from adb.parsers import commands as C
 from adb.parsers.dumpsys_package import parse_dumpsys_package
 from adb.parsers.pm import looks_like_pm_error, parse_pm_list
 from adb.progress import Progress, ProgressCallback, ignore_progress
-from adb.snapshot import Problem
+from model.snapshot import Problem
+from model.timestamps import utc_now
 
 if TYPE_CHECKING:
     from adb.connection import Phone

@@ -131,6 +131,7 @@ class _NoStartConnection(adbutils.AdbConnection):
     audit with that reason, not be replaced behind the user's back by a new one that
     does not know the phone (and outlives phone-audit)."""
 
+    # overrides adbutils.AdbConnection._safe_connect, which its __init__ calls
     def _safe_connect(self):
         return self._create_socket()
 
@@ -162,6 +163,20 @@ def list_devices(client: adbutils.AdbClient | None = None) -> list[DeviceEntry]:
         c.send_command("host:devices-l")
         c.check_okay()
         return parse_devices_l(c.read_string_block())
+
+
+def connect_and_wait(client: adbutils.AdbClient, serial: str, timeout: float = 30) -> bool:
+    """`adb connect` a phone that listens on TCP (host:port) and wait until the server
+    lists it as ready; False if it is not ready within `timeout` seconds (blocking)."""
+    import time
+
+    client.connect(serial, timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(e.serial == serial and e.ready for e in list_devices(client)):
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def _listing(entries: list[DeviceEntry]) -> str:

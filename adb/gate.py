@@ -13,18 +13,17 @@ from __future__ import annotations
 
 import re
 import secrets
-import stat as _stat
 import threading
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Protocol, Sequence
 
 from adb import allowlist
 from adb.allowlist import CommandNotAllowed
+from model.timestamps import utc_now
 
-__all__ = ["CommandNotAllowed", "DeviceLost", "CommandResult", "Gate", "utc_now"]
+__all__ = ["CommandNotAllowed", "DeviceLost", "CommandResult", "Gate"]
 
 #: adb's host protocol caps a service request at 64 KiB; stay well below it.
 MAX_BATCH_CHARS = 16000
@@ -61,11 +60,6 @@ class CommandResult:
     @property
     def ok(self) -> bool:
         return self.error is None and self.exit_code in (0, None)
-
-
-def utc_now() -> str:
-    """ISO 8601 UTC with milliseconds, e.g. 2026-11-24T10:00:00.123Z."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 class _Device(Protocol):
@@ -328,6 +322,3 @@ def split_batch(whole: CommandResult, lines: list[str], nonce: str) -> list[Comm
                                          error=whole.error or "not run (the batch ended early)"))
     return results
 
-
-def is_regular_file(mode: int) -> bool:
-    return _stat.S_ISREG(mode)

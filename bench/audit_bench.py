@@ -3,7 +3,7 @@
 Every audit here is a real one: a private adb server (bundled adb 36, private
 ANDROID_ADB_SERVER_PORT and HOME, like tests/support/adbenv.py), a simulated phone
 served by `phone-audit simulate` in its own process (so its CPU does not compete
-inside the audit's GIL), and `tui.audit.runner.run_audit` in a fresh child process
+inside the audit's GIL), and `audit.runner.run_audit` in a fresh child process
 per audit, so each audit's peak memory is its own. The parent samples the RSS of
 that child and of its process-pool workers every 20 ms (the sum of their RSS: shared
 pages are counted once per process, so the figure errs high).
@@ -63,7 +63,7 @@ def make_profile(packages: int, *, app_bytes: int = APP_BYTES, changed: int = 0,
 def _synth_one(args: tuple[str, str]) -> int:
     folder, device_path = args
     os.environ["PHONE_AUDIT_APK_CACHE"] = str(SIM_APKS)
-    from adb.simulator.phone import PhoneModel
+    from simulator.phone import PhoneModel
 
     model = _MODELS.get(folder)
     if model is None:
@@ -78,7 +78,7 @@ _MODELS: dict[str, Any] = {}
 def apk_sizes(folder: Path, workers: int = 2) -> dict[str, int]:
     """Synthesize (or find in the cache) every APK of a profile; device path -> size."""
     os.environ["PHONE_AUDIT_APK_CACHE"] = str(SIM_APKS)
-    from adb.simulator.profile import load_profile
+    from simulator.profile import load_profile
 
     profile = load_profile(folder)
     paths = [p.path for p in profile.packages]
@@ -228,7 +228,7 @@ def audit(rig: Rig, serial: str, store_db: Path, phone: "PhoneProcess | None" = 
 
 async def _child_audit(serial: str, store_db: Path) -> dict:
     from store import Store
-    from tui.audit.runner import run_audit
+    from audit.runner import run_audit
 
     loop = asyncio.get_running_loop()
     if os.environ.get("BENCH_SLOW_CALLBACKS"):

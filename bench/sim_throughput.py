@@ -28,7 +28,7 @@ sys.path.append(str(ROOT / "tests"))
 from support.adbenv import AdbServer, bundled_adb  # noqa: E402
 from support.tiny_model import BIG_PATH, TinyPhone, generated_sha256  # noqa: E402
 
-from adb.simulator import SimulatedPhone  # noqa: E402
+from simulator import SimulatedPhone  # noqa: E402
 
 
 def serve_child(size: int) -> None:

@@ -37,9 +37,9 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from checks.apk_report import ApkReport, Component, Hit
+from model.apk_report import ApkReport, Component, Hit
 from checks.dex import DexError, read_dex
-from checks.knowledge.model import Knowledge
+from model.knowledge import Knowledge
 from checks.matching import DexIndex, match_indicators, match_trackers
 
 __all__ = [

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import methodcaller
 
-from checks.apk_report import Hit
+from model.apk_report import Hit
 from checks.dex import DexTables
-from checks.knowledge.model import Indicator, Tracker
+from model.knowledge import Indicator, Tracker
 
 __all__ = ["DexIndex", "match_trackers", "match_indicators", "search_plan", "MAX_VALUE_CHARS"]
 

@@ -7,58 +7,38 @@ then apps); a test proves every module file is listed here and every id is uniqu
 
 from __future__ import annotations
 
+from importlib import import_module
 from types import ModuleType
 
-from checks.apps import (
-    accessibility,
-    device_admin,
-    notification_listeners,
-    sideloaded,
-    sms_access,
-    stalkerware,
-    trackers,
-    unknown_sources,
-)
-from checks.model import AuditInput, CheckMeta, Finding, Status, finding
-from checks.ncsc import (
-    appgallery_redirect,
-    browser_analytics,
-    censorship_list,
-    cloud_sms_registration,
-    tencent_statistics,
-)
-from checks.posture import (
-    adb_network,
-    app_verification,
-    encryption,
-    root,
-    security_patch,
-    selinux,
-    verified_boot,
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Finding, Status, finding
+
+#: Every check, in catalogue order, as its module path under `checks/`. Adding a check
+#: is one line here (the module itself declares META and evaluate).
+CATALOGUE: tuple[str, ...] = (
+    "ncsc.appgallery_redirect",
+    "ncsc.tencent_statistics",
+    "ncsc.cloud_sms_registration",
+    "ncsc.censorship_list",
+    "ncsc.browser_analytics",
+    "posture.security_patch",
+    "posture.verified_boot",
+    "posture.selinux",
+    "posture.encryption",
+    "posture.root",
+    "posture.app_verification",
+    "posture.adb_network",
+    "apps.unknown_sources",
+    "apps.sideloaded",
+    "apps.stalkerware",
+    "apps.accessibility",
+    "apps.device_admin",
+    "apps.notification_listeners",
+    "apps.trackers",
+    "apps.sms_access",
 )
 
-CHECKS: tuple[ModuleType, ...] = (
-    appgallery_redirect,
-    tencent_statistics,
-    cloud_sms_registration,
-    censorship_list,
-    browser_analytics,
-    security_patch,
-    verified_boot,
-    selinux,
-    encryption,
-    root,
-    app_verification,
-    adb_network,
-    unknown_sources,
-    sideloaded,
-    stalkerware,
-    accessibility,
-    device_admin,
-    notification_listeners,
-    trackers,
-    sms_access,
-)
+CHECKS: tuple[ModuleType, ...] = tuple(import_module(f"checks.{name}") for name in CATALOGUE)
 
 
 def catalogue() -> list[CheckMeta]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from checks.apk_report import ApkReport
+from model.apk_report import ApkReport
 
 if TYPE_CHECKING:
     from store.db import Store
@@ -30,14 +30,14 @@ async def cache_put(self: "Store", report: ApkReport) -> bool:
     """Cache a report under its own sha256 and kb_version. False if not cacheable."""
     if report.error is not None or not report.sha256:
         return False
-    from store.history import now_iso
+    from model.timestamps import utc_now
 
     async with self.write() as conn:
         await conn.execute(
             """INSERT OR REPLACE INTO apk_cache (sha256, kb_version, report_json, created_at)
                VALUES (?, ?, ?, ?)""",
             (report.sha256.lower(), report.kb_version,
-             json.dumps(report.to_dict(), ensure_ascii=False), now_iso()),
+             json.dumps(report.to_dict(), ensure_ascii=False), utc_now()),
         )
     return True
 

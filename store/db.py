@@ -201,7 +201,6 @@ class Store:
         save_findings,
         save_package_apks,
         save_snapshot,
-        set_counters,
         start_audit,
     )
     from store.apk_cache import cache_get, cache_put, cache_size  # noqa: E402

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable
 
-from adb.snapshot import DeviceInfo, DeviceSnapshot, FrozenMap, PackageInfo, Problem
-from checks.apk_report import ApkReport, PackageApks
-from checks.model import Finding, Status
+from model.snapshot import DeviceInfo, DeviceSnapshot, FrozenMap, PackageInfo, Problem
+from model.apk_report import ApkReport, PackageApks
+from model.findings import Finding, Status
+from model.timestamps import utc_now
 from store import report as report_shape
 
 if TYPE_CHECKING:
@@ -27,10 +27,6 @@ if TYPE_CHECKING:
 BAD = frozenset({Status.FAIL.value, Status.WARN.value})
 #: statuses that mean "nothing wrong here now"
 GOOD = frozenset({Status.PASS.value, Status.NOT_APPLICABLE.value})
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def device_key(device: DeviceInfo) -> str:
@@ -53,7 +49,7 @@ def snapshot_to_json(snapshot: DeviceSnapshot) -> str:
 
 async def _upsert_device(conn, device: DeviceInfo) -> int:
     key = device_key(device)
-    ts = now_iso()
+    ts = utc_now()
     await conn.execute(
         """INSERT INTO devices (key, serial, adb_serial, manufacturer, model, first_seen, last_seen)
            VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -83,7 +79,7 @@ async def start_audit(
                VALUES (?, ?, 'running', ?, ?, ?, ?)""",
             (
                 device_id,
-                started_at or now_iso(),
+                started_at or utc_now(),
                 json.dumps(report_shape.device_dict(device), ensure_ascii=False),
                 report_shape.tool_version(),
                 this_process(),
@@ -172,14 +168,6 @@ async def save_findings(self: "Store", audit_id: int, findings: Iterable[Finding
         )
 
 
-async def set_counters(self: "Store", audit_id: int, *, bytes_pulled: int, apks_from_cache: int) -> None:
-    async with self.write() as conn:
-        await conn.execute(
-            "UPDATE audits SET bytes_pulled = ?, apks_from_cache = ? WHERE id = ?",
-            (bytes_pulled, apks_from_cache, audit_id),
-        )
-
-
 async def finish_audit(
     self: "Store",
     audit_id: int,
@@ -199,7 +187,7 @@ async def finish_audit(
                WHERE id = ?""",
             (
                 "complete" if complete else "incomplete",
-                finished_at or now_iso(),
+                finished_at or utc_now(),
                 json.dumps([report_shape.problem_dict(p) for p in problems], ensure_ascii=False),
                 bytes_pulled,
                 apks_from_cache,

@@ -1,6 +1,6 @@
 """The JSON report's shape (`phone-audit.report/1`), built from plain values.
 
-Both the live report (`tui.reports.json_report`, from an `AuditResult`) and the stored
+Both the live report (`audit.reports.json_report`, from an `AuditResult`) and the stored
 one (`Store.get_audit`) are assembled here, so a report read back from history is the
 report that was written. Text from the phone is kept verbatim: JSON escapes it.
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from adb.snapshot import DeviceInfo, PackageInfo, Problem
-from checks.apk_report import PackageApks
-from checks.model import Finding
+from model.snapshot import DeviceInfo, PackageInfo, Problem
+from model.apk_report import PackageApks
+from model.findings import Finding
 
 #: The contract's schema identifier.
 SCHEMA_ID = "phone-audit.report/1"

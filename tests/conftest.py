@@ -112,7 +112,7 @@ def any_adb_server(request):
 @pytest.fixture
 def sim_phone(adb_server: AdbServer, tmp_path: Path):
     """Factory for simulated phones registered with an adb server (see module docstring)."""
-    from adb.simulator import SimulatedPhone
+    from simulator import SimulatedPhone
 
     handles: list[SimPhoneHandle] = []
 

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from tui.backend import Backend
-from tui.reports.summary import plain
+from audit.reports.terminal_text import plain
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.viewmodel import AuditData

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -36,7 +35,7 @@ class Backend:
         app runs. Textual swaps sys.stderr for an object whose fileno() is -1, and the
         resource tracker passes sys.stderr.fileno() to the process it starts: started
         inside the app, the audit's inspection pool fails with "bad value(s) in
-        fds_to_keep". Started here, both are reused by `tui.audit.pool`."""
+        fds_to_keep". Started here, both are reused by `audit.pool`."""
         import multiprocessing
 
         if "forkserver" not in multiprocessing.get_all_start_methods():
@@ -47,7 +46,7 @@ class Backend:
         from multiprocessing import forkserver
 
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["checks.inspect", "tui.audit.pool"])
+        ctx.set_forkserver_preload(["checks.inspect", "audit.pool"])
         forkserver.ensure_running()
 
     # -- history -------------------------------------------------------------------
@@ -92,7 +91,7 @@ class Backend:
     @staticmethod
     def profiles() -> list[tuple[str, str]]:
         """(name, description) of the built-in simulated phones."""
-        from adb.simulator.profile import builtin_profiles
+        from simulator.profile import builtin_profiles
 
         return builtin_profiles()
 
@@ -104,18 +103,13 @@ class Backend:
         """Start a simulated phone, `adb connect` it, wait until adb calls it ready;
         returns its serial (blocking). It is stopped by `stop_simulated`."""
         from adb import connection
-        from adb.simulator import SimulatedPhone
+        from simulator import SimulatedPhone
 
         phone = SimulatedPhone(profile).start()
         with self._lock:
             self._phones[phone.serial] = phone
-        client = connection.adb_client()
-        client.connect(phone.serial, timeout=timeout)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(e.serial == phone.serial and e.ready for e in connection.list_devices(client)):
-                return phone.serial
-            time.sleep(0.1)
+        if connection.connect_and_wait(connection.adb_client(), phone.serial, timeout):
+            return phone.serial
         raise RuntimeError(f"the simulated phone {phone.serial} did not become ready in adb")
 
     def stop_simulated(self) -> None:
@@ -142,8 +136,8 @@ class Backend:
 
     async def audit(self, serial: str, progress: ProgressCallback = ignore_progress,
                     cancel: threading.Event | None = None):
-        """Run one audit (`tui.audit.runner.run_audit`) and return its `AuditResult`."""
-        from tui.audit.runner import run_audit
+        """Run one audit (`audit.runner.run_audit`) and return its `AuditResult`."""
+        from audit.runner import run_audit
 
         return await run_audit(serial=serial, store=await self.store(), progress=progress,
                                cancel=cancel, workers=self.workers, pull_scope=self.pull_scope)
@@ -151,7 +145,7 @@ class Backend:
     @staticmethod
     def export(report: dict[str, Any], folder: str | os.PathLike[str], stem: str) -> tuple[Path, Path]:
         """Write `<folder>/<stem>.json` and `.html` (blocking); returns both paths."""
-        from tui.reports import html_report, json_report
+        from audit.reports import html_report, json_report
 
         base = Path(folder).expanduser()
         j = json_report.write_report(report, base / f"{stem}.json")

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from adb.snapshot import FrozenMap, PackageInfo
-from checks.apk_report import ApkReport, PackageApks
+from model.snapshot import FrozenMap, PackageInfo
+from model.apk_report import ApkReport, PackageApks
 
 #: report sections in the order the results show them
 SECTIONS = (
@@ -93,8 +93,8 @@ class AuditData:
 
     @classmethod
     def from_result(cls, result: Any) -> "AuditData":
-        """From a live `tui.audit.runner.AuditResult`."""
-        from tui.reports.json_report import build_report
+        """From a live `audit.runner.AuditResult`."""
+        from audit.reports.json_report import build_report
 
         return cls(
             report=build_report(result),

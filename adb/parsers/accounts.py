@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from adb.parsers._text import as_text
-from adb.snapshot import Account
+from model.snapshot import Account
 
 _ACCOUNT = re.compile(r"^\s*Account \{name=(.*), type=([^,}]*)\}\s*$")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from adb.parsers._text import as_text
-from adb.snapshot import FrozenMap
+from model.snapshot import FrozenMap
 
 _LINE = re.compile(r"^\s*(Uid mode:\s*)?([A-Z][A-Z0-9_]*):\s*([a-z_]+|mode=[a-z_]+)")
 

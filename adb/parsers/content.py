@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from adb.parsers._text import as_text
-from adb.snapshot import FrozenMap
+from model.snapshot import FrozenMap
 
 
 @dataclass(frozen=True)

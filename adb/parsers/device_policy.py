@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from adb.parsers._text import as_text
-from adb.snapshot import DeviceAdmin
+from model.snapshot import DeviceAdmin
 
 _COMPONENT = r"([A-Za-z0-9_][A-Za-z0-9_.]*)/([A-Za-z0-9_.$]+)"
 _ADMIN_LINE = re.compile(r"^\s+" + _COMPONENT + r":?\s*$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from adb.parsers._text import as_text
-from adb.snapshot import FrozenMap
+from model.snapshot import FrozenMap
 
 _START = re.compile(r"^\[([^\]\n]*)\]:\s?\[(.*)$")
 

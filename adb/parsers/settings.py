@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from adb.parsers._text import as_text
-from adb.snapshot import FrozenMap
+from model.snapshot import FrozenMap
 
 
 def parse_settings_list(data: str | bytes) -> FrozenMap:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from checks.common import is_preinstalled, label, names
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from checks.packages import is_preinstalled
+from checks.wording import label, names
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="apps.device-admin",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from checks.common import cmd_settings, is_preinstalled, label, names, package_of_component
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from checks.commands import cmd_settings
+from checks.packages import is_preinstalled, package_of_component
+from checks.wording import label, names
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="apps.notification-listeners",

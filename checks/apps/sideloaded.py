@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from checks.common import cmd_dumpsys_package, is_preinstalled, label, names, plural
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from checks.commands import cmd_dumpsys_package
+from checks.packages import is_preinstalled
+from checks.wording import label, names, plural
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="apps.sideloaded",

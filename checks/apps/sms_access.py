@@ -3,8 +3,11 @@ read, receive or send SMS."""
 
 from __future__ import annotations
 
-from checks.common import cmd_dumpsys_package, is_preinstalled, label, names
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from checks.commands import cmd_dumpsys_package
+from checks.packages import is_preinstalled
+from checks.wording import label, names
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="apps.sms-access",

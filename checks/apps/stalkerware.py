@@ -3,20 +3,13 @@ signing-certificate SHA-1s from the AssoEchap stalkerware-indicators list, CC-BY
 
 from __future__ import annotations
 
-from checks.common import (
-    label,
-    STALKERWARE_IOC,
-    cmd_dumpsys_package,
-    cmd_pull,
-    gap_evidence,
-    gaps_sentence,
-    incomplete_evidence,
-    inspection_gaps,
-    is_preinstalled,
-    names,
-    q,
-)
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from checks.commands import cmd_dumpsys_package, cmd_pull, q
+from checks.coverage import gap_evidence, gaps_sentence, incomplete_evidence, inspection_gaps
+from checks.packages import is_preinstalled
+from checks.references import STALKERWARE_IOC
+from checks.wording import label, names
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="apps.stalkerware",

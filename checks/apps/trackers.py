@@ -3,18 +3,13 @@ that came with the phone are listed apart from the ones you installed)."""
 
 from __future__ import annotations
 
-from checks.common import (
-    EXODUS_TRACKERS,
-    first_per_id,
-    gap_evidence,
-    gaps_sentence,
-    hit_evidence,
-    incomplete_evidence,
-    inspection_gaps,
-    is_preinstalled,
-    plural,
-)
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from checks.code_hits import first_per_id, hit_evidence
+from checks.coverage import gap_evidence, gaps_sentence, incomplete_evidence, inspection_gaps
+from checks.packages import is_preinstalled
+from checks.references import EXODUS_TRACKERS
+from checks.wording import plural
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="apps.trackers",

@@ -3,18 +3,12 @@ installers and the official or vendor stores."""
 
 from __future__ import annotations
 
-from checks.common import (
-    label,
-    PM_DISABLE_NOTE,
-    REQUEST_INSTALL_PACKAGES,
-    cmd_appops,
-    cmd_dumpsys_package,
-    installs_apps,
-    is_preinstalled,
-    names,
-    plural,
-)
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from checks.commands import cmd_appops, cmd_dumpsys_package
+from checks.packages import REQUEST_INSTALL_PACKAGES, installs_apps, is_preinstalled
+from checks.references import PM_DISABLE_NOTE
+from checks.wording import label, names, plural
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="apps.unknown-sources",

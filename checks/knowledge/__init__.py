@@ -19,7 +19,7 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
-from checks.knowledge.model import (
+from model.knowledge import (
     Indicator,
     Knowledge,
     StalkerwareApp,

@@ -8,26 +8,14 @@ distribution platform, then asks whether it can install apps.
 
 from __future__ import annotations
 
-from checks.common import (
-    NKSC_REPORT,
-    PM_DISABLE_NOTE,
-    cmd_appops,
-    cmd_dumpsys_package,
-    first_per_id,
-    gap_evidence,
-    gaps_sentence,
-    hit_evidence,
-    hits_in_group,
-    incomplete_evidence,
-    inspection_gaps,
-    installed_by,
-    installs_apps,
-    displays,
-    names,
-    plural,
-    q,
-)
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from checks.code_hits import first_per_id, hit_evidence, hits_in_group
+from checks.commands import cmd_appops, cmd_dumpsys_package, q
+from checks.coverage import gap_evidence, gaps_sentence, incomplete_evidence, inspection_gaps
+from checks.packages import installed_by, installs_apps
+from checks.references import NKSC_REPORT, PM_DISABLE_NOTE
+from checks.wording import displays, names, plural
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="ncsc.appgallery-redirect",

@@ -8,23 +8,14 @@ indicators (hosts such as sa.api.intl.miui.com).
 
 from __future__ import annotations
 
-from checks.common import (
-    NKSC_REPORT,
-    PM_DISABLE_NOTE,
-    REGISTER_2021,
-    cmd_dumpsys_package,
-    first_per_id,
-    gap_evidence,
-    gaps_sentence,
-    hit_evidence,
-    hits_in_group,
-    incomplete_evidence,
-    inspection_gaps,
-    is_preinstalled,
-    displays,
-    names,
-)
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from checks.code_hits import first_per_id, hit_evidence, hits_in_group
+from checks.commands import cmd_dumpsys_package
+from checks.coverage import gap_evidence, gaps_sentence, incomplete_evidence, inspection_gaps
+from checks.packages import is_preinstalled
+from checks.references import NKSC_REPORT, PM_DISABLE_NOTE, REGISTER_2021
+from checks.wording import displays, names
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="ncsc.browser-analytics",

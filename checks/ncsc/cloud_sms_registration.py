@@ -11,16 +11,14 @@ from __future__ import annotations
 
 from collections import Counter
 
-from checks.common import (
-    NKSC_REPORT,
-    PM_DISABLE_NOTE,
-    SEND_SMS,
-    cmd_dumpsys_package,
-    incomplete_evidence,
-    ms_to_iso,
-    displays,
-)
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from checks.commands import cmd_dumpsys_package
+from checks.coverage import incomplete_evidence
+from checks.dates import ms_to_iso
+from checks.packages import SEND_SMS
+from checks.references import NKSC_REPORT, PM_DISABLE_NOTE
+from checks.wording import displays
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="ncsc.cloud-sms-registration",

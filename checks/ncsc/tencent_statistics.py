@@ -7,24 +7,14 @@ of every pre-installed app that may use the internet, on any brand.
 
 from __future__ import annotations
 
-from checks.common import (
-    EXODUS_TRACKERS,
-    NKSC_REPORT,
-    PM_DISABLE_NOTE,
-    cmd_dumpsys_package,
-    first_per_id,
-    gap_evidence,
-    gaps_sentence,
-    hit_evidence,
-    incomplete_evidence,
-    inspection_gaps,
-    is_preinstalled,
-    may_use_internet,
-    displays,
-    plural,
-    verb,
-)
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from checks.code_hits import first_per_id, hit_evidence
+from checks.commands import cmd_dumpsys_package
+from checks.coverage import gap_evidence, gaps_sentence, incomplete_evidence, inspection_gaps
+from checks.packages import is_preinstalled, may_use_internet
+from checks.references import EXODUS_TRACKERS, NKSC_REPORT, PM_DISABLE_NOTE
+from checks.wording import displays, plural, verb
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="ncsc.tencent-statistics",

@@ -6,8 +6,10 @@ judges it; it says so in its summary and judges only network access to adb.
 
 from __future__ import annotations
 
-from checks.common import ADB_DOCS, cmd_getprop, cmd_settings
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from checks.commands import cmd_getprop, cmd_settings
+from checks.references import ADB_DOCS
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="os.adb-network",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from checks.common import cmd_settings
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from checks.commands import cmd_settings
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="os.app-verification",

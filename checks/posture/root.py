@@ -3,8 +3,9 @@ builds that give root easily (test-keys, debuggable, ro.secure=0)."""
 
 from __future__ import annotations
 
-from checks.common import cmd_dumpsys_package, cmd_getprop, q
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from checks.commands import cmd_dumpsys_package, cmd_getprop, q
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="os.root",

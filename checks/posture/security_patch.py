@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from checks.common import audit_date, cmd_getprop, parse_date
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from checks.commands import cmd_getprop
+from checks.dates import audit_date, parse_date
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="os.security-patch",

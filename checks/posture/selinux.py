@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
     id="os.selinux",

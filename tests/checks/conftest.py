@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from adb.snapshot import (
+from model.snapshot import (
     Account,
     DeviceInfo,
     DeviceSnapshot,
@@ -16,8 +16,8 @@ from adb.snapshot import (
     SmsMessage,
     SmsSummary,
 )
-from checks.apk_report import ApkReport, Hit, PackageApks
-from checks.knowledge.model import (
+from model.apk_report import ApkReport, Hit, PackageApks
+from model.knowledge import (
     Indicator,
     Knowledge,
     StalkerwareApp,
@@ -25,7 +25,7 @@ from checks.knowledge.model import (
     Tracker,
     VendorSmsService,
 )
-from checks.model import AuditInput
+from model.audit_input import AuditInput
 
 STALKER_CERT = "31A6ECECD97CF39BC4126B8745CD94A7C30BF81C"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adb.snapshot import DeviceAdmin
+from model.snapshot import DeviceAdmin
 from checks.apps import (
     accessibility,
     device_admin,
@@ -13,7 +13,7 @@ from checks.apps import (
     trackers,
     unknown_sources,
 )
-from checks.model import Severity, Status
+from model.findings import Severity, Status
 
 INSTALL = "android.permission.INSTALL_PACKAGES"
 ALLOW = {"REQUEST_INSTALL_PACKAGES": "allow"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks.model import Status
+from model.findings import Status
 from checks.ncsc import (
     appgallery_redirect,
     browser_analytics,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks.model import Status
+from model.findings import Status
 from checks.posture import (
     adb_network,
     app_verification,
@@ -111,7 +111,7 @@ def test_root_fails_on_build_props(f, props):
 
 
 def test_root_fails_on_traces_and_root_apps(f):
-    from adb.snapshot import RootTraces
+    from model.snapshot import RootTraces
     snap = f.snap([f.pkg("com.topjohnwu.magisk")], root=RootTraces(su_paths=("/system/xbin/su",), shell_is_root=True))
     r = root.evaluate(f.inp(snap))
     assert r.status is Status.FAIL and r.subjects == ("com.topjohnwu.magisk",)

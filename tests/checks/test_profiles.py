@@ -16,8 +16,8 @@ from adb.parsers.accessibility import parse_dumpsys_accessibility
 from adb.parsers.device_policy import parse_device_policy
 from adb.parsers.security import parse_getenforce
 from adb.parsers.settings import parse_component_list
-from adb.simulator.profile import builtin_profiles, load_profile
-from adb.snapshot import (
+from simulator.profile import builtin_profiles, load_profile
+from model.snapshot import (
     Account,
     DeviceInfo,
     DeviceSnapshot,
@@ -27,10 +27,11 @@ from adb.snapshot import (
     SmsSummary,
 )
 from checks import knowledge
-from checks.apk_report import ApkReport, PackageApks
+from model.apk_report import ApkReport, PackageApks
 from checks.dex import DexTables
 from checks.matching import DexIndex, match_indicators, match_trackers
-from checks.model import AuditInput, Status
+from model.audit_input import AuditInput
+from model.findings import Status
 from checks.registry import catalogue, evaluate_all
 
 _BOXES = {"1": "inbox", "2": "sent", "3": "draft", "4": "outbox", "5": "failed", "6": "queued"}

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import checks
 from checks import registry
-from checks.model import CheckMeta, Finding, Severity, Status
+from model.findings import CheckMeta, Finding, Severity, Status
 
 PACKAGES = ("checks.ncsc", "checks.posture", "checks.apps")
 REQUIRED = {
@@ -79,7 +79,7 @@ def test_a_raising_check_becomes_inconclusive(f, monkeypatch):
 
 
 def test_checks_survive_an_empty_snapshot_and_no_knowledge(f):
-    from checks.model import AuditInput
+    from model.audit_input import AuditInput
     empty = AuditInput(snapshot=f.snap([], props={}, settings={}, collected_at=None), apks={}, knowledge=None)
     for x in registry.evaluate_all(empty):
         assert not x.summary.startswith("internal error"), (x.check, x.summary)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from adb.capture import CaptureError, RawCapture, RawOutput, load_capture, save_capture
-from adb.parsers import build_snapshot
+from adb.parsers.build_snapshot import build_snapshot
 from adb.parsers import commands as C
-from adb.snapshot import Problem
+from model.snapshot import Problem
 
 REAL = Path(__file__).parent / "fixtures" / "real"
 
@@ -154,7 +154,8 @@ def test_a_service_that_refuses_with_exit_0_is_a_problem_not_an_empty_list(answe
     pass beside installed stalkerware."""
     from checks.apps import device_admin
     from checks.knowledge import load
-    from checks.model import AuditInput, Status
+    from model.audit_input import AuditInput
+    from model.findings import Status
 
     raw = sample_capture()
     refused = tuple(

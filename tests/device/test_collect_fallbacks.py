@@ -10,9 +10,9 @@ import pytest
 
 from adb.collect import collect
 from adb.connection import open_phone
-from adb.parsers import build_snapshot
+from adb.parsers.build_snapshot import build_snapshot
 from adb.parsers import commands as C
-from adb.simulator.profile import load_profile, resolve_profile
+from simulator.profile import load_profile, resolve_profile
 
 pytestmark = pytest.mark.adb
 

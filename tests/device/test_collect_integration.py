@@ -16,10 +16,10 @@ from adb.allowlist import MARKER_RE, check_command_line, quote_argv
 from adb.capture import load_capture, save_capture
 from adb.collect import collect
 from adb.connection import open_phone
-from adb.parsers import build_snapshot
+from adb.parsers.build_snapshot import build_snapshot
 from adb.progress import Progress
-from adb.simulator.commands.android import DANGEROUS
-from adb.simulator.profile import load_profile, resolve_profile
+from simulator.commands.android import DANGEROUS
+from simulator.profile import load_profile, resolve_profile
 
 pytestmark = pytest.mark.adb
 

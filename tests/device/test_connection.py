@@ -20,7 +20,7 @@ from adb.connection import (
     select_device,
     watch_devices,
 )
-from adb.simulator.profile import resolve_profile
+from simulator.profile import resolve_profile
 
 
 def _entry(serial, state="device", transport="usb", model=None):

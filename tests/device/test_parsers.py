@@ -15,7 +15,7 @@ from adb.parsers.getprop import parse_getprop
 from adb.parsers.pm import looks_like_pm_error, parse_package_names, parse_pm_list, parse_pm_path
 from adb.parsers.security import ls_found, parse_getenforce, parse_id_is_root, parse_which
 from adb.parsers.settings import parse_component_list, parse_setting_value, parse_settings_list
-from adb.snapshot import Account
+from model.snapshot import Account
 
 REAL = Path(__file__).parent / "fixtures" / "real"
 

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adb.capture import RawCapture, RawOutput
-from adb.parsers import build_snapshot
+from adb.parsers.build_snapshot import build_snapshot
 from adb.parsers import commands as C
 from adb.parsers.accessibility import parse_dumpsys_accessibility
 from adb.parsers.accounts import parse_dumpsys_account

@@ -11,7 +11,7 @@ import pytest
 from adb.connection import open_phone
 from adb.gate import DeviceLost
 from adb.pull import parse_sha256sum, pull_apk, remote_sha256
-from adb.simulator.profile import load_profile, resolve_profile
+from simulator.profile import load_profile, resolve_profile
 
 pytestmark = pytest.mark.adb
 

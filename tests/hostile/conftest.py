@@ -154,7 +154,7 @@ def run_scan(adb_server, folder: Path, target: list[str], hostile: P.Hostile,
 
 
 def _audit_one(adb_server, root: Path, hostile: P.Hostile) -> Run:
-    from adb.simulator import SimulatedPhone
+    from simulator import SimulatedPhone
 
     folder = root / hostile.name
     log = folder / "phone.jsonl"
@@ -175,7 +175,7 @@ def _audit_one(adb_server, root: Path, hostile: P.Hostile) -> Run:
 
 
 def _builtin_names() -> list[str]:
-    from adb.simulator.profile import builtin_profiles
+    from simulator.profile import builtin_profiles
 
     return [name for name, _ in builtin_profiles()]
 
@@ -200,7 +200,7 @@ def hostile_profiles(tmp_path_factory) -> dict[str, P.Hostile]:
 def hostile_runs(adb_server, hostile_profiles, tmp_path_factory) -> dict[str, Run]:
     """Every hostile phone (but adb-killed), one hostile phone again through `--demo`,
     and every built-in phone, each audited once, three at a time."""
-    from adb.simulator.profile import builtin_profiles_dir
+    from simulator.profile import builtin_profiles_dir
 
     root = tmp_path_factory.mktemp("hostile-runs")
     todo = [h for h in hostile_profiles.values() if h.name != "adb-killed"]

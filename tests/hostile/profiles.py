@@ -19,9 +19,9 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from adb.simulator.apkgen import ApkSpec, synthesize_apk
-from adb.simulator.apkgen.build import manifest_xml
-from adb.simulator.apkgen.dex import build_dex
+from simulator.apkgen import ApkSpec, synthesize_apk
+from simulator.apkgen.build import manifest_xml
+from simulator.apkgen.dex import build_dex
 
 #: a string that appears only in SMS bodies of the privacy profile
 SMS_MARKER = "ZQX-SMS-BODY-MARKER-7731"

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.adb
 
 
 def test_adb_server_killed_mid_audit(tmp_path):
-    from adb.simulator import SimulatedPhone
+    from simulator import SimulatedPhone
 
     hostile = P.adb_killed(tmp_path / "profiles")
     server = AdbServer(bundled_adb(), tmp_path / "adb-home").start()

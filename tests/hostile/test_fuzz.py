@@ -135,7 +135,7 @@ def test_capture_with_a_tampered_manifest_is_refused_not_crashed(tmp_path_factor
 
 @pytest.fixture(scope="module")
 def valid_dex() -> bytes:
-    from adb.simulator.apkgen.dex import build_dex
+    from simulator.apkgen.dex import build_dex
 
     return build_dex(("com.tencent.stat.StatService", "a.B", "c.D$E"), ("MiAdBlacklistConfig", "x" * 40))
 
@@ -166,7 +166,7 @@ def knowledge():
 
 @pytest.fixture(scope="module")
 def valid_apk() -> bytes:
-    from adb.simulator.apkgen import ApkSpec, ComponentSpec, synthesize_apk
+    from simulator.apkgen import ApkSpec, ComponentSpec, synthesize_apk
 
     return synthesize_apk(ApkSpec(
         package="com.fuzz.me", label="Fuzz", permissions=("android.permission.INTERNET",),
@@ -207,7 +207,7 @@ def test_inspect_apk_on_mutated_members(tmp_path, knowledge, valid_apk, member, 
 def test_terminal_text_has_no_control_characters(text):
     import unicodedata
 
-    from tui.reports.summary import plain
+    from audit.reports.terminal_text import plain
 
     out = plain(text)
     assert not any(unicodedata.category(c).startswith("C") and c != " " for c in out)
@@ -233,7 +233,7 @@ def _tags(page: str) -> list[tuple]:
 def test_html_report_phone_text_adds_no_tag_or_attribute(text):
     """The HTML of a report whose every phone string is `text` has exactly the tags and
     attribute names of the same report with plain text in their place."""
-    from tui.reports import html_report
+    from audit.reports import html_report
 
     page = html_report.render(_minimal_report("x" + text))
     assert _tags(page) == _tags(html_report.render(_minimal_report("xy")))

@@ -18,7 +18,7 @@ import profiles as P
 from conftest import ALL_RUNS, BUILTIN, DEMO, HOSTILE, OUTPUTS, Run
 from adb import allowlist
 from adb.capture import load_capture
-from adb.parsers import build_snapshot
+from adb.parsers.build_snapshot import build_snapshot
 
 pytestmark = pytest.mark.adb
 
@@ -40,7 +40,7 @@ def test_the_audit_ends_with_a_report_and_the_right_exit_code(hostile_runs, name
     assert run.code in h.exits, run.explain()
     assert b"Traceback" not in run.stderr, run.explain()
     report = run.report  # written even for an incomplete audit (schema-checked below)
-    from tui.reports.json_report import validate_report
+    from audit.reports.json_report import validate_report
     from checks.registry import catalogue
 
     validate_report(report)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adb.simulator.apkgen.dex import build_dex
+from simulator.apkgen.dex import build_dex
 from checks.dex import DexError, decode_mutf8, read_dex
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
-from adb.simulator.apkgen import ApkSpec, ComponentSpec, signer_certificate, synthesize_apk
-from adb.simulator.apkgen.dex import build_dex
-from checks.apk_report import ApkReport, Hit
+from simulator.apkgen import ApkSpec, ComponentSpec, signer_certificate, synthesize_apk
+from simulator.apkgen.dex import build_dex
+from model.apk_report import ApkReport, Hit
 from checks.inspect import MAX_RATIO, inspect_apk
 
 SMS = "android.provider.Telephony.SMS_RECEIVED"

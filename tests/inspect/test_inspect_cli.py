@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from adb.simulator.apkgen import ApkSpec, synthesize_apk
+from simulator.apkgen import ApkSpec, synthesize_apk
 from tui.cli import main
 
 HOSTILE = "[bold red]Pwn[/] \x1b[31mred\x1b[0m"

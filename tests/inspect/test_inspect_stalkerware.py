@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from adb.simulator.apkgen import ApkSpec, synthesize_apk
+from simulator.apkgen import ApkSpec, synthesize_apk
 from checks.knowledge import load
 from tui.cli import main
 

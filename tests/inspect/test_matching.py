@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from checks.dex import DexTables
-from checks.knowledge.model import Indicator, Tracker
+from model.knowledge import Indicator, Tracker
 from checks.matching import DexIndex, match_indicators, match_trackers, search_plan
 
 

@@ -8,11 +8,11 @@ import re
 
 import pytest
 
-from adb.snapshot import DeviceInfo, PackageInfo, Problem
-from checks.apk_report import ApkReport, Hit, PackageApks
-from checks.model import Evidence, Finding, Severity, Status
+from model.snapshot import DeviceInfo, PackageInfo, Problem
+from model.apk_report import ApkReport, Hit, PackageApks
+from model.findings import Evidence, Finding, Severity, Status
 from store import report as report_shape
-from tui.reports import html_report, json_report, summary
+from audit.reports import html_report, json_report, summary
 
 EVIL = '<script>alert("pwned")</script>'
 EVIL_LABEL = f'Cleaner {EVIL} & "quotes" \x1b[31m red \u202e txt.exe'

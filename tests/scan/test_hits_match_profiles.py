@@ -13,10 +13,10 @@ import asyncio
 
 import pytest
 
-from adb.simulator.profile import builtin_profiles, load_profile
+from simulator.profile import builtin_profiles, load_profile
 from checks.knowledge import load as load_knowledge
 from store import Store
-from tui.audit.runner import run_audit
+from audit.runner import run_audit
 
 pytestmark = pytest.mark.adb
 

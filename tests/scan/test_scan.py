@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from adb.simulator.profile import builtin_profiles, builtin_profiles_dir
+from simulator.profile import builtin_profiles, builtin_profiles_dir
 from store import Store
-from tui.reports.summary import STATUS_WORD
+from audit.reports.summary import STATUS_WORD
 
 pytestmark = pytest.mark.adb
 
@@ -265,8 +265,8 @@ def test_runner_cancelled_audit_is_kept_incomplete(sim_phone, tmp_path):
     incomplete ("cancelled"), stored, with every check still judged."""
     import threading
 
-    from tui.audit.runner import run_audit
-    from tui.reports.json_report import build_report, validate_report
+    from audit.runner import run_audit
+    from audit.reports.json_report import build_report, validate_report
 
     phone = sim_phone(PROFILES[0])
     events = []

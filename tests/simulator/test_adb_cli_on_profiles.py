@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from adb.simulator.profile import load_profile
+from simulator.profile import load_profile
 
 PROFILE = "huawei-p40"
 

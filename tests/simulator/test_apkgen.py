@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from androguard.core.apk import APK
 from androguard.core.dex import DEX
 
-from adb.simulator.apkgen import ApkSpec, ComponentSpec, signer_certificate, synthesize_apk, synthesize_apk_to
+from simulator.apkgen import ApkSpec, ComponentSpec, signer_certificate, synthesize_apk, synthesize_apk_to
 
 loguru.logger.disable("androguard")
 
@@ -222,7 +222,7 @@ def test_byte_identical_across_calls_files_and_processes(apks, tmp_path):
     assert synthesize_apk(spec) == first
     assert apks["three-dex"].read_bytes() == first
     code = (
-        "import hashlib, sys; from adb.simulator.apkgen import ApkSpec, synthesize_apk; "
+        "import hashlib, sys; from simulator.apkgen import ApkSpec, synthesize_apk; "
         f"sys.stdout.write(hashlib.sha256(synthesize_apk({spec!r})).hexdigest())"
     )
     for seed in ("1", "2"):

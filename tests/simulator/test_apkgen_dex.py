@@ -14,7 +14,7 @@ from androguard.core.dex import DEX
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adb.simulator.apkgen.dex import build_dex, class_descriptor, encode_mutf8, utf16_sort_key
+from simulator.apkgen.dex import build_dex, class_descriptor, encode_mutf8, utf16_sort_key
 
 loguru.logger.disable("androguard")
 

@@ -13,13 +13,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
-from adb.simulator.apkgen import signer_certificate
-from adb.simulator.apkgen.sign import manifest_section, signer_key
+from simulator.apkgen import signer_certificate
+from simulator.apkgen.sign import manifest_section, signer_key
 
 
 def test_certificate_is_stable_across_processes(tmp_path):
     here = hashlib.sha256(signer_certificate("xiaomi-platform")).hexdigest()
-    code = ("import hashlib, sys; from adb.simulator.apkgen import signer_certificate; "
+    code = ("import hashlib, sys; from simulator.apkgen import signer_certificate; "
             "sys.stdout.write(hashlib.sha256(signer_certificate('xiaomi-platform')).hexdigest())")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path,
                        env=dict(os.environ, PYTHONHASHSEED="7"))

@@ -16,9 +16,9 @@ import subprocess
 import loguru
 import pytest
 
-from adb.simulator.apkgen import signer_certificate
-from adb.simulator.phone import PhoneModel
-from adb.simulator.profile import builtin_profiles
+from simulator.apkgen import signer_certificate
+from simulator.phone import PhoneModel
+from simulator.profile import builtin_profiles
 
 loguru.logger.disable("androguard")
 

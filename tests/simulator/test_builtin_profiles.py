@@ -2,7 +2,7 @@
 
 Each profile is read twice: as plain TOML (tomllib plus a small checker of the keys the
 format allows, so the data stands on its own) and through the project's loader
-(`adb.simulator.profile.load_profile`), which validates types and defaults. The facts
+(`simulator.profile.load_profile`), which validates types and defaults. The facts
 asserted here are the ones docs/profile-format.md and the NCSC knowledge promise per phone: if a
 profile edit removes one, a check's verdict on the demo phones would silently change.
 """
@@ -16,7 +16,7 @@ import tomllib
 
 import pytest
 
-from adb.simulator.profile import builtin_profiles_dir, load_profile
+from simulator.profile import builtin_profiles_dir, load_profile
 from checks import knowledge
 
 NAMES = ["xiaomi-mi10t", "huawei-p40", "oneplus-8t", "pixel-clean"]

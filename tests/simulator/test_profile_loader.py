@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from adb.simulator import profile as prof
-from adb.simulator.profile import ProfileError, load_profile, resolve_profile
+from simulator import profile as prof
+from simulator import profile_defaults
+from simulator.profile import load_profile, resolve_profile
+from simulator.profile_model import ProfileError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BASIC = FIXTURES / "basic"
@@ -106,7 +108,7 @@ def test_patch_age_days_renders_a_recent_patch(tmp_path):
     p = load_profile(folder)
     expected = dt.date.today() - dt.timedelta(days=20)
     assert p.props["ro.build.version.security_patch"] == f"{expected.year:04d}-{expected.month:02d}-05"
-    assert prof.patch_level_for_age(40, today=dt.date(2024, 3, 3)) == "2024-01-05"
+    assert profile_defaults.patch_level_for_age(40, today=dt.date(2024, 3, 3)) == "2024-01-05"
 
 
 # ---------------------------------------------------------------- errors

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from adb.simulator.model import Faults
+from simulator.model import Faults
 from support.tiny_model import BIG_PATH, TinyPhone, generated_sha256
 
 pytestmark = pytest.mark.adb

@@ -122,7 +122,7 @@ def test_simulate_command_rejects_emulator_port(adb_server, tmp_path):
 
 
 def test_adb_server_teardown_leaves_no_process(tmp_path):
-    from adb.simulator import SimulatedPhone
+    from simulator import SimulatedPhone
 
     server = AdbServer(bundled_adb(), tmp_path / "home").start()
     pids = [p.pid for p in server.processes()]

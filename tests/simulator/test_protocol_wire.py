@@ -14,8 +14,8 @@ import struct
 
 import pytest
 
-from adb.simulator import SimulatedPhone
-from adb.simulator.transport import (
+from simulator import SimulatedPhone
+from simulator.transport import (
     A_AUTH,
     A_CLSE,
     A_CNXN,

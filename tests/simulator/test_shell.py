@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from adb.simulator.phone import PhoneModel
+from simulator.phone import PhoneModel
 from support.shell import BASIC, basic_phone, sh  # noqa: F401
-from adb.simulator.shell import ShellSyntaxError, parse
+from simulator.shell import ShellSyntaxError, parse
 
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from adb.simulator.phone import PhoneModel
+from simulator.phone import PhoneModel
 
 pytestmark = pytest.mark.adb
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from adb.simulator.phone import PhoneModel
+from simulator.phone import PhoneModel
 from support.shell import BASIC, basic_phone, sh  # noqa: F401
 
 SPY = "/data/app/com.example.spy-AbCdEf==/base.apk"

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from adb.snapshot import DeviceInfo, DeviceSnapshot, PackageInfo, Problem
-from checks.apk_report import ApkReport, Hit
-from checks.model import Evidence, Finding, Severity, Status
+from model.snapshot import DeviceInfo, DeviceSnapshot, PackageInfo, Problem
+from model.apk_report import ApkReport, Hit
+from model.findings import Evidence, Finding, Severity, Status
 from store import Store, schema
 from store.history import diff_reports
-from tui.reports.json_report import validate_report
+from audit.reports.json_report import validate_report
 
 
 def run(coro):
@@ -219,9 +219,9 @@ def test_running_audit_of_a_dead_process_becomes_interrupted(tmp_path):
 
 WRITER = textwrap.dedent("""
     import asyncio, sys
-    from adb.snapshot import DeviceInfo
-    from checks.apk_report import ApkReport
-    from checks.model import Finding, Severity, Status
+    from model.snapshot import DeviceInfo
+    from model.apk_report import ApkReport
+    from model.findings import Finding, Severity, Status
     from store import Store
 
     async def main(db, tag, n):

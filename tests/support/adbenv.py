@@ -25,8 +25,8 @@ from typing import Any
 import adbutils
 import psutil
 
-from adb.simulator import SimulatedPhone
-from adb.simulator.server import FORBIDDEN_PORTS
+from simulator import SimulatedPhone
+from simulator.server import FORBIDDEN_PORTS
 
 #: Debian's adb (29.0.6): a second, older host implementation the simulator must satisfy.
 DEBIAN_ADB = "/usr/bin/adb"

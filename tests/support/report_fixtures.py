@@ -26,7 +26,7 @@ def validate_written_reports(tmp_path):
     """After the test, every phone-audit JSON report under its tmp_path must match the
     package's JSON Schema."""
     yield
-    from tui.reports.json_report import validate_report
+    from audit.reports.json_report import validate_report
 
     for path in tmp_path.rglob("*.json"):
         if not path.is_file():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adb.simulator.phone import PhoneModel
+from simulator.phone import PhoneModel
 
 #: a small profile written for these tests (tests/simulator/fixtures/basic)
 BASIC = Path(__file__).parent.parent / "simulator" / "fixtures" / "basic"

@@ -3,7 +3,7 @@
 It answers a handful of canned shell commands and serves a few files, one of them a
 large file generated on the fly (deterministic bytes, never held in memory), so the
 protocol tests do not depend on the profile renderer. Tests of what a phone *says*
-use real profiles (adb.simulator.phone) instead.
+use real profiles (simulator.phone) instead.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import io
 import random
 from dataclasses import dataclass, field
 
-from adb.simulator.model import Faults, FileStat, ShellResult
+from simulator.model import Faults, FileStat, ShellResult
 
 DIR = 0o040771
 FILE = 0o100644

@@ -8,11 +8,12 @@ import json
 
 import pytest
 
+from checks import registry
 from tui_helpers import derive_profile, run_async, screen_text, wait_for
 
 from tui.app import create_app
 from tui.backend import Backend
-from tui.reports.json_report import validate_report
+from audit.reports.json_report import validate_report
 from tui.screens.apps import AppsScreen
 from tui.screens.export import ExportScreen
 from tui.screens.finding import FindingScreen
@@ -62,7 +63,7 @@ async def test_pick_audit_panel_evidence_export_history(sim_phone, db, tmp_path)
             "ncsc.appgallery-redirect", "ncsc.tencent-statistics", "ncsc.cloud-sms-registration",
             "ncsc.censorship-list", "ncsc.browser-analytics"]
         assert all(p.large for p in panels[:5]) and not any(p.large for p in panels[5:])
-        assert len(panels) == 20
+        assert len(panels) == len(registry.CHECKS)  # one panel per check
         text = screen_text(app)
         assert "FAIL 5" in text and "Keyword blacklist for filtering content" in text
 
@@ -150,7 +151,7 @@ async def test_cancel_an_audit_half_way(sim_phone, db, tmp_path):
         reasons = [f["reason"] for a in report["apps"] for f in a["failures"]]
         assert any("cancelled" in r for r in reasons)
         assert any(a["inspected"] for a in report["apps"])
-        assert len(report["findings"]) == 20  # what was gathered is still judged
+        assert len(report["findings"]) == len(registry.CHECKS)  # what was gathered is still judged
         assert "Cancelled" in screen_text(app)
         stored = await backend.stored_report(pane.data.audit_id)
         assert stored["status"] == "incomplete"

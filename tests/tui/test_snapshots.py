@@ -13,8 +13,8 @@ import pytest
 from tui_helpers import wait_for
 
 from adb.progress import Progress
-from adb.snapshot import DeviceInfo
-from checks.model import Finding, Status
+from model.snapshot import DeviceInfo
+from model.findings import Finding, Status
 from tui.app import create_app
 from tui.backend import Backend
 from tui.messages import AuditProgress

@@ -8,7 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
-from adb.simulator.profile import builtin_profiles_dir
+from simulator.profile import builtin_profiles_dir
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

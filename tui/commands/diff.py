@@ -28,7 +28,7 @@ def _device_key(report: dict) -> str:
 
 def _describe(report: dict) -> str:
     """"Xiaomi M2007J3SG, serial 8f3a71c2, 2026-11-24T06:51:55.930Z" (plain text)."""
-    from tui.reports.summary import plain
+    from audit.reports.terminal_text import plain
 
     d = report.get("device") or {}
     name = " ".join(str(x) for x in (d.get("manufacturer"), d.get("model")) if x) or "phone"
@@ -41,7 +41,7 @@ def _status(s: str | None) -> str:
 
 async def _main(args: argparse.Namespace) -> int:
     from store import Store
-    from tui.reports.summary import plain
+    from audit.reports.terminal_text import plain
 
     store = await Store.open(getattr(args, "diff_db", None) or getattr(args, "db", None))
     try:

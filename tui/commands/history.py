@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _main(args: argparse.Namespace) -> int:
     from store import Store
-    from tui.reports.summary import plain
+    from audit.reports.terminal_text import plain
 
     store = await Store.open(getattr(args, "history_db", None) or getattr(args, "db", None))
     try:

@@ -14,18 +14,12 @@ import json
 import sys
 from pathlib import Path
 
+from audit.reports.terminal_text import plain
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("apk", metavar="APK", help="path of the APK file")
     parser.add_argument("--json", action="store_true", help="print the inspection report as JSON")
-
-
-def _plain(value: object) -> str:
-    """APK-supplied text made safe for a terminal: control characters escaped."""
-    text = str(value)
-    return "".join(
-        c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in text
-    )
 
 
 def stalkerware_matches(report, kb) -> list[str]:
@@ -47,10 +41,10 @@ def stalkerware_matches(report, kb) -> list[str]:
 def _summary(report, stalkerware: list[str] = ()) -> list[str]:
     lines = []
     add = lines.append
-    add(f"package:        {_plain(report.package or '?')}")
+    add(f"package:        {plain(report.package or '?')}")
     if report.label:
-        add(f"label:          {_plain(report.label)}")
-    add(f"version:        {_plain(report.version_name or '?')} (code {report.version_code if report.version_code is not None else '?'})")
+        add(f"label:          {plain(report.label)}")
+    add(f"version:        {plain(report.version_name or '?')} (code {report.version_code if report.version_code is not None else '?'})")
     add(f"sdk:            min {report.min_sdk if report.min_sdk is not None else '?'}, "
         f"target {report.target_sdk if report.target_sdk is not None else '?'}")
     add(f"sha256:         {report.sha256}")
@@ -59,31 +53,31 @@ def _summary(report, stalkerware: list[str] = ()) -> list[str]:
         for sha, subject in zip(report.cert_sha256, report.cert_subjects or ("",) * len(report.cert_sha256)):
             add(f"signer sha256:  {sha}")
             if subject:
-                add(f"  subject:      {_plain(subject)}")
+                add(f"  subject:      {plain(subject)}")
     else:
         add("signer sha256:  (none found)")
     add(f"code:           {len(report.dex_files)} DEX files, {report.class_count} classes, {report.string_count} strings")
     add(f"permissions ({len(report.permissions)}):")
-    lines.extend(f"  {_plain(p)}" for p in report.permissions)
+    lines.extend(f"  {plain(p)}" for p in report.permissions)
     if report.components:
         add(f"components that matter ({len(report.components)}):")
         for c in report.components:
-            perm = f" permission={_plain(c.permission)}" if c.permission else ""
-            add(f"  {c.kind} {_plain(c.name)}{perm}")
-            lines.extend(f"    action {_plain(a)}" for a in c.actions)
+            perm = f" permission={plain(c.permission)}" if c.permission else ""
+            add(f"  {c.kind} {plain(c.name)}{perm}")
+            lines.extend(f"    action {plain(a)}" for a in c.actions)
     add(f"trackers ({len(report.tracker_ids())}, code present; presence is not proof it runs):")
     for h in report.trackers:
-        add(f"  {_plain(h.name)} [{h.id}, {h.category}]: class {_plain(h.value)} in {_plain(h.file)}")
+        add(f"  {plain(h.name)} [{h.id}, {h.category}]: class {plain(h.value)} in {plain(h.file)}")
     add(f"indicators ({len(report.indicator_ids())}):")
     for h in report.indicators:
-        add(f"  {_plain(h.name)} [{h.id}, {h.category}]: {h.kind} {_plain(repr(h.value))} in {_plain(h.file)}")
+        add(f"  {plain(h.name)} [{h.id}, {h.category}]: {h.kind} {plain(repr(h.value))} in {plain(h.file)}")
     if report.warnings:
         add("warnings:")
-        lines.extend(f"  {_plain(w)}" for w in report.warnings)
+        lines.extend(f"  {plain(w)}" for w in report.warnings)
     if report.error:
-        add(f"error: {_plain(report.error)}")
+        add(f"error: {plain(report.error)}")
     if stalkerware:
-        add("KNOWN STALKERWARE: " + "; ".join(_plain(s) for s in stalkerware)
+        add("KNOWN STALKERWARE: " + "; ".join(plain(s) for s in stalkerware)
             + ". Someone may be using it to watch the phone it came from.")
     else:
         add("stalkerware: matches none of the known stalkerware package names and certificates")
@@ -97,7 +91,7 @@ def run(args) -> int:
 
     path = Path(args.apk)
     if not path.is_file():
-        print(f"could not inspect: {_plain(args.apk)}: no such file", file=sys.stderr)
+        print(f"could not inspect: {plain(args.apk)}: no such file", file=sys.stderr)
         return 2
     kb = load()
     report = inspect_apk(path, kb)
@@ -108,6 +102,6 @@ def run(args) -> int:
     elif not (report.error and report.package is None and not report.dex_files):
         print("\n".join(_summary(report, stalkerware)))
     if report.error:
-        print(_plain(report.error), file=sys.stderr)
+        print(plain(report.error), file=sys.stderr)
         return 2
     return 0

@@ -19,7 +19,7 @@ def format_profiles(entries: list[tuple[str, str]]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from adb.simulator.profile import builtin_profiles
+    from simulator.profile import builtin_profiles
 
     entries = builtin_profiles()
     if not entries:

@@ -138,7 +138,7 @@ def _select(args: argparse.Namespace) -> list[str]:
     try:
         entry = connection.select_device(entries, serial, args.usb, args.tcp)
     except connection.SelectionError as exc:
-        from tui.reports.summary import plain
+        from audit.reports.terminal_text import plain
 
         # the message lists serials and states the phone-side adb server reported
         raise UsageError("\n".join(plain(line) for line in str(exc).split("\n"))) from None
@@ -146,7 +146,7 @@ def _select(args: argparse.Namespace) -> list[str]:
 
 
 def _no_device_message(entries, headline: str) -> str:
-    from tui.reports.summary import plain
+    from audit.reports.terminal_text import plain
 
     if not entries:
         return (f"{headline}: adb sees no phone. Connect one by USB, enable USB debugging "
@@ -155,7 +155,7 @@ def _no_device_message(entries, headline: str) -> str:
 
 
 async def _demo(args: argparse.Namespace, store) -> int:
-    from adb.simulator import SimulatedPhone
+    from simulator import SimulatedPhone
     from adb import connection
 
     try:
@@ -176,16 +176,10 @@ async def _demo(args: argparse.Namespace, store) -> int:
 
 def _connect(client, serial: str, timeout: float = 30) -> None:
     """`adb connect` the simulated phone and wait until the server calls it ready."""
-    import time
-
     from adb import connection
 
-    client.connect(serial, timeout=timeout)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if any(e.serial == serial and e.ready for e in connection.list_devices(client)):
-            return
-        time.sleep(0.1)
+    if connection.connect_and_wait(client, serial, timeout):
+        return
     raise UsageError(f"the simulated phone {serial} did not become ready in adb")
 
 
@@ -202,23 +196,24 @@ async def _audit_guarded(args: argparse.Namespace, store, *, serial: str, many: 
     try:
         return await _audit_one(args, store, serial=serial, many=many)
     except Exception as e:  # noqa: BLE001 - the bench's other phones must not be lost
-        from tui.reports import summary
+        from audit.reports.terminal_text import plain
 
-        print(f"phone-audit: {summary.plain(serial)}: the audit stopped: {type(e).__name__}: "
-              f"{summary.plain(str(e))}", file=sys.stderr)
+        print(f"phone-audit: {plain(serial)}: the audit stopped: {type(e).__name__}: "
+              f"{plain(str(e))}", file=sys.stderr)
         return EXIT_INCOMPLETE
 
 
 async def _audit_one(args: argparse.Namespace, store, *, serial: str | None = None,
                      capture_in: Path | None = None, many: bool) -> int:
-    from tui.audit.console import StderrProgress
-    from tui.audit.runner import run_audit
-    from tui.reports import html_report, json_report, summary
+    from audit.console import StderrProgress
+    from audit.runner import run_audit
+    from audit.reports import html_report, json_report, summary
+    from audit.reports.terminal_text import plain
 
     label = serial or str(capture_in)
     progress = None
     if sys.stderr.isatty():
-        progress = StderrProgress(prefix=f"{summary.plain(label)}: " if many else "")
+        progress = StderrProgress(prefix=f"{plain(label)}: " if many else "")
     kwargs: dict[str, Any] = {}
     if progress is not None:
         kwargs["progress"] = progress

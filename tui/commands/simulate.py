@@ -30,8 +30,8 @@ def _adb_client():
 
 
 async def _main(args: argparse.Namespace) -> int:
-    from adb.simulator import load_model
-    from adb.simulator.server import PhoneServer
+    from simulator import load_model
+    from simulator.server import PhoneServer
 
     try:
         model = await asyncio.to_thread(load_model, args.profile)

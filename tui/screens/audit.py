@@ -21,7 +21,7 @@ from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
 from adb.progress import Progress
-from tui.audit.console import human_bytes
+from audit.console import human_bytes
 from tui.messages import AuditDone, AuditFinished, AuditProgress, FindingSelected
 from tui.viewmodel import AuditData
 from tui.widgets.stage_progress import StageProgress

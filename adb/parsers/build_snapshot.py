@@ -1,0 +1,339 @@
+"""`build_snapshot(raw)`: a whole `RawCapture` -> one `DeviceSnapshot`, through the parsers.
+
+Pure and never raises: whatever cannot be read becomes a `Problem` in the snapshot
+rather than an exception (a refused, missing or unreadable output names its command).
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import Callable, TypeVar
+
+from adb.capture import RawCapture, RawOutput
+from adb.parsers import commands as C
+from adb.parsers._text import as_text, to_int
+from adb.parsers.accessibility import parse_dumpsys_accessibility
+from adb.parsers.accounts import parse_dumpsys_account
+from adb.parsers.appops import parse_appops
+from adb.parsers.content import parse_content_query
+from adb.parsers.device_policy import parse_device_policy
+from adb.parsers.dumpsys_package import DumpsysPackage, parse_dumpsys_package
+from adb.parsers.getprop import parse_getprop
+from adb.parsers.pm import PmListEntry, looks_like_pm_error, parse_package_names, parse_pm_list, parse_pm_path
+from adb.parsers.security import (
+    ROOT_PACKAGES,
+    SU_PATHS,
+    ls_found,
+    parse_getenforce,
+    parse_id_is_root,
+    parse_which,
+)
+from adb.parsers.settings import parse_component_list, parse_settings_list
+from model.snapshot import (
+    DeviceInfo,
+    DeviceSnapshot,
+    FrozenMap,
+    PackageInfo,
+    Problem,
+    RootTraces,
+    SmsMessage,
+    SmsSummary,
+)
+
+__all__ = ["build_snapshot", "device_info_from_props"]
+
+T = TypeVar("T")
+
+SMS_BOXES = {"1": "inbox", "2": "sent", "3": "draft", "4": "outbox", "5": "failed", "6": "queued"}
+
+
+def _failure(out: RawOutput | None) -> str | None:
+    """Why an output is unusable, or None if it is usable."""
+    if out is None:
+        return "not read"
+    if out.error:
+        return out.error
+    if out.exit_code not in (0, None):
+        err = as_text(out.stderr).strip() or as_text(out.stdout).strip()
+        return f"exit status {out.exit_code}" + (f": {err[:300]}" if err else "")
+    refusal = _refusal(out)
+    if refusal:
+        return f"the phone refused: {refusal}"
+    return None
+
+
+#: How Android services say no while exiting 0 (dumpsys, cmd, settings on a locked-down
+#: or OEM-restricted phone). An answer that starts like this holds no data: reading it as
+#: an empty list would turn "could not read" into "none found".
+_REFUSALS = ("Permission Denial", "Can't find service", "Error dumping service",
+             "java.lang.SecurityException", "Security exception")
+
+
+def _refusal(out: RawOutput) -> str | None:
+    head = as_text(out.stdout[:512]).lstrip()
+    first = head.split("\n", 1)[0].strip()
+    if first.startswith(_REFUSALS):
+        return first[:300]
+    return None
+
+
+class _Builder:
+    def __init__(self, raw: RawCapture) -> None:
+        self.raw = raw
+        self.problems: list[Problem] = list(raw.problems)
+        for out in raw.outputs:
+            if out.truncated:
+                self.problem(out.command, "the answer was too long: only its first "
+                             f"{len(out.stdout) >> 20} MiB were read (the rest may be missing)")
+
+    def problem(self, command: str, reason: str) -> None:
+        p = Problem(command, reason)
+        if p not in self.problems:
+            self.problems.append(p)
+
+    def out(self, argv: tuple[str, ...]) -> RawOutput | None:
+        return self.raw.get(C.line(argv))
+
+    def usable(self, argv: tuple[str, ...], required: bool = True) -> RawOutput | None:
+        """The output if it ran fine; else None, with a Problem when `required` and the
+        collection got that far (an incomplete capture already says where it stopped)."""
+        out = self.out(argv)
+        why = _failure(out)
+        if why is None:
+            return out
+        if required and (out is not None or self.raw.complete):
+            self.problem(C.line(argv), f"could not be read ({why})")
+        return None
+
+    def safe(self, what: str, fn: Callable[[], T], default: T) -> T:
+        try:
+            return fn()
+        except Exception as e:  # noqa: BLE001 - a parser bug must not lose the audit
+            self.problem(what, f"could not be parsed ({type(e).__name__}: {e})")
+            return default
+
+
+def device_info_from_props(adb_serial: str, props: FrozenMap) -> DeviceInfo:
+    """The phone's identity from its properties (vendor/odm fallbacks for the model)."""
+
+    def first(*keys: str) -> str | None:
+        for k in keys:
+            v = props.get(k)
+            if v:
+                return v
+        return None
+
+    return DeviceInfo(
+        adb_serial=adb_serial,
+        serial=first("ro.serialno", "ro.boot.serialno"),
+        manufacturer=first("ro.product.manufacturer", "ro.product.vendor.manufacturer",
+                           "ro.product.system.manufacturer"),
+        model=first("ro.product.model", "ro.product.vendor.model", "ro.product.system.model"),
+        device=first("ro.product.device", "ro.product.vendor.device", "ro.build.product"),
+        android_release=first("ro.build.version.release", "ro.build.version.release_or_codename"),
+        sdk=to_int(first("ro.build.version.sdk")),
+        build_fingerprint=first("ro.build.fingerprint", "ro.system.build.fingerprint",
+                                "ro.vendor.build.fingerprint"),
+        security_patch=first("ro.build.version.security_patch"),
+    )
+
+
+def _pm_list(b: _Builder) -> tuple[PmListEntry, ...] | None:
+    """The package list from the last variant that listed packages."""
+    tried = False
+    for argv in C.PM_LIST_VARIANTS:
+        out = b.out(argv)
+        if out is None:
+            continue
+        tried = True
+        if out.error is None and not looks_like_pm_error(out.stdout, out.stderr, out.exit_code):
+            return parse_pm_list(out.stdout)
+    if tried or b.raw.complete:
+        b.problem(C.line(C.PM_LIST_VARIANTS[0]), "the package list could not be read")
+    return None
+
+
+def _per_package(b: _Builder, prefix: str) -> dict[str, RawOutput]:
+    """Usable outputs of per-package commands (`pm path X`, `appops get X OP`) by package."""
+    out: dict[str, RawOutput] = {}
+    for o in b.raw.find(prefix):
+        try:
+            argv = shlex.split(o.command)
+        except ValueError:
+            continue
+        if len(argv) >= 3 and _failure(o) is None:
+            out[argv[2]] = o
+    return out
+
+
+def _packages(b: _Builder) -> tuple[PackageInfo, ...]:
+    listed = b.safe("pm list packages", lambda: _pm_list(b), None)
+    dump_out = b.usable(C.DUMPSYS_PACKAGE)
+    dumped: dict[str, DumpsysPackage] = {}
+    if dump_out is not None:
+        dumped = {d.name: d for d in b.safe("dumpsys package",
+                                             lambda: parse_dumpsys_package(dump_out.stdout), ())}
+    disabled_out = b.usable(C.PM_DISABLED)
+    system_out = b.usable(C.PM_SYSTEM)
+    disabled = set(parse_package_names(disabled_out.stdout)) if disabled_out else None
+    system = set(parse_package_names(system_out.stdout)) if system_out else None
+    paths = {k: parse_pm_path(v.stdout) for k, v in _per_package(b, "pm path ").items()}
+    appops = {k: parse_appops(v.stdout) for k, v in _per_package(b, "appops get ").items()}
+
+    names: list[str] = [e.name for e in listed] if listed is not None else list(dumped)
+    entries = {e.name: e for e in listed} if listed is not None else {}
+    result = []
+    for name in names:
+        e = entries.get(name) or PmListEntry(name)
+        d = dumped.get(name)
+        apks = paths.get(name, ())
+        base = e.path
+        splits: tuple[str, ...] = ()
+        if apks:
+            base = apks[0]
+            splits = apks[1:]
+        is_system = bool(d and d.system) or bool(system and name in system)
+        if disabled is not None:
+            enabled = name not in disabled
+        elif d is not None and d.enabled is not None:
+            enabled = d.enabled
+        else:
+            enabled = True
+        installer = e.installer if listed is not None and e.installer else (d.installer if d else None)
+        result.append(
+            PackageInfo(
+                name=name,
+                path=base,
+                split_paths=splits,
+                installer=installer,
+                uid=e.uid if e.uid is not None else (d.uid if d else None),
+                version_code=e.version_code if e.version_code is not None else (d.version_code if d else None),
+                version_name=d.version_name if d else None,
+                system=is_system,
+                enabled=enabled,
+                installed=not (d is not None and d.installed is False),
+                flags=d.flags if d else (),
+                requested_permissions=d.requested_permissions if d else (),
+                install_permissions=d.install_permissions if d else (),
+                runtime_permissions=d.runtime_permissions if d else (),
+                first_install_time=d.first_install_time if d else None,
+                last_update_time=d.last_update_time if d else None,
+                target_sdk=d.target_sdk if d else None,
+                appops=appops.get(name, FrozenMap()),
+            )
+        )
+    return tuple(result)
+
+
+def _sms(b: _Builder) -> SmsSummary:
+    attempts = [o for o in b.raw.find("content query ")]
+    if not attempts:
+        if b.raw.complete:
+            b.problem(C.line(C.sms_query(C.SMS_COLUMNS)), "the SMS provider was not read")
+        return SmsSummary(readable=False)
+    last_error = None
+    for o in reversed(attempts):
+        try:
+            argv = shlex.split(o.command)
+            columns = tuple(argv[argv.index("--projection") + 1].split(":"))
+        except (ValueError, IndexError):
+            continue
+        if o.error:
+            last_error = o.error
+            continue
+        res = parse_content_query(o.stdout, columns, o.stderr)
+        if res.error is not None:
+            last_error = res.error
+            continue
+
+        def val(row: FrozenMap, key: str) -> str | None:
+            v = row.get(key)
+            return None if v in (None, "NULL") else v
+
+        msgs = tuple(
+            SmsMessage(
+                id=val(r, "_id") or "",
+                box=SMS_BOXES.get(val(r, "type") or "", val(r, "type") or "unknown"),
+                address=val(r, "address"),
+                date=val(r, "date"),
+                creator=val(r, "creator"),
+            )
+            for r in res.rows
+        )
+        return SmsSummary(readable=True, messages=msgs)
+    b.problem(attempts[-1].command, f"the SMS provider refused the query ({(last_error or '')[:300]})")
+    return SmsSummary(readable=False)
+
+
+def _root(b: _Builder, packages: tuple[PackageInfo, ...]) -> RootTraces:
+    found: list[str] = []
+    which = b.out(C.WHICH_SU)
+    if which is not None and which.error is None:
+        found.extend(p for p in parse_which(which.stdout, which.exit_code) if p not in found)
+    for path in SU_PATHS:
+        o = b.out(C.ls(path))
+        if o is not None and o.error is None and ls_found(path, o.stdout, o.stderr, o.exit_code):
+            if path not in found:
+                found.append(path)
+    id_out = b.usable(C.ID)
+    return RootTraces(
+        su_paths=tuple(found),
+        root_packages=tuple(p.name for p in packages if p.name in ROOT_PACKAGES),
+        shell_is_root=bool(id_out and parse_id_is_root(id_out.stdout)),
+    )
+
+
+def build_snapshot(raw: RawCapture) -> DeviceSnapshot:
+    """Turn a capture into a snapshot. Pure; never raises; `collected_at` = raw.started_at."""
+    b = _Builder(raw)
+    props_out = b.usable(C.GETPROP)
+    props = b.safe("getprop", lambda: parse_getprop(props_out.stdout), FrozenMap()) if props_out else FrozenMap()
+    info = b.safe("getprop", lambda: device_info_from_props(raw.adb_serial, props),
+                  DeviceInfo(adb_serial=raw.adb_serial))
+    packages = b.safe("packages", lambda: _packages(b), ())
+
+    settings: dict[str, FrozenMap] = {}
+    for ns in C.NAMESPACES:
+        o = b.usable(C.settings_list(ns))
+        if o is not None:
+            settings[ns] = b.safe(f"settings list {ns}", lambda: parse_settings_list(o.stdout), FrozenMap())
+    secure = settings.get("secure", FrozenMap())
+
+    acc_out = b.usable(C.DUMPSYS_ACCOUNT)
+    accounts = b.safe("dumpsys account", lambda: parse_dumpsys_account(acc_out.stdout), ()) if acc_out else ()
+    dp_out = b.usable(C.DUMPSYS_DEVICE_POLICY)
+    admins = b.safe("dumpsys device_policy", lambda: parse_device_policy(dp_out.stdout), ()) if dp_out else ()
+
+    a11y = list(parse_component_list(secure.get("enabled_accessibility_services")))
+    a11y_out = b.usable(C.DUMPSYS_ACCESSIBILITY, required=False)
+    if a11y_out is not None:
+        for comp in b.safe("dumpsys accessibility", lambda: parse_dumpsys_accessibility(a11y_out.stdout), ()):
+            if comp not in a11y:
+                a11y.append(comp)
+    listeners = parse_component_list(secure.get("enabled_notification_listeners"))
+
+    enf_out = b.usable(C.GETENFORCE)
+    selinux = parse_getenforce(enf_out.stdout) if enf_out else None
+    root = b.safe("root traces", lambda: _root(b, packages), RootTraces())
+    sms = b.safe("content query", lambda: _sms(b), SmsSummary())
+    default_sms = secure.get("sms_default_application") or None
+    if default_sms == "null":
+        default_sms = None
+
+    return DeviceSnapshot(
+        device=info,
+        props=props,
+        packages=packages,
+        settings=settings,
+        accounts=accounts,
+        device_admins=admins,
+        accessibility_services=tuple(a11y),
+        notification_listeners=listeners,
+        selinux=selinux,
+        root=root,
+        sms=sms,
+        default_sms_app=default_sms,
+        complete=raw.complete,
+        problems=tuple(b.problems),
+        collected_at=raw.started_at,
+    )

@@ -1,0 +1,261 @@
+"""The HTML report (`--html FILE`): one self-contained file.
+
+Inline CSS only: no scripts, no external stylesheets, fonts or images, so it opens
+offline, reads with scripts disabled and prints on A4. Every string is escaped with
+`html.escape` (phone text is hostile; ours is escaped too, so nothing is forgotten);
+references are links only when they are plain http(s) URLs.
+"""
+
+from __future__ import annotations
+
+import os
+from html import escape
+from pathlib import Path
+from typing import Any, Iterable
+
+from audit.reports.summary import STATUS_ORDER, STATUS_WORD, counts
+from audit.reports.terminal_text import plain
+
+#: section order: the NCSC risks first, then posture, then apps
+SECTIONS = (
+    ("ncsc", "Risks found by Lithuania's NCSC (2021)"),
+    ("os", "Security posture"),
+    ("apps", "Installed apps"),
+)
+
+CSS = """
+@page { size: A4; margin: 14mm 12mm; }
+* { box-sizing: border-box; }
+body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 10.5pt;
+       color: #1b1b1b; margin: 0 auto; max-width: 186mm; line-height: 1.35; }
+h1 { font-size: 18pt; margin: 0 0 2mm; }
+h2 { font-size: 13pt; margin: 7mm 0 2mm; border-bottom: 1px solid #999; }
+h3 { font-size: 11pt; margin: 0; display: inline; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; vertical-align: top; padding: 1mm 2mm; border-bottom: 1px solid #ddd; }
+th { width: 38mm; font-weight: 600; }
+code, .mono { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 9pt;
+              overflow-wrap: anywhere; }
+.panel { border: 1px solid #bbb; border-left-width: 5px; border-radius: 2px; padding: 2.5mm 3mm;
+         margin: 0 0 3mm; break-inside: avoid; page-break-inside: avoid; }
+.panel p { margin: 1.2mm 0; }
+.label { font-weight: 600; }
+.badge { display: inline-block; min-width: 24mm; text-align: center; font-weight: 700;
+         font-size: 9pt; padding: 0.3mm 1.5mm; margin-right: 2mm; border-radius: 2px; color: #fff; }
+.sev { font-size: 9pt; color: #555; margin-left: 2mm; }
+.s-fail { border-left-color: #b3261e; } .b-fail { background: #b3261e; }
+.s-warn { border-left-color: #b26a00; } .b-warn { background: #b26a00; }
+.s-pass { border-left-color: #2e7d32; } .b-pass { background: #2e7d32; }
+.s-not_applicable { border-left-color: #777; } .b-not_applicable { background: #777; }
+.s-inconclusive { border-left-color: #5c4ea0; } .b-inconclusive { background: #5c4ea0; }
+.counts td { text-align: center; border: 1px solid #ccc; font-size: 11pt; }
+.counts th { text-align: center; width: auto; border: 1px solid #ccc; }
+.incomplete { border: 2px solid #b3261e; padding: 2mm 3mm; margin: 3mm 0; }
+.evidence { table-layout: fixed; }
+.evidence th, .evidence td { font-size: 9pt; width: auto; overflow-wrap: anywhere; }
+.evidence col.where { width: 32%; } .evidence col.what { width: 30%; } .evidence col.cmd { width: 38%; }
+.panel li, .panel a, .panel p { overflow-wrap: anywhere; }
+.overview td { font-size: 9.5pt; padding: 0.5mm 2mm; }
+.overview td.st { width: 28mm; font-weight: 700; }
+.apps td, .apps th { font-size: 9pt; width: auto; }
+ul { margin: 1mm 0 1mm 5mm; padding: 0; }
+footer { margin-top: 8mm; font-size: 8.5pt; color: #555; }
+* { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+"""
+
+
+def _e(value: object) -> str:
+    """Escape for HTML; control and bidi-override characters (which can make text read
+    as something else, e.g. "exe.txt" for "txt.exe") become visible escapes."""
+    if value is None or value == "":
+        return "—"
+    return escape(plain(value), quote=True)
+
+
+def _link(url: str) -> str:
+    if url.startswith(("https://", "http://")):
+        return f'<a href="{escape(url, quote=True)}">{escape(url)}</a>'
+    return escape(url)
+
+
+def _device_table(report: dict[str, Any]) -> str:
+    d = report["device"]
+    rows = [
+        ("Manufacturer", d.get("manufacturer")),
+        ("Model", d.get("model")),
+        ("Serial", d.get("serial")),
+        ("adb serial", d.get("adb_serial")),
+        ("Android", f"{d.get('android_release') or '?'} (SDK {d.get('sdk') if d.get('sdk') is not None else '?'})"),
+        ("Security patch", d.get("security_patch")),
+        ("Build fingerprint", d.get("build_fingerprint")),
+        ("Audit", f"#{report.get('audit_id')}" if report.get("audit_id") is not None else None),
+        ("Started", report.get("started_at")),
+        ("Finished", report.get("finished_at")),
+        ("Knowledge base", report.get("knowledge_version")),
+    ]
+    body = "".join(f"<tr><th>{_e(k)}</th><td class=\"mono\">{_e(v)}</td></tr>" for k, v in rows)
+    return f'<table class="device">{body}</table>'
+
+
+def _counts_table(report: dict[str, Any]) -> str:
+    c = counts(report)
+    head = "".join(f"<th>{_e(STATUS_WORD[s])}</th>" for s in STATUS_ORDER)
+    cells = "".join(f"<td>{c.get(s, 0)}</td>" for s in STATUS_ORDER)
+    return f'<table class="counts"><tr>{head}</tr><tr>{cells}</tr></table>'
+
+
+def _evidence(items: Iterable[dict[str, str]]) -> str:
+    rows = []
+    for ev in items:
+        cmd = ev.get("command")
+        rows.append(
+            "<tr>"
+            f"<td>{_e(ev.get('source'))}</td>"
+            f"<td class=\"mono\">{_e(ev.get('detail'))}</td>"
+            f"<td class=\"mono\">{_e(cmd) if cmd else ''}</td>"
+            "</tr>"
+        )
+    if not rows:
+        return ""
+    return (
+        '<p class="label">Evidence</p><table class="evidence">'
+        '<colgroup><col class="where"><col class="what"><col class="cmd"></colgroup>'
+        "<tr><th>Where</th><th>What</th><th>See it yourself</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+def _panel(f: dict[str, Any]) -> str:
+    status = f["status"] if f["status"] in STATUS_WORD else "inconclusive"
+    parts = [
+        f'<section class="panel s-{status}" id="{_e(f["check"])}">',
+        f'<div><span class="badge b-{status}">{_e(STATUS_WORD.get(f["status"], f["status"]))}</span>'
+        f'<h3>{_e(f["title"])}</h3><span class="sev">{_e(f["check"])} · severity {_e(f["severity"])}</span></div>',
+        f'<p>{_e(f["summary"])}</p>',
+    ]
+    if f.get("subjects"):
+        parts.append(
+            '<p class="label">Concerns</p><ul>'
+            + "".join(f'<li class="mono">{_e(s)}</li>' for s in f["subjects"])
+            + "</ul>"
+        )
+    parts.append(_evidence(f.get("evidence", ())))
+    if f.get("why"):
+        parts.append(f'<p><span class="label">Why it matters:</span> {_e(f["why"])}</p>')
+    if f.get("remediation") and f["status"] not in ("pass", "not_applicable"):
+        parts.append(f'<p><span class="label">What to do:</span> {_e(f["remediation"])}</p>')
+    if f.get("references"):
+        parts.append(
+            '<p class="label">References</p><ul>'
+            + "".join(f"<li>{_link(r)}</li>" for r in f["references"])
+            + "</ul>"
+        )
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _apps_table(apps: list[dict[str, Any]], system: bool) -> str:
+    rows = []
+    for a in apps:
+        if bool(a.get("system")) != system:
+            continue
+        trackers = ", ".join(t["name"] for t in a.get("trackers", ()))
+        state = "" if a.get("enabled", True) else " (disabled)"
+        rows.append(
+            "<tr>"
+            f"<td class=\"mono\">{_e(a['package'])}{_e(state) if state else ''}</td>"
+            f"<td>{_e(a.get('label'))}</td>"
+            f"<td class=\"mono\">{_e(a.get('version_name'))}</td>"
+            f"<td class=\"mono\">{_e(a.get('installer'))}</td>"
+            f"<td>{_e(trackers) if trackers else ('none found' if a.get('inspected') else 'not inspected')}</td>"
+            "</tr>"
+        )
+    if not rows:
+        return "<p>None.</p>"
+    return (
+        '<table class="apps"><tr><th>Package</th><th>Label</th><th>Version</th>'
+        "<th>Installer</th><th>Tracker SDKs</th></tr>" + "".join(rows) + "</table>"
+    )
+
+
+def _overview(findings: list[dict[str, Any]]) -> str:
+    """Every check on one line, worst first: the page to read if nothing else."""
+    order = {s: i for i, s in enumerate(STATUS_ORDER)}
+    rows = "".join(
+        f'<tr><td class="st">{_e(STATUS_WORD.get(f["status"], f["status"]))}</td>'
+        f'<td><a href="#{_e(f["check"])}">{_e(f["title"])}</a></td>'
+        f'<td class="mono">{_e(f["check"])}</td></tr>'
+        for f in sorted(findings, key=lambda f: order.get(f["status"], 99))
+    )
+    return f'<table class="overview">{rows}</table>'
+
+
+def render(report: dict[str, Any]) -> str:
+    """The report dict (see `json_report`) as one self-contained HTML document."""
+    d = report["device"]
+    name = " ".join(str(x) for x in (d.get("manufacturer"), d.get("model")) if x) or d.get("adb_serial")
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        # no script, style, font or image may come from anywhere: the file stands alone
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
+        f"<title>phone-audit report: {_e(name)}</title>",
+        f"<style>{CSS}</style></head><body>",
+        f"<h1>phone-audit report: {_e(name)}</h1>",
+        _device_table(report),
+    ]
+    if not report["complete"]:
+        problems = "".join(
+            f"<li>{_e(p['reason'])} <span class=\"mono\">({_e(p['command'])})</span></li>"
+            for p in report.get("problems", ())
+        )
+        out.append(
+            '<div class="incomplete"><p class="label">INCOMPLETE AUDIT: the phone did not give everything; '
+            "what was gathered is reported below.</p>"
+            + (f"<ul>{problems}</ul>" if problems else "")
+            + "</div>"
+        )
+    out.append("<h2>Verdicts</h2>")
+    out.append(_counts_table(report))
+    out.append(_overview(report["findings"]))
+    findings = report["findings"]
+    known = {c for c, _ in SECTIONS}
+    for cat, heading in SECTIONS:
+        group = [f for f in findings if f["category"] == cat]
+        if group:
+            out.append(f"<h2>{_e(heading)}</h2>")
+            out.extend(_panel(f) for f in group)
+    other = [f for f in findings if f["category"] not in known]
+    if other:
+        out.append("<h2>Other checks</h2>")
+        out.extend(_panel(f) for f in other)
+    apps = report.get("apps") or []
+    if apps:
+        out.append("<h2>Pre-installed apps</h2>")
+        out.append(_apps_table(apps, system=True))
+        out.append("<h2>Apps installed by the user</h2>")
+        out.append(_apps_table(apps, system=False))
+    if report.get("complete") and report.get("problems"):
+        out.append("<h2>Problems met</h2><ul>")
+        out.extend(f"<li>{_e(p['reason'])} <span class=\"mono\">({_e(p['command'])})</span></li>"
+                   for p in report["problems"])
+        out.append("</ul>")
+    tool = report.get("tool", {})
+    out.append(
+        f"<footer>Made by {_e(tool.get('name'))} {_e(tool.get('version'))} "
+        f"({_e(report.get('schema'))}). Every command behind the evidence is read-only "
+        "and can be run again with adb.</footer>"
+    )
+    out.append("</body></html>\n")
+    return "".join(out)
+
+
+def write_report(report: dict[str, Any], path: str | os.PathLike[str]) -> Path:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(render(report), encoding="utf-8")
+    os.replace(tmp, target)
+    return target

@@ -1,0 +1,139 @@
+"""The vocabulary of verdicts: check metadata, statuses, severities, findings.
+
+Matches the JSON report contract (`docs/report-format.md`): a finding serialises
+to exactly the keys `check, title, category, status, severity, summary, subjects,
+evidence, remediation, references` (extra keys may be added, none removed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Status(str, Enum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    NOT_APPLICABLE = "not_applicable"
+    INCONCLUSIVE = "inconclusive"
+
+
+class Severity(str, Enum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One fact behind a verdict, and how anyone can see it again with plain adb."""
+
+    #: where it was seen: "getprop", "classes.dex of com.miui.securitycenter", ...
+    source: str
+    #: what was seen, verbatim where it came from the phone
+    detail: str
+    #: the adb command (or APK + DEX entry) that shows it, e.g.
+    #: "adb shell getprop ro.build.version.security_patch"
+    command: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        d = {"source": self.source, "detail": self.detail}
+        if self.command:
+            d["command"] = self.command
+        return d
+
+
+@dataclass(frozen=True)
+class CheckMeta:
+    """What a check is, declared once beside its `evaluate` function."""
+
+    id: str  # stable, category-prefixed, never reused: "ncsc.censorship-list"
+    title: str
+    category: str  # "ncsc" | "os" | "apps"
+    severity: Severity  # severity of a failure
+    looks_at: str  # what it reads, in plain words
+    why: str  # why it matters, for a consumer
+    remediation: str  # what to do, without root; honest about what cannot be undone
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The verdict of one check on one phone."""
+
+    check: str
+    title: str
+    category: str
+    status: Status
+    severity: Severity
+    summary: str
+    subjects: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    remediation: str = ""
+    references: tuple[str, ...] = ()
+    why: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "check": self.check,
+            "title": self.title,
+            "category": self.category,
+            "status": self.status.value,
+            "severity": self.severity.value,
+            "summary": self.summary,
+            "subjects": list(self.subjects),
+            "evidence": [e.to_dict() for e in self.evidence],
+            "remediation": self.remediation,
+            "references": list(self.references),
+            "why": self.why,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Finding":
+        return cls(
+            check=d["check"],
+            title=d["title"],
+            category=d["category"],
+            status=Status(d["status"]),
+            severity=Severity(d["severity"]),
+            summary=d["summary"],
+            subjects=tuple(d.get("subjects", ())),
+            evidence=tuple(
+                Evidence(e["source"], e["detail"], e.get("command", "")) for e in d.get("evidence", ())
+            ),
+            remediation=d.get("remediation", ""),
+            references=tuple(d.get("references", ())),
+            why=d.get("why", ""),
+        )
+
+
+def finding(
+    meta: CheckMeta,
+    status: Status,
+    summary: str,
+    *,
+    subjects: tuple[str, ...] | list[str] = (),
+    evidence: tuple[Evidence, ...] | list[Evidence] = (),
+    severity: Severity | None = None,
+) -> Finding:
+    """Build a Finding from a check's metadata. `severity` defaults to the check's own
+    for fail/warn and to INFO for the other statuses."""
+    if severity is None:
+        severity = meta.severity if status in (Status.FAIL, Status.WARN) else Severity.INFO
+    return Finding(
+        check=meta.id,
+        title=meta.title,
+        category=meta.category,
+        status=status,
+        severity=severity,
+        summary=summary,
+        subjects=tuple(subjects),
+        evidence=tuple(evidence),
+        remediation=meta.remediation,
+        references=meta.references,
+        why=meta.why,
+    )

@@ -1,0 +1,51 @@
+"""`appops get PKG [OP]` (also `cmd appops get ...`)."""
+
+from __future__ import annotations
+
+from simulator.commands.android import APPOP_DEFAULT_MODE, APPOP_NAMES
+from simulator.commands.result import fail, ok
+
+
+def _op_name(text: str) -> str | None:
+    """An op as the shell accepts it: "REQUEST_INSTALL_PACKAGES" or "android:request_install_packages"."""
+    if text.startswith("android:"):
+        text = text[len("android:"):].upper()
+    return text
+
+
+def appops(ctx, argv, stdin):
+    args = list(argv[1:])
+    user_args = []
+    i = 0
+    while i < len(args):
+        if args[i] == "--user" and i + 1 < len(args):
+            i += 2
+            continue
+        user_args.append(args[i])
+        i += 1
+    if not user_args or user_args[0] in ("help", "-h"):
+        return ok("AppOps service (appops) commands:\n  help\n    Print this help text.\n"
+                  "  get [--user <USER_ID>] <PACKAGE | UID> [<OP>]\n    Return the mode of an operation.\n")
+    verb = user_args[0]
+    if verb != "get":
+        if verb in ("set", "reset", "write-settings", "read-settings", "start", "stop"):
+            return fail("Security exception: the simulated phone is read-only\n", 255)
+        return fail(f"Unknown command: {verb}\n", 255)
+    if len(user_args) < 2:
+        return fail("Error: No UID specified\n", 255)
+    pkg_name = user_args[1]
+    pkg = ctx.phone.profile.package(pkg_name)
+    if pkg is None:
+        return fail(f"Error: No UID for {pkg_name} in user 0\n", 255)
+    op = None
+    if len(user_args) > 2:
+        op = _op_name(user_args[2])
+        if op not in APPOP_NAMES and op not in pkg.appops:
+            return fail(f"Error: Unknown operation string: {user_args[2]}\n", 255)
+    entries = [(name, mode) for name, mode in pkg.appops.items() if op is None or name == op]
+    if not entries:
+        text = "No operations.\n"
+        if op is not None:
+            text += f"Default mode: {APPOP_DEFAULT_MODE.get(op, 'allow')}\n"
+        return ok(text)
+    return ok("".join(f"{name}: {mode}\n" for name, mode in entries))

@@ -1,0 +1,168 @@
+"""What a loaded device profile is: frozen dataclasses with every default resolved
+(`Profile`, `PackageSpec`, `ApkDecl`, ...), the format's fixed vocabularies, and
+`ProfileError`. `simulator.profile.load_profile` builds them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from model.snapshot import FrozenMap
+from simulator.model import Faults
+
+
+PROFILE_FILE = "profile.toml"
+
+STATES = ("device", "unauthorized", "offline")
+
+SETTINGS_NAMESPACES = ("global", "secure", "system")
+
+COMPONENT_KINDS = ("activity", "service", "receiver", "provider")
+
+APPOP_MODES = ("allow", "ignore", "deny", "default", "foreground")
+
+
+#: AOSP system images are stamped 2009-01-01 00:00:00 UTC when no build date is known
+DEFAULT_EPOCH = 1230768000
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used; the message names the file, key and line."""
+
+
+@dataclass(frozen=True)
+class ComponentDecl:
+    """A manifest component of a described APK."""
+
+    kind: str  # activity | service | receiver | provider
+    name: str  # as written: ".A11y" or "com.pkg.A11y"
+    permission: str | None = None
+    actions: tuple[str, ...] = ()
+    exported: bool = False
+
+    def class_name(self, package: str) -> str:
+        """The fully qualified class name."""
+        return package + self.name if self.name.startswith(".") else self.name
+
+
+@dataclass(frozen=True)
+class ApkDecl:
+    """`[packages.apk]`: a real file, or a description to synthesize an APK from."""
+
+    file: Path | None = None
+    permissions: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()
+    strings: tuple[str, ...] = ()
+    signer: str | None = None
+    size: int | None = None
+    label: str | None = None
+    min_sdk: int | None = None
+    target_sdk: int | None = None
+    components: tuple[ComponentDecl, ...] = ()
+    dex_count: int | None = None
+
+
+@dataclass(frozen=True)
+class PackageSpec:
+    """One `[[packages]]` entry with every default resolved."""
+
+    name: str
+    path: str
+    system: bool = False
+    enabled: bool = True
+    installed: bool = True
+    installer: str | None = None
+    uid: int = 10050
+    version_code: int = 1
+    version_name: str = "1.0"
+    label: str = ""
+    granted: tuple[str, ...] = ()
+    appops: FrozenMap = field(default_factory=FrozenMap)
+    apk: ApkDecl | None = None
+    splits: tuple[str, ...] = ()
+    first_install_time: int = DEFAULT_EPOCH  # epoch seconds, UTC
+    last_update_time: int = DEFAULT_EPOCH
+
+    @property
+    def apk_paths(self) -> tuple[str, ...]:
+        """Base APK first, then the splits."""
+        return (self.path,) + self.splits
+
+    @property
+    def code_path(self) -> str:
+        """The folder holding the APKs (`codePath=` of dumpsys)."""
+        return self.path.rsplit("/", 1)[0] or "/"
+
+
+@dataclass(frozen=True)
+class Account:
+    """A `[[accounts]]` entry."""
+
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class ContentTable:
+    """A `[[content]]` entry: the rows a `content query --uri` returns."""
+
+    uri: str
+    rows: tuple[FrozenMap, ...] = ()
+
+    @cached_property
+    def columns(self) -> tuple[str, ...]:
+        """Every column of any row, in first-seen order (a cursor has one column set)."""
+        seen: dict[str, None] = {}
+        for row in self.rows:
+            for k in row:
+                seen.setdefault(k, None)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class CommandReply:
+    """A verbatim `[commands]` answer."""
+
+    stdout: bytes = b""
+    stderr: bytes = b""
+    exit_code: int = 0
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A parsed, validated device profile."""
+
+    name: str
+    folder: Path
+    description: str = ""
+    state: str = "device"
+    props: FrozenMap = field(default_factory=FrozenMap)
+    #: namespace -> key -> value, always with "global", "secure" and "system"
+    settings: FrozenMap = field(default_factory=FrozenMap)
+    packages: tuple[PackageSpec, ...] = ()
+    accounts: tuple[Account, ...] = ()
+    content: tuple[ContentTable, ...] = ()
+    #: exact command line -> reply
+    commands: FrozenMap = field(default_factory=FrozenMap)
+    #: device path -> local file
+    files: FrozenMap = field(default_factory=FrozenMap)
+    faults: Faults = field(default_factory=Faults)
+    patch_age_days: int | None = None
+
+    @cached_property
+    def package_index(self) -> dict[str, PackageSpec]:
+        return {p.name: p for p in self.packages}
+
+    def package(self, name: str) -> PackageSpec | None:
+        """The package called `name`, or None."""
+        return self.package_index.get(name)
+
+    @property
+    def sdk(self) -> int:
+        """ro.build.version.sdk as a number (29 when absent or odd)."""
+        try:
+            return int(self.props.get("ro.build.version.sdk", "29"))
+        except ValueError:
+            return 29
