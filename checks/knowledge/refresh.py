@@ -2,20 +2,22 @@
 
 Usage::
 
-    python -m checks.knowledge.refresh --stalkerware ioc.yaml [--exodus-json trackers.json]
+    python -m checks.knowledge.refresh [--stalkerware ioc.yaml] [--exodus exodus_trackers.json]
 
 `--stalkerware FILE`: the `ioc.yaml` of AssoEchap/stalkerware-indicators (CC-BY-4.0).
 Rewrites `stalkerware.json` beside this module: for each entry its name, other names,
 type, packages, signing-certificate SHA-1s (upper-case hex) and websites, with the
 licence attribution inside the file.
 
-`--exodus-json FILE`: an export of the Exodus Privacy trackers API
-(`{"trackers": {id: {name, code_signature, network_signature, website, categories}}}`).
-Rewrites `trackers.toml`: every Exodus tracker whose code signature can be expressed as
-dotted class-name prefixes becomes an entry `tracker.<slug>` (signatures that are
-regular expressions beyond a plain prefix are left out), and the entries that did not
-come from Exodus (source not an Exodus URL: the Chinese vendor SDKs) are kept as they
-are. Without `--exodus-json`, trackers.toml is left alone.
+`--exodus FILE` (also `--exodus-json`): an export of the Exodus Privacy trackers API
+(`{"trackers": {number: {name, code_signature, website, categories, ...}}}`; a recent one
+is the file `mobsf/signatures/exodus_trackers` of the `mobsf` wheel on PyPI). *Merges*
+it into `trackers.toml` (`merge_exodus`): ids are never deleted or renamed; new Exodus
+trackers are added; an entry whose Exodus number is gone is marked
+`withdrawn = "YYYY-MM-DD"`; an upstream rename keeps the old id and records the new
+name's id in `aliases`; entries of other sources (vendor SDK documentation) are kept
+and only gain namespaces. Prints what changed: added, signatures changed, renamed,
+withdrawn, kept-but-not-upstream. Without `--exodus`, trackers.toml is left alone.
 
 Fetch the upstream files yourself (git clone, a browser); this module only reads them.
 """
@@ -97,7 +99,10 @@ TRACKERS_HEADER = """\
 # readable copy: MuntashirAkon/AppManager app/src/main/res/values/trackers.xml) and, for the
 # Chinese vendor SDKs, the NKSC 2021 assessment and public SDK documentation (each entry's
 # `source`). phone-audit's own table: ids are stable slugs `tracker.<slug>`.
-# Regenerate the Exodus part with `python -m checks.knowledge.refresh --exodus-json FILE`.
+# Merge a newer Exodus export with `python -m checks.knowledge.refresh --exodus FILE`: ids are
+# never deleted or renamed (`withdrawn`, `aliases`). A namespace beginning with "." matches
+# anywhere in a class name (Exodus' unanchored signatures). Pages: `description`, `collects`,
+# `company`, `sources` (without them, wording from the categories, checks/knowledge/pages.py).
 """
 
 _REGEX_CHARS = re.compile(r"[*+?()\[\]{}$\\]")

@@ -121,3 +121,19 @@ def test_signature_prefixes():
     rows, report = merge_exodus({"trackers": {}}, [{"id": "tracker.x", "source": "https://other"}], "2026-01-01")
     assert rows == [{"id": "tracker.x", "source": "https://other"}]
     assert report.not_upstream == ["tracker.x"]
+
+
+def test_every_tracker_has_a_page(knowledge):
+    from checks.knowledge.pages import category_description
+
+    for t in knowledge.trackers:
+        assert t.description and t.collects and t.sources, t.id
+        assert all(s.startswith("https://") for s in t.sources), t.id
+    # the major SDKs say what is known about them, not only their categories' wording
+    for tid in ("tracker.tencent-stats", "tracker.umeng-analytics", "tracker.baidu-mobstat",
+                "tracker.firebase-analytics", "tracker.google-admob", "tracker.crashlytics",
+                "tracker.facebook-analytics", "tracker.appsflyer", "tracker.adjust",
+                "tracker.huawei-hms-analytics", "tracker.xiaomi-mistats", "tracker.pangle"):
+        t = knowledge.tracker(tid)
+        assert t.company and t.description != category_description(t.categories), tid
+    assert "Firebase" in knowledge.tracker("tracker.firebase-analytics").description
