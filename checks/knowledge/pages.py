@@ -42,3 +42,18 @@ def category_collects(categories: tuple[str, ...]) -> str:
     if not parts:
         return "Not recorded."
     return "Typically: " + "; ".join(parts) + " (general to its categories, not measured for this SDK)."
+
+
+def page_rows(tracker) -> list[tuple[str, str]]:
+    """A tracker's page as (label, text) rows, for the TUI and the HTML report alike.
+
+    Plain strings only; each view escapes or styles them itself."""
+    rows = [("what it is", tracker.description), ("collects", tracker.collects),
+            ("categories", ", ".join(tracker.categories) or "-"),
+            ("company", tracker.company or "not recorded")]
+    if tracker.website:
+        rows.append(("website", tracker.website))
+    rows.append(("sources", " ".join(tracker.sources) or "-"))
+    if tracker.withdrawn:
+        rows.append(("withdrawn", f"dropped from the upstream list on {tracker.withdrawn}"))
+    return rows
