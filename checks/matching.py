@@ -83,6 +83,7 @@ class DexIndex:
     strings: list[str]  # string_ids order
     text: str  # all strings joined by NUL: one C-level scan answers "is it anywhere?"
     _found: dict[str, str | None] = field(default_factory=dict, repr=False)
+    _class_text: str | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, tables: DexTables) -> "DexIndex":
@@ -92,6 +93,40 @@ class DexIndex:
         types = sorted(tables.type_names + classes)
         return cls(classes=classes, types=types, strings=tables.strings,
                    text="\0".join(tables.strings))
+
+    @property
+    def class_text(self) -> str:
+        """The defined class names joined by newlines (sorted), for fragment searches;
+        built on first use, since few trackers need it."""
+        if self._class_text is None:
+            self._class_text = "\n" + "\n".join(self.classes) + "\n"
+        return self._class_text
+
+    def first_class_containing(self, fragments: tuple[str, ...]) -> str | None:
+        """The first defined class (sorted order) whose name contains one of `fragments`."""
+        text = self.class_text
+        found = []
+        for f in fragments:
+            i = text.find(f)
+            if i >= 0:
+                start = text.rfind("\n", 0, i) + 1
+                found.append(text[start : text.index("\n", i)])
+        return min(found) if found else None
+
+    def first_class_except(self, prefixes: tuple[str, ...], excludes: tuple[str, ...]) -> str | None:
+        """Like `first_class`, skipping classes under one of the `excludes` prefixes."""
+        names = self.classes
+        found = []
+        for p in prefixes:
+            i = bisect_left(names, p)
+            while i < len(names) and names[i].startswith(p):
+                if not names[i].startswith(excludes):
+                    found.append(names[i])
+                    break
+                # jump past the whole excluded namespace, not class by class
+                ex = next(e for e in excludes if names[i].startswith(e))
+                i = bisect_left(names, ex + "\uffff", i)
+        return min(found) if found else None
 
     def first_class(self, prefixes: tuple[str, ...], *, referenced: bool = False) -> str | None:
         names = self.types if referenced else self.classes
@@ -129,10 +164,21 @@ class DexIndex:
 
 
 def match_trackers(index: DexIndex, trackers: tuple[Tracker, ...], file: str) -> list[Hit]:
-    """One Hit per tracker whose namespace prefixes a class this DEX defines."""
+    """One Hit per tracker whose namespace prefixes a class this DEX defines (or whose
+    fragment a defined class name contains), not counting its excluded namespaces.
+    Withdrawn trackers are not matched."""
     hits = []
     for t in trackers:
-        first = index.first_class(t.namespaces)
+        if t.withdrawn:
+            continue
+        if t.excludes:
+            first = index.first_class_except(t.namespaces, t.excludes)
+        else:
+            first = index.first_class(t.namespaces)
+        if t.contains:
+            other = index.first_class_containing(t.contains)
+            if other is not None and (first is None or other < first):
+                first = other
         if first is not None:
             hits.append(Hit(id=t.id, name=t.name, kind="class", value=first, file=file,
                             category=t.categories[0] if t.categories else ""))

@@ -26,7 +26,26 @@ class Tracker:
     #: reports app-activity statistics (the NCSC "statistics to Tencent" kind)
     statistics: bool = False
     website: str = ""
+    #: the main source of the entry (an Exodus tracker page, an SDK's documentation)
     source: str = ""
+    #: class-name fragments matched anywhere in a class name (Exodus signatures that
+    #: begin with a dot, such as ".tealium."); most trackers have none
+    contains: tuple[str, ...] = ()
+    #: class-name prefixes that do not count as this tracker even though a namespace
+    #: covers them (a narrowing after false reports)
+    excludes: tuple[str, ...] = ()
+    #: other ids this tracker has been known by (an upstream rename keeps the old id)
+    aliases: tuple[str, ...] = ()
+    #: "YYYY-MM-DD" the upstream list dropped the entry; kept so old ids resolve, never matched
+    withdrawn: str = ""
+    #: the tracker's page: what it is for and what it collects, in plain words
+    description: str = ""
+    collects: str = ""
+    company: str = ""
+    #: every source the entry's facts come from
+    sources: tuple[str, ...] = ()
+    #: number of the tracker in the Exodus Privacy list, where it is there
+    exodus_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -101,7 +120,14 @@ class Knowledge:
     extra: dict = field(default_factory=dict)
 
     def tracker(self, tracker_id: str) -> Tracker | None:
-        return next((t for t in self.trackers if t.id == tracker_id), None)
+        """The tracker with this id, or with this id among its aliases."""
+        return next((t for t in self.trackers if t.id == tracker_id), None) or next(
+            (t for t in self.trackers if tracker_id in t.aliases), None)
+
+    @property
+    def active_trackers(self) -> tuple[Tracker, ...]:
+        """The trackers matched against APKs: all but the withdrawn ones."""
+        return tuple(t for t in self.trackers if not t.withdrawn)
 
     def store(self, package: str) -> Store | None:
         return next((s for s in self.stores if s.package == package), None)

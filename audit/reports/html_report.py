@@ -15,6 +15,8 @@ from typing import Any, Iterable
 
 from audit.reports.summary import STATUS_ORDER, STATUS_WORD, counts
 from audit.reports.terminal_text import plain
+from checks.knowledge import load as load_knowledge
+from checks.knowledge.pages import page_rows
 
 #: section order: the NCSC risks first, then posture, then apps
 SECTIONS = (
@@ -59,6 +61,7 @@ code, .mono { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; fon
 .overview td.st { width: 28mm; font-weight: 700; }
 .apps td, .apps th { font-size: 9pt; width: auto; }
 ul { margin: 1mm 0 1mm 5mm; padding: 0; }
+table.tracker-page th { text-align: left; vertical-align: top; width: 25mm; }
 footer { margin-top: 8mm; font-size: 8.5pt; color: #555; }
 * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 """
@@ -179,6 +182,28 @@ def _apps_table(apps: list[dict[str, Any]], system: bool) -> str:
     )
 
 
+def _tracker_pages(apps: list[dict[str, Any]]) -> str:
+    """One short page per tracker found in any app, from the knowledge base (escaped)."""
+    kb = load_knowledge()
+    ids: dict[str, str] = {}
+    for a in apps:
+        for t in a.get("trackers", ()):
+            ids.setdefault(str(t.get("id", "")), str(t.get("name", "")))
+    parts = []
+    for tid, name in sorted(ids.items(), key=lambda kv: kv[1].lower()):
+        t = kb.tracker(tid)
+        if t is None:
+            continue
+        rows = "".join(
+            f"<tr><th>{_e(label)}</th><td>"
+            + (" ".join(_link(u) for u in value.split()) if label in ("sources", "website") else _e(value))
+            + "</td></tr>"
+            for label, value in page_rows(t))
+        parts.append(f'<section class="tracker" id="{_e(tid)}"><h3>{_e(name)}</h3>'
+                     f'<table class="tracker-page">{rows}</table></section>')
+    return "".join(parts)
+
+
 def _overview(findings: list[dict[str, Any]]) -> str:
     """Every check on one line, worst first: the page to read if nothing else."""
     order = {s: i for i, s in enumerate(STATUS_ORDER)}
@@ -237,6 +262,10 @@ def render(report: dict[str, Any]) -> str:
         out.append(_apps_table(apps, system=True))
         out.append("<h2>Apps installed by the user</h2>")
         out.append(_apps_table(apps, system=False))
+    pages = _tracker_pages(apps)
+    if pages:
+        out.append("<h2>About the trackers found</h2>")
+        out.append(pages)
     if report.get("complete") and report.get("problems"):
         out.append("<h2>Problems met</h2><ul>")
         out.extend(f"<li>{_e(p['reason'])} <span class=\"mono\">({_e(p['command'])})</span></li>"

@@ -19,6 +19,7 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
+from checks.knowledge.pages import category_collects, category_description
 from model.knowledge import (
     Indicator,
     Knowledge,
@@ -42,6 +43,27 @@ def _tuple(v) -> tuple[str, ...]:
     return tuple(v or ())
 
 
+def _tracker(t: dict) -> Tracker:
+    """One `[[tracker]]` row. A namespace beginning with "." is a fragment matched
+    anywhere in a class name (Exodus' unanchored signatures); the others are prefixes."""
+    namespaces = _tuple(t.get("namespaces"))
+    source = t.get("source", "")
+    return Tracker(
+        id=t["id"], name=t["name"], categories=_tuple(t.get("categories")),
+        namespaces=tuple(n for n in namespaces if not n.startswith(".")),
+        contains=tuple(n for n in namespaces if n.startswith(".")),
+        excludes=_tuple(t.get("excludes")), hosts=_tuple(t.get("hosts")),
+        vendor=t.get("vendor", ""), statistics=bool(t.get("statistics", False)),
+        website=t.get("website", ""), source=source, aliases=_tuple(t.get("aliases")),
+        withdrawn=str(t.get("withdrawn", "")),
+        description=t.get("description", "") or category_description(_tuple(t.get("categories"))),
+        collects=t.get("collects", "") or category_collects(_tuple(t.get("categories"))),
+        company=t.get("company", "") or t.get("vendor", ""),
+        sources=_tuple(t.get("sources")) or ((source,) if source else ()),
+        exodus_id=int(t.get("exodus_id", 0) or 0),
+    )
+
+
 def load_from(directory: Path) -> Knowledge:
     """Read the knowledge base from `directory` (the package's own data by default)."""
     blobs = {}
@@ -59,15 +81,7 @@ def load_from(directory: Path) -> Knowledge:
     except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise KnowledgeError(f"knowledge data malformed: {exc}") from None
 
-    trackers = tuple(
-        Tracker(
-            id=t["id"], name=t["name"], categories=_tuple(t.get("categories")),
-            namespaces=_tuple(t.get("namespaces")), hosts=_tuple(t.get("hosts")),
-            vendor=t.get("vendor", ""), statistics=bool(t.get("statistics", False)),
-            website=t.get("website", ""), source=t.get("source", ""),
-        )
-        for t in tr.get("tracker", ())
-    )
+    trackers = tuple(_tracker(t) for t in tr.get("tracker", ()))
     indicators = tuple(
         Indicator(
             id=i["id"], name=i["name"], group=i["group"], kind=i["kind"],

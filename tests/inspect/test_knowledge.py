@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from checks.knowledge import DATA_DIR, load, load_from
-from checks.knowledge.refresh import convert_exodus, exodus_signature_prefixes, main as refresh_main
+from checks.knowledge.refresh import exodus_signature_prefixes, merge_exodus, main as refresh_main
 
 # The upstream ioc.yaml that stalkerware.json was converted from (provenance, commit and
 # CC-BY-4.0 attribution in tests/inspect/upstream/README.md).
@@ -25,20 +25,21 @@ def test_trackers(knowledge):
     assert len(ids) == len(set(ids))
     for t in knowledge.trackers:
         assert re.fullmatch(r"tracker\.[a-z0-9-]+", t.id), t.id
-        assert t.name and t.categories and t.namespaces, t.id
+        assert t.name and t.categories and (t.namespaces or t.contains), t.id
         assert t.source.startswith("https://"), t.id
         for ns in t.namespaces:
             assert "/" not in ns and not ns.startswith("."), (t.id, ns)
     vendors = {t.vendor for t in knowledge.trackers}
     assert {"tencent", "baidu", "alibaba", "huawei", "xiaomi", "oppo", "vivo", "sensorsdata", "google"} <= vendors
     stats = knowledge.tracker("tracker.tencent-stats")
-    assert stats.statistics and "com.tencent.stat." in stats.namespaces and "com.tencent.wxop.stat." in stats.namespaces
+    assert stats.statistics and "com.tencent.stat" in stats.namespaces and "com.tencent.wxop.stat" in stats.namespaces
     assert "pingma.qq.com" in stats.hosts
     assert knowledge.tracker("tracker.tencent-mta").statistics
     assert knowledge.tracker("tracker.tencent-beacon").statistics
     assert "rqd.qq.com" in knowledge.tracker("tracker.tencent-bugly").hosts
-    assert "com.umeng.analytics." in knowledge.tracker("tracker.umeng-analytics").namespaces
-    assert "com.baidu.mobstat." in knowledge.tracker("tracker.baidu-mobstat").namespaces
+    # Exodus' signatures are kept as written (no dot added): "com.umeng.analytics"
+    assert "com.umeng.analytics" in knowledge.tracker("tracker.umeng-analytics").namespaces
+    assert "com.baidu.mobstat" in knowledge.tracker("tracker.baidu-mobstat").namespaces
     assert "com.huawei.hianalytics." in knowledge.tracker("tracker.huawei-hianalytics").namespaces
     assert "com.huawei.hms.analytics." in knowledge.tracker("tracker.huawei-hms-analytics").namespaces
     assert "com.xiaomi.miglobaladsdk." in knowledge.tracker("tracker.xiaomi-ads").namespaces
@@ -110,7 +111,7 @@ def test_refresh_regenerates_identical_stalkerware(tmp_path):
     assert (tmp_path / "stalkerware.json").read_bytes() == (DATA_DIR / "stalkerware.json").read_bytes()
     k = load_from(tmp_path)
     ex = k.tracker("tracker.example-sdk")
-    assert ex.namespaces == ("com.example.sdk.", "com.example.other")
+    assert ex.namespaces == ("com.example.other", "com.example.sdk.")
     assert ex.source.endswith("/999/")
     # non-Exodus entries (Chinese vendor SDKs) are kept; regex-only signatures are left out
     assert k.tracker("tracker.tencent-beacon") is not None
@@ -124,8 +125,28 @@ def test_version_is_content_hash():
 
 
 def test_signature_prefixes():
-    assert exodus_signature_prefixes("com.appsflyer.") == ["com.appsflyer."]
-    assert exodus_signature_prefixes("com\\.tencent\\.stat|com.tencent.wxop.stat") == ["com.tencent.stat", "com.tencent.wxop.stat"]
-    assert exodus_signature_prefixes(".LigatusManager") == []
-    assert convert_exodus({"trackers": {}}, [{"id": "tracker.x", "source": "https://other"}]) == [
-        {"id": "tracker.x", "source": "https://other"}]
+    assert exodus_signature_prefixes("com.appsflyer.") == (["com.appsflyer."], [])
+    assert exodus_signature_prefixes("com\\.tencent\\.stat|com.tencent.wxop.stat") == (
+        ["com.tencent.stat", "com.tencent.wxop.stat"], [])
+    # a leading dot is Exodus' "anywhere in the name": kept for the fragment matcher
+    assert exodus_signature_prefixes(".LigatusManager") == ([".LigatusManager"], [])
+    assert exodus_signature_prefixes("(a|b)+\\.c") == ([], ["(a", "b)+\\.c"])
+    rows, report = merge_exodus({"trackers": {}}, [{"id": "tracker.x", "source": "https://other"}], "2026-01-01")
+    assert rows == [{"id": "tracker.x", "source": "https://other"}]
+    assert report.not_upstream == ["tracker.x"]
+
+
+def test_every_tracker_has_a_page(knowledge):
+    from checks.knowledge.pages import category_description
+
+    for t in knowledge.trackers:
+        assert t.description and t.collects and t.sources, t.id
+        assert all(s.startswith("https://") for s in t.sources), t.id
+    # the major SDKs say what is known about them, not only their categories' wording
+    for tid in ("tracker.tencent-stats", "tracker.umeng-analytics", "tracker.baidu-mobstat",
+                "tracker.firebase-analytics", "tracker.google-admob", "tracker.crashlytics",
+                "tracker.facebook-analytics", "tracker.appsflyer", "tracker.adjust",
+                "tracker.huawei-hms-analytics", "tracker.xiaomi-mistats", "tracker.pangle"):
+        t = knowledge.tracker(tid)
+        assert t.company and t.description != category_description(t.categories), tid
+    assert "Firebase" in knowledge.tracker("tracker.firebase-analytics").description

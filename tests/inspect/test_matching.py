@@ -74,3 +74,22 @@ def test_long_values_are_clipped():
     long = "apkpure.com/" + "x" * 2000
     [hit] = match_indicators(_index([long]), (_ind("h", "host", "apkpure.com"),), "c.dex")
     assert len(hit.value) == 500 and hit.value.endswith("…")
+
+
+def test_tracker_fragments_excludes_and_withdrawn():
+    index = _index([], classes=sorted([
+        "com.google.android.gms.ads.identifier.AdvertisingIdClient",
+        "com.google.android.gms.ads.identifier.zza",
+        "com.google.android.gms.ads.internal.Zz",
+        "com.vendor.tealium.Collect",
+        "com.gone.Sdk",
+    ]))
+    ads = Tracker(id="t.ads", name="Ads", categories=("advertisement",), namespaces=("com.google.android.gms.ads.",),
+                  excludes=("com.google.android.gms.ads.identifier.",))
+    frag = Tracker(id="t.frag", name="Frag", categories=(), namespaces=(), contains=(".tealium.",))
+    gone = Tracker(id="t.gone", name="Gone", categories=(), namespaces=("com.gone.",), withdrawn="2026-01-01")
+    got = {(h.id, h.value) for h in match_trackers(index, (ads, frag, gone), "c.dex")}
+    # the excluded identifier classes are skipped, the next class under the namespace counts
+    assert got == {("t.ads", "com.google.android.gms.ads.internal.Zz"), ("t.frag", "com.vendor.tealium.Collect")}
+    only_identifier = _index([], classes=["com.google.android.gms.ads.identifier.AdvertisingIdClient"])
+    assert match_trackers(only_identifier, (ads,), "c.dex") == []

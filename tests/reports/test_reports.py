@@ -127,3 +127,19 @@ def test_chromium_renders_the_hostile_report_as_text(tmp_path, browser):
     for verdict in ("FAIL", "WARN", "PASS", "N/A", "INCONCLUSIVE"):
         assert verdict in text
     assert "Keyword blacklist for filtering content" in text
+
+
+def test_html_has_a_page_for_each_tracker_found():
+    """Known trackers get their knowledge-base page; unknown ids (a stored report from an
+    older base, or a hostile one) get none; everything is escaped."""
+    report = hostile_report()
+    app = report["apps"][0]
+    app["trackers"] = [{"id": "tracker.firebase-analytics", "name": "Google Firebase Analytics"},
+                       {"id": f"tracker.{EVIL}", "name": EVIL}]
+    page = html_report.render(report)
+    assert "<h2>About the trackers found</h2>" in page
+    assert '<section class="tracker" id="tracker.firebase-analytics"><h3>Google Firebase Analytics</h3>' in page
+    assert "Google&#x27;s app analytics (formerly Firebase Analytics" in page
+    assert '<a href="https://firebase.google.com/docs/analytics">' in page
+    assert "<th>company</th><td>Google</td>" in page
+    assert page.count('<section class="tracker"') == 1

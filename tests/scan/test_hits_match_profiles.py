@@ -28,7 +28,11 @@ def _expected(pkg, kb) -> set[tuple[str, str]]:
     strings = tuple(apk.strings) if apk else ()
     out: set[tuple[str, str]] = set()
     for t in kb.trackers:
-        if any(c.startswith(ns) for c in classes for ns in t.namespaces):
+        if t.withdrawn:
+            continue
+        counted = [c for c in classes if not any(c.startswith(ex) for ex in t.excludes)]
+        if any(c.startswith(ns) for c in counted for ns in t.namespaces) or any(
+                frag in c for c in counted for frag in t.contains):
             out.add(("tracker", t.id))
     for ind in kb.indicators:
         for pat in ind.patterns:

@@ -11,6 +11,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from checks.knowledge import load as load_knowledge
+from checks.knowledge.pages import page_rows
 from tui.viewmodel import RISKY_PERMISSIONS, AuditData
 from tui.widgets.text import safe
 
@@ -22,6 +24,19 @@ def _pairs(rows: list[tuple[str, object]]) -> Text:
             out.append("\n")
         out.append(f"{k:<18}", style="bold")
         out.append_text(safe(v))
+    return out
+
+
+def tracker_page_text(tracker_id: str, indent: str = "") -> Text:
+    """The knowledge base's page of one tracker (what it is, collects, company, sources),
+    one labelled line each; empty if the id is unknown to this knowledge base."""
+    t = load_knowledge().tracker(tracker_id)
+    out = Text()
+    if t is None:
+        return out
+    for label, value in page_rows(t):
+        out.append(f"\n{indent}{label + ':':<12}", style="dim")
+        out.append_text(safe(value))
     return out
 
 
@@ -69,6 +84,7 @@ def app_text(data: AuditData, package: str) -> Text:
             out.append("\n  ")
             out.append_text(safe(h.name, style="bold yellow"))
             out.append_text(safe(f"  {h.category}: {h.kind} {h.value} in {h.file}", style="dim"))
+            out.append_text(tracker_page_text(h.id, indent="    "))
         out.append("\n\nRisk indicators (" + str(len(r.indicators)) + ")", style="bold")
         for h in r.indicators:
             out.append("\n  ")

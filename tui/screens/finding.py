@@ -33,6 +33,26 @@ def evidence_text(items: list[dict[str, Any]]) -> Text:
     return out
 
 
+def tracker_pages_text(data: AuditData, f: dict[str, Any]) -> Text:
+    """The pages of the trackers found in the apps this finding concerns (its subjects),
+    each tracker once; empty for findings that concern no app with trackers."""
+    from tui.screens.app_detail import tracker_page_text
+
+    seen: dict[str, str] = {}
+    for package in f.get("subjects") or ():
+        pa = data.apks.get(package) if isinstance(package, str) else None
+        for r in (pa.reports if pa else ()):
+            for h in r.trackers:
+                seen.setdefault(h.id, h.name)
+    out = Text()
+    for n, (tid, name) in enumerate(sorted(seen.items(), key=lambda kv: kv[1].lower())):
+        if n:
+            out.append("\n\n")
+        out.append_text(safe(name, style="bold yellow"))
+        out.append_text(tracker_page_text(tid, indent="  "))
+    return out
+
+
 class FindingScreen(Screen):
     """The detail of one finding (Escape goes back)."""
 
@@ -64,6 +84,9 @@ class FindingScreen(Screen):
                 yield from self._section("Why it matters", safe(f.get("why")))
             if f.get("remediation"):
                 yield from self._section("What to do", safe(f.get("remediation")))
+            pages = tracker_pages_text(self.data, f)
+            if pages.plain:
+                yield from self._section("About these trackers", pages, id="tracker-pages")
             refs = f.get("references") or []
             if refs:
                 yield from self._section("References", Text("\n").join(safe(r) for r in refs))
