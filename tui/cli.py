@@ -36,7 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PROFILE",
         help=f"open the UI on a built-in simulated phone (default: {DEFAULT_DEMO_PROFILE})",
     )
-    parser.add_argument("--db", metavar="FILE", help="history database (default: in the user data folder)")
+    parser.add_argument("--db", metavar="FILE|URL",
+                        help="history database: a SQLite file (default: in the user data folder) "
+                             "or a shared postgresql://… URL (password from PGPASSWORD or ~/.pgpass)")
+    parser.add_argument("--bench", metavar="NAME",
+                        help="this bench's name in the history (default: config file, else host name)")
     parser.add_argument("--version", action="version", version="phone-audit 0.1.0")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in SUBCOMMANDS.items():
@@ -49,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "bench", None):
+        import os
+
+        os.environ["PHONE_AUDIT_BENCH"] = args.bench  # read by store.settings
     if args.command is None:
         from tui.commands import ui
 
