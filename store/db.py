@@ -147,6 +147,18 @@ class Store:
         return store
 
     @classmethod
+    async def open_shared(cls, target: str | os.PathLike[str] | None = None, warn=None):
+        """As `open`, but a shared (PostgreSQL) store comes wrapped in
+        `store.backends.spool.SpoolingStore`: an audit whose server is lost goes on in a
+        local spool file (`warn(message)` says so). Commands that audit use this."""
+        store = await cls.open(target)
+        if store.url is None:
+            return store
+        from store.backends.spool import SpoolingStore
+
+        return SpoolingStore(store, warn)
+
+    @classmethod
     async def _open_postgresql(cls, url: str) -> "Store":
         from store.backends import postgres
 
