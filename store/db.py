@@ -112,6 +112,7 @@ class Store:
         self._conn = conn
         self.path = path
         self._lock = asyncio.Lock()
+        self._claims = None  # postgres.ApkClaims, made on the first claim
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -175,6 +176,8 @@ class Store:
         return store
 
     async def close(self) -> None:
+        if self._claims is not None:
+            await self._claims.close()
         await self._conn.close()
 
     async def claim_apk(self, sha256: str):
@@ -183,9 +186,11 @@ class Store:
         in the cache). On SQLite a no-op. Returns an object with `await .release()`."""
         if self.url is None:
             return _NoClaim()
-        from store.backends.postgres import ApkClaim
+        if self._claims is None:
+            from store.backends.postgres import ApkClaims
 
-        return await ApkClaim.take(self.url, sha256)
+            self._claims = ApkClaims(self.url)
+        return await self._claims.take(sha256)
 
     async def __aenter__(self) -> "Store":
         return self

@@ -19,6 +19,7 @@ SUBCOMMANDS = {
     "profiles": "list the built-in simulated phones",
     "history": "list earlier audits",
     "diff": "compare two audits: what appeared, what was fixed",
+    "import-spool": "import audits a bench kept locally while the shared database was down",
 }
 
 DEFAULT_DEMO_PROFILE = "xiaomi-mi10t"
@@ -44,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version="phone-audit 0.1.0")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in SUBCOMMANDS.items():
-        module = importlib.import_module(f"tui.commands.{name}")
+        module = importlib.import_module(f"tui.commands.{name.replace('-', '_')}")
         p = sub.add_parser(name, help=help_text, description=help_text)
         module.add_arguments(p)
     return parser
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         from tui.commands import ui
 
         return ui.run(args)
-    module = importlib.import_module(f"tui.commands.{args.command}")
+    module = importlib.import_module(f"tui.commands.{args.command.replace('-', '_')}")
     try:
         return module.run(args)
     except KeyboardInterrupt:

@@ -13,6 +13,7 @@ or ~/.pgpass; messages name the server only through `redact`.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any, Iterable, Sequence
 
@@ -199,31 +200,67 @@ async def migrate(conn: Connection, statements_for) -> None:
         raise
 
 
+class ApkClaims:
+    """Advisory locks keyed by APK SHA-256, all on one extra connection of this bench,
+    so a second bench about to inspect an APK the first is inspecting waits for the
+    first's report instead of pulling and inspecting it again.
+
+    pg_try_advisory_lock, polled: a blocking pg_advisory_lock would hold the one
+    connection while other APKs wait to be claimed or released."""
+
+    #: how often a waiting bench asks again (seconds)
+    POLL = 0.25
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._raw: psycopg.AsyncConnection | None = None
+        self._lock = asyncio.Lock()
+        self._broken = False
+
+    async def _query(self, sql: str, sha256: str) -> bool:
+        async with self._lock:
+            if self._broken:
+                return True
+            try:
+                if self._raw is None:
+                    self._raw = await psycopg.AsyncConnection.connect(
+                        self._url, autocommit=True, connect_timeout=10,
+                        application_name="phone-audit apk claims")
+                cur = await self._raw.execute(sql, (sha256.lower(),))
+                return bool((await cur.fetchone())[0])
+            except LOST:
+                # no server, no lock: the worst case is the same APK inspected twice
+                self._broken = True
+                return True
+
+    async def take(self, sha256: str) -> "ApkClaim":
+        while not await self._query("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", sha256):
+            await asyncio.sleep(self.POLL)
+        return ApkClaim(self, sha256)
+
+    async def release(self, sha256: str) -> None:
+        await self._query("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", sha256)
+
+    async def close(self) -> None:
+        raw, self._raw = self._raw, None
+        if raw is not None:
+            try:
+                await raw.close()
+            except LOST:
+                pass
+
+
 class ApkClaim:
-    """A session advisory lock on one APK's SHA-256, held on its own connection, so a
-    second bench about to inspect the same APK waits for the first bench's report."""
+    """One held claim; `await release()` once the APK's report is in the cache."""
 
-    def __init__(self, raw: psycopg.AsyncConnection | None) -> None:
-        self._raw = raw
-
-    @classmethod
-    async def take(cls, url: str, sha256: str) -> "ApkClaim":
-        try:
-            raw = await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=10,
-                                                        application_name="phone-audit claim")
-            await raw.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (sha256.lower(),))
-        except LOST:
-            return cls(None)  # no lock without a server: the worst case is duplicate work
-        return cls(raw)
+    def __init__(self, claims: ApkClaims, sha256: str) -> None:
+        self._claims: ApkClaims | None = claims
+        self.sha256 = sha256
 
     async def release(self) -> None:
-        raw, self._raw = self._raw, None
-        if raw is None:
-            return
-        try:
-            await raw.close()  # closing the session drops its advisory locks
-        except LOST:
-            pass
+        claims, self._claims = self._claims, None
+        if claims is not None:
+            await claims.release(self.sha256)
 
 
 def _plain(exc: BaseException, url: str) -> str:

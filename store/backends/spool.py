@@ -14,6 +14,7 @@ get ids above SPOOL_ID_BASE, so the two kinds never collide in this process.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 from pathlib import Path
@@ -46,6 +47,7 @@ class SpoolingStore:
         self._journal: list[tuple[str, tuple, dict]] = []
         self._ids: dict[int, int] = {}
         self._warn = warn
+        self._switch = asyncio.Lock()
         self.spooled: Path | None = None
         self.lost_reason: str | None = None
 
@@ -74,8 +76,15 @@ class SpoolingStore:
                 try:
                     result = await getattr(self._shared, name)(*args, **kwargs)
                 except LOST as exc:
-                    await self._fall_back(exc)
+                    # several tasks meet the lost server at once: one switch
+                    async with self._switch:
+                        if self._spool is None:
+                            await self._fall_back(exc)
                 else:
+                    if self._spool is not None and name in WRITES and name != "start_audit":
+                        # written to the server just as another task switched to the
+                        # spool (whose replay did not have it): write it there too
+                        return await self._on_spool(name, args, kwargs)
                     if name == "start_audit":
                         self._journal.append((name, args, {**kwargs, "_shared_id": result}))
                     elif name in WRITES:

@@ -136,3 +136,20 @@ def test_lost_database_mid_pull_keeps_the_audit_in_the_local_spool(
     # a later command shows it
     shown = phone_audit("history", "--db", spools[0], env=env)
     assert shown.code == 0 and "5105105e" in shown.stdout
+    # and, the server back, puts it into the shared store
+    imported = phone_audit("import-spool", spools[0], env=env)
+    assert imported.code == 0, imported.stderr
+    assert not spools[0].exists()
+    shared = json.loads(phone_audit("history", "--json", "5105105e", env=env).stdout)
+    done = [a for a in shared if a["status"] == "complete"]
+    assert [(a["bench"], a["device_key"]) for a in done] == [("bench-c", "5105105e")]
+
+    async def in_shared():
+        store = await Store.open(url)
+        try:
+            return await store.get_audit(done[0]["id"])
+        finally:
+            await store.close()
+    back = asyncio.run(in_shared())
+    for key in ("findings", "apps", "device", "problems", "complete", "started_at"):
+        assert back[key] == report[key], key
