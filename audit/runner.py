@@ -465,7 +465,7 @@ class _Audit:
         inspected = 0
         base_bytes = 0
 
-        async def inspect(sha: str, local: Path) -> None:
+        async def inspect(sha: str, local: Path, claim) -> None:
             nonlocal inspected
             try:
                 pool = await asyncio.shield(pool_ready)
@@ -475,11 +475,14 @@ class _Audit:
                                    kb_version=self.kbv)
             finally:
                 local.unlink(missing_ok=True)
-            if report.error is None:
-                self.reports[sha] = report
-                await self.store.cache_put(report)
-            else:
-                self.errors[sha] = report.error
+            try:
+                if report.error is None:
+                    self.reports[sha] = report
+                    await self.store.cache_put(report)
+                else:
+                    self.errors[sha] = report.error
+            finally:
+                await claim.release()
             inspected += 1
             self.progress(Progress("inspect", inspected, self.queued, detail=report.package or ""))
 
@@ -496,10 +499,27 @@ class _Audit:
                 return finished["bytes"] + sum(flight.values())
 
         async def pull(sha: str, path: str) -> None:
+            # a shared store: another bench may be inspecting this very APK; wait for
+            # its report rather than pull and inspect it twice (store.claim_apk)
+            claim = await self.store.claim_apk(sha)
+            handed_on = False
+            try:
+                cached = await self.store.cache_get(sha, self.kbv) if self.store.url else None
+                if cached is not None:
+                    self.reports[sha] = cached
+                    self.from_cache += 1
+                    return
+                handed_on = await pull_claimed(sha, path, claim)
+            finally:
+                if not handed_on:
+                    await claim.release()
+
+        async def pull_claimed(sha: str, path: str, claim) -> bool:
+            """Pull one APK; True once its inspection (which releases `claim`) is started."""
             async with slots:
                 if self._stopping():
                     self.errors[sha] = self._not_pulled_reason()
-                    return
+                    return False
                 self.progress(Progress("pull", finished["files"], self.queued, bytes_now(), 0, detail=path))
 
                 def on_bytes(done: int, _sha=sha, _path=path) -> None:
@@ -529,13 +549,14 @@ class _Audit:
                             finished["bytes"] += int(result.size or 0)
                     self.bytes_pulled = bytes_now()
                 if result is None:
-                    return
+                    return False
                 if not ok:
                     self.errors[sha] = f"could not pull: {result.error}"
                     self.problems.append(Problem(f"adb pull {path}", f"the copy failed twice: {result.error}"))
-                    return
+                    return False
                 self.pulled += 1
-                inspections.append(asyncio.create_task(inspect(sha, Path(result.local))))
+                inspections.append(asyncio.create_task(inspect(sha, Path(result.local), claim)))
+                return True
 
         pending: list[tuple[str, str] | None] = [first]
         ended = False

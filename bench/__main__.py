@@ -25,7 +25,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import audit_bench, dex_bench
+from bench import audit_bench, dex_bench, shared_store_bench
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "bench.json"
@@ -137,6 +137,13 @@ def build_rows(dex: list[dict], aud: dict) -> list[dict]:
     block = cold["max_loop_block_s"]
     row(7, f"Longest event-loop block during the {cold['packages']}-package cold audit",
         f"{block * 1000:.0f} ms", "", "", "<= 100 ms", block <= LOOP_BLOCK)
+    shared = aud.get("shared_store")
+    if shared:
+        sa, sb = shared["bench_a_cold"], shared["bench_b_shared"]
+        row(8, f"Shared PostgreSQL store: bench A cold ({sa['wall_s']:.1f} s, {_mb(sa['bytes_pulled'])}), "
+            f"then bench B, another phone of the same firmware", f"{sb['wall_s']:.2f} s, "
+            f"{sb['bytes_pulled']} bytes pulled", f"bench A {sa['wall_s']:.1f} s",
+            f"{shared['b_over_a_time']:.1%}", "0 bytes", sb["bytes_pulled"] == 0 == sb["recv_requests"])
     return rows
 
 
@@ -214,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print("2-7. audits ...", flush=True)
     aud = audit_bench.run_all([100, 200, 400] if a.quick else [100, 200, 400, 800], audit_bench.APP_BYTES)
+    print("8. cold on bench A, then the same firmware on bench B through PostgreSQL ...", flush=True)
+    aud["shared_store"] = shared_store_bench.run()
     mach["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     mach["bench_seconds"] = round(time.perf_counter() - t0, 1)
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

@@ -314,7 +314,8 @@ async def _child_audit(serial: str, store_db: Path) -> dict:
 
 
 def _child_main(serial: str, store_db: str, out: str) -> int:
-    res = asyncio.run(_child_audit(serial, Path(store_db)))
+    # a postgresql:// URL (bench/shared_store_bench.py) stays text
+    res = asyncio.run(_child_audit(serial, store_db if "://" in store_db else Path(store_db)))
     Path(out).write_text(json.dumps(res))
     return 0
 

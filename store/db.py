@@ -32,6 +32,22 @@ def default_path() -> Path:
     return Path(platformdirs.user_data_dir("phone-audit", appauthor=False)) / "history.sqlite3"
 
 
+def resolve_target(path: str | os.PathLike[str] | None = None) -> str | Path:
+    """What to open: a `postgresql://` URL (kept as text) or a SQLite path, from the
+    argument, else $PHONE_AUDIT_DB, else the config file's `db`, else the default."""
+    from store.backends import is_url
+
+    for value in (path, os.environ.get(ENV_DB)):
+        if value:
+            return str(value) if is_url(str(value)) else Path(value).expanduser()
+    from store import settings
+
+    configured = settings.load().get("db")
+    if configured:
+        return str(configured) if is_url(str(configured)) else Path(str(configured)).expanduser()
+    return default_path()
+
+
 def resolve_path(path: str | os.PathLike[str] | None = None) -> Path:
     """The database path: the argument, else $PHONE_AUDIT_DB, else the default."""
     if path:
@@ -87,18 +103,31 @@ class Store:
     """The history database. Open with `await Store.open(path)`, close with
     `await store.close()` (or `async with await Store.open() as store`)."""
 
+    #: "sqlite" or "postgresql"
+    dialect = "sqlite"
+    #: the PostgreSQL URL (None for SQLite); print it only through backends.redact
+    url: str | None = None
+
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self._conn = conn
         self.path = path
         self._lock = asyncio.Lock()
+        self._claims = None  # postgres.ApkClaims, made on the first claim
 
     # -- lifecycle -------------------------------------------------------------------
 
     @classmethod
     async def open(cls, path: str | os.PathLike[str] | None = None) -> "Store":
         """Open (creating it and its folder if needed), migrate, and mark the audits
-        of crashed processes "interrupted"."""
-        p = resolve_path(path)
+        of crashed processes "interrupted".
+
+        A `postgresql://` URL opens the shared store instead (`store.backends`): the
+        same schema and operations; the local data folder still holds temporary pulls
+        and the spool of audits kept when that server is lost."""
+        target = resolve_target(path)
+        if isinstance(target, str):
+            return await cls._open_postgresql(target)
+        p = target
         if str(p) != ":memory:":
             p.parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(
@@ -118,8 +147,50 @@ class Store:
             raise
         return store
 
+    @classmethod
+    async def open_shared(cls, target: str | os.PathLike[str] | None = None, warn=None):
+        """As `open`, but a shared (PostgreSQL) store comes wrapped in
+        `store.backends.spool.SpoolingStore`: an audit whose server is lost goes on in a
+        local spool file (`warn(message)` says so). Commands that audit use this."""
+        store = await cls.open(target)
+        if store.url is None:
+            return store
+        from store.backends.spool import SpoolingStore
+
+        return SpoolingStore(store, warn)
+
+    @classmethod
+    async def _open_postgresql(cls, url: str) -> "Store":
+        from store.backends import postgres
+
+        conn = await postgres.Connection.connect(url)
+        try:
+            store = cls(conn, default_path())  # type: ignore[arg-type]
+            store.dialect = "postgresql"
+            store.url = url
+            await store._migrate()
+            await store._mark_interrupted()
+        except BaseException:
+            await conn.close()
+            raise
+        return store
+
     async def close(self) -> None:
+        if self._claims is not None:
+            await self._claims.close()
         await self._conn.close()
+
+    async def claim_apk(self, sha256: str):
+        """Hold this APK for inspection: on a shared store, a second bench reaching the
+        same SHA-256 waits here until the first has released it (its report is then
+        in the cache). On SQLite a no-op. Returns an object with `await .release()`."""
+        if self.url is None:
+            return _NoClaim()
+        if self._claims is None:
+            from store.backends.postgres import ApkClaims
+
+            self._claims = ApkClaims(self.url)
+        return await self._claims.take(sha256)
 
     async def __aenter__(self) -> "Store":
         return self
@@ -160,6 +231,9 @@ class Store:
                 return await cur.fetchone()
 
     async def user_version(self) -> int:
+        if self.dialect == "postgresql":
+            async with self._lock:
+                return await self._conn.user_version()
         row = await self.fetchone("PRAGMA user_version")
         return int(row[0])
 
@@ -169,6 +243,12 @@ class Store:
 
     async def _migrate(self) -> None:
         if await self.user_version() >= schema.LATEST:
+            return
+        if self.dialect == "postgresql":
+            from store.backends import postgres
+
+            async with self._lock:
+                await postgres.migrate(self._conn, lambda s: schema.statements(s, "postgresql"))
             return
         async with self.write() as conn:
             # re-read under the write lock: another process may have migrated meanwhile
@@ -204,6 +284,11 @@ class Store:
         start_audit,
     )
     from store.apk_cache import cache_get, cache_put, cache_size  # noqa: E402
+
+
+class _NoClaim:
+    async def release(self) -> None:
+        return None
 
 
 async def _set_wal(conn: aiosqlite.Connection) -> None:

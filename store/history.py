@@ -54,10 +54,10 @@ async def _upsert_device(conn, device: DeviceInfo) -> int:
         """INSERT INTO devices (key, serial, adb_serial, manufacturer, model, first_seen, last_seen)
            VALUES (?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT(key) DO UPDATE SET
-             serial = COALESCE(excluded.serial, serial),
+             serial = COALESCE(excluded.serial, devices.serial),
              adb_serial = excluded.adb_serial,
-             manufacturer = COALESCE(excluded.manufacturer, manufacturer),
-             model = COALESCE(excluded.model, model),
+             manufacturer = COALESCE(excluded.manufacturer, devices.manufacturer),
+             model = COALESCE(excluded.model, devices.model),
              last_seen = excluded.last_seen""",
         (key, device.serial, device.adb_serial, device.manufacturer, device.model, ts, ts),
     )
@@ -70,13 +70,15 @@ async def start_audit(
 ) -> int:
     """Record a new audit, status "running", before anything is read. Returns its id."""
     from store.db import this_process
+    from store.settings import bench_identity
 
+    bench, technician = bench_identity()
     async with self.write() as conn:
         device_id = await _upsert_device(conn, device)
         cur = await conn.execute(
             """INSERT INTO audits (device_id, started_at, status, device_json, tool_version,
-                                   owner, kb_version)
-               VALUES (?, ?, 'running', ?, ?, ?, ?)""",
+                                   owner, kb_version, bench, technician)
+               VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?)""",
             (
                 device_id,
                 started_at or utc_now(),
@@ -84,6 +86,8 @@ async def start_audit(
                 report_shape.tool_version(),
                 this_process(),
                 kb_version,
+                bench,
+                technician,
             ),
         )
         return int(cur.lastrowid)
@@ -198,7 +202,7 @@ async def finish_audit(
 
 _SUMMARY_SQL = """
 SELECT a.id, a.started_at, a.finished_at, a.status, a.problems_json, a.device_json,
-       a.bytes_pulled, a.apks_from_cache, d.key AS device_key,
+       a.bytes_pulled, a.apks_from_cache, a.bench, a.technician, d.key AS device_key,
        (SELECT COUNT(*) FROM findings f WHERE f.audit_id = a.id AND f.status = 'fail') AS fails,
        (SELECT COUNT(*) FROM findings f WHERE f.audit_id = a.id AND f.status = 'warn') AS warns,
        (SELECT COUNT(*) FROM findings f WHERE f.audit_id = a.id AND f.status = 'pass') AS passes,
@@ -222,6 +226,8 @@ def _summary(row) -> dict[str, Any]:
         "problems": json.loads(row["problems_json"] or "[]"),
         "bytes_pulled": row["bytes_pulled"],
         "apks_from_cache": row["apks_from_cache"],
+        "bench": row["bench"],
+        "technician": row["technician"],
         "counts": {
             "fail": row["fails"],
             "warn": row["warns"],

@@ -43,6 +43,7 @@ Fixtures
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -142,3 +143,42 @@ def sim_phone(adb_server: AdbServer, tmp_path: Path):
 def tiny_phone():
     """The TinyPhone DeviceModel class (protocol tests only)."""
     return TinyPhone
+
+
+# -- a private PostgreSQL server (the shared store) ------------------------------------
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """A real PostgreSQL server (Debian's binaries) on a private port and data folder,
+    for the session. ``.url`` is its default database's URL, ``.create_database(name)``
+    makes a fresh one, ``.stop()``/``.start()`` take it down and up (fault tests).
+    Teardown stops it and fails if a server process of it is left."""
+    from support.postgres import PostgresServer, wait_stopped
+
+    # a short root: the server's folder must be reachable by the user it runs as
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="phone-audit-pg-")) / "pg"
+    server = PostgresServer(root)
+    server.init()
+    server.start()
+    try:
+        server.create_database(server.dbname)
+        yield server
+    finally:
+        server.stop()
+        stopped = wait_stopped(server)
+        left = server.server_pids()
+        server.remove()
+        shutil.rmtree(root.parent, ignore_errors=True)
+        assert stopped and not left, f"PostgreSQL processes left: {left}"
+
+
+@pytest.fixture
+def fresh_pg_database(postgres, request):
+    """A new, empty database on the session's server; returns its URL."""
+    import re
+    import uuid
+
+    name = "t_" + re.sub(r"\W", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:6]
+    return postgres.create_database(name)

@@ -19,6 +19,7 @@ SUBCOMMANDS = {
     "profiles": "list the built-in simulated phones",
     "history": "list earlier audits",
     "diff": "compare two audits: what appeared, what was fixed",
+    "import-spool": "import audits a bench kept locally while the shared database was down",
 }
 
 DEFAULT_DEMO_PROFILE = "xiaomi-mi10t"
@@ -36,11 +37,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PROFILE",
         help=f"open the UI on a built-in simulated phone (default: {DEFAULT_DEMO_PROFILE})",
     )
-    parser.add_argument("--db", metavar="FILE", help="history database (default: in the user data folder)")
+    parser.add_argument("--db", metavar="FILE|URL",
+                        help="history database: a SQLite file (default: in the user data folder) "
+                             "or a shared postgresql://… URL (password from PGPASSWORD or ~/.pgpass)")
+    parser.add_argument("--bench", metavar="NAME",
+                        help="this bench's name in the history (default: config file, else host name)")
     parser.add_argument("--version", action="version", version="phone-audit 0.1.0")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in SUBCOMMANDS.items():
-        module = importlib.import_module(f"tui.commands.{name}")
+        module = importlib.import_module(f"tui.commands.{name.replace('-', '_')}")
         p = sub.add_parser(name, help=help_text, description=help_text)
         module.add_arguments(p)
     return parser
@@ -49,11 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "bench", None):
+        import os
+
+        os.environ["PHONE_AUDIT_BENCH"] = args.bench  # read by store.settings
     if args.command is None:
         from tui.commands import ui
 
         return ui.run(args)
-    module = importlib.import_module(f"tui.commands.{args.command}")
+    module = importlib.import_module(f"tui.commands.{args.command.replace('-', '_')}")
     try:
         return module.run(args)
     except KeyboardInterrupt:

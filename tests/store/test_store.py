@@ -53,8 +53,26 @@ def test_new_database_is_latest_schema_in_wal(tmp_path):
     async def go():
         store = await Store.open(tmp_path / "h.sqlite3")
         try:
-            assert await store.user_version() == schema.LATEST == 2
+            assert await store.user_version() == schema.LATEST == 3
             assert await store.journal_mode() == "wal"
+        finally:
+            await store.close()
+    run(go())
+
+
+def test_new_database_has_the_latest_schema_on_either_backend(db):
+    async def go():
+        store = await Store.open(db)
+        try:
+            assert store.dialect == ("postgresql" if str(db).startswith("postgresql://") else "sqlite")
+            assert await store.user_version() == 3
+            assert await store.fetchall("SELECT bench, technician FROM audits") == []
+        finally:
+            await store.close()
+        # a second open (another bench) finds it migrated and changes nothing
+        store = await Store.open(db)
+        try:
+            assert await store.user_version() == 3
         finally:
             await store.close()
     run(go())
@@ -110,7 +128,7 @@ def test_version_1_database_migrates_on_open(tmp_path):
     async def go():
         store = await Store.open(db)
         try:
-            assert await store.user_version() == 2
+            assert await store.user_version() == 3
             audits = {a["id"]: a for a in await store.list_audits()}
             assert audits[1]["status"] == "complete"
             # v1 had no way to tell a crash from a running audit: marked on migration
@@ -129,7 +147,7 @@ def test_version_1_database_migrates_on_open(tmp_path):
         # opening again does not migrate again or lose anything
         store = await Store.open(db)
         try:
-            assert await store.user_version() == 2
+            assert await store.user_version() == 3
             assert len(await store.list_audits()) == 2
         finally:
             await store.close()
@@ -138,13 +156,13 @@ def test_version_1_database_migrates_on_open(tmp_path):
     assert {"problems_json", "owner", "snapshot_json", "kb_version"} <= cols
 
 
-def test_apk_cache_hit_and_miss_by_knowledge_version(tmp_path):
+def test_apk_cache_hit_and_miss_by_knowledge_version(db):
     report = ApkReport(sha256="ab" * 32, size=10, package="com.tencent.stat.demo", kb_version="kb-1",
                        trackers=(Hit("tracker.tencent-stats", "Tencent Stats", "class",
                                      "com.tencent.stat.StatService", "classes.dex", "analytics"),))
 
     async def go():
-        store = await Store.open(tmp_path / "h.sqlite3")
+        store = await Store.open(db)
         try:
             assert await store.cache_get(report.sha256, "kb-1") is None
             assert await store.cache_put(report)
@@ -161,9 +179,9 @@ def test_apk_cache_hit_and_miss_by_knowledge_version(tmp_path):
     run(go())
 
 
-def test_audit_round_trip_previous_and_rekey(tmp_path):
+def test_audit_round_trip_previous_and_rekey(db):
     async def go():
-        store = await Store.open(tmp_path / "h.sqlite3")
+        store = await Store.open(db)
         try:
             first = await store.start_audit(DeviceInfo(adb_serial="127.0.0.1:6001"), kb_version="kb-1")
             # the audit moves to the phone's real identity once ro.serialno is known
@@ -193,8 +211,7 @@ def test_audit_round_trip_previous_and_rekey(tmp_path):
     run(go())
 
 
-def test_running_audit_of_a_dead_process_becomes_interrupted(tmp_path):
-    db = tmp_path / "h.sqlite3"
+def test_running_audit_of_a_dead_process_becomes_interrupted(db):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)
     dead_pid = int(dead.stdout)
@@ -238,8 +255,7 @@ WRITER = textwrap.dedent("""
 """)
 
 
-def test_two_processes_write_the_same_database(tmp_path):
-    db = tmp_path / "shared.sqlite3"
+def test_two_processes_write_the_same_database(db):
     procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(db), tag, "40"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for tag in ("aa", "bb")]

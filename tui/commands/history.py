@@ -38,14 +38,17 @@ async def _main(args: argparse.Namespace) -> int:
     if not audits:
         print("no audits" + (f" of {plain(args.device)}" if args.device else ""))
         return 0
-    print(f"{'ID':>5}  {'STARTED':<24} {'STATUS':<11} {'FAIL':>4} {'WARN':>4} {'PASS':>4}  DEVICE")
+    print(f"{'ID':>5}  {'STARTED':<24} {'STATUS':<11} {'FAIL':>4} {'WARN':>4} {'PASS':>4}  "
+          f"{'BENCH':<14} DEVICE")
     for a in audits:
         d = a["device"]
         name = " ".join(plain(x) for x in (d.get("manufacturer"), d.get("model")) if x)
         who = f"{plain(a['device_key'])}" + (f" ({name})" if name else "")
         c = a["counts"]
+        # bench and technician come from a shop's config, possibly another bench's
+        bench = plain(a.get("bench") or "-") + (f"/{plain(a['technician'])}" if a.get("technician") else "")
         print(f"{a['id']:>5}  {plain(a['started_at']):<24} {a['status']:<11} "
-              f"{c['fail']:>4} {c['warn']:>4} {c['pass']:>4}  {who}")
+              f"{c['fail']:>4} {c['warn']:>4} {c['pass']:>4}  {bench:<14} {who}")
         for p in a["problems"][:3] if not a["complete"] else ():
             print(f"{'':>7}problem: {plain(p['reason'])}")
     return 0

@@ -81,22 +81,48 @@ async def _main(args: argparse.Namespace) -> int:
 
     from store import Store
 
-    store = await Store.open(_db_path(args))
+    try:
+        store = await Store.open_shared(_db_path(args), warn=_warn_store)
+    except ConnectionError as exc:  # a shared store that is down: nothing audited yet
+        print(f"phone-audit: {exc}", file=sys.stderr)
+        return EXIT_INCOMPLETE
     _stop_on_ctrl_c()
     try:
-        if args.capture_in:
-            if not (args.capture_in / "manifest.json").is_file():
-                raise UsageError(f"{args.capture_in} is not a capture folder (no manifest.json)")
-            return await _audit_one(args, store, capture_in=args.capture_in, many=False)
-        if args.scan_demo:
-            return await _demo(args, store)
-        serials = await asyncio.to_thread(_select, args)
-        many = len(serials) > 1 or args.all
-        audit = _audit_guarded if many else _audit_one
-        codes = await asyncio.gather(*(audit(args, store, serial=s, many=many) for s in serials))
-        return max(codes, key=lambda c: (c == EXIT_INCOMPLETE, c == EXIT_FAILED))
+        return _spool_said(store, await _run_audits(args, store))
     finally:
         await store.close()
+
+
+def _warn_store(message: str) -> None:
+    print(f"phone-audit: {message}", file=sys.stderr, flush=True)
+
+
+def _spool_said(store, code: int) -> int:
+    """An audit kept in the local spool (the shared database was lost) ends with
+    exit 3 and says once more, last, where it is."""
+    spooled = getattr(store, "spooled", None)
+    if spooled is None:
+        return code
+    print(f"phone-audit: the shared database was lost; the audit is kept in {spooled}",
+          file=sys.stderr)
+    return EXIT_INCOMPLETE
+
+
+async def _run_audits(args: argparse.Namespace, store) -> int:
+    """The audits this command was asked for; the worst exit code of them."""
+    if args.capture_in:
+        if not (args.capture_in / "manifest.json").is_file():
+            raise UsageError(f"{args.capture_in} is not a capture folder (no manifest.json)")
+        return await _audit_one(args, store, capture_in=args.capture_in, many=False)
+    if args.scan_demo:
+        return await _demo(args, store)
+    serials = await asyncio.to_thread(_select, args)
+    many = len(serials) > 1 or args.all
+    audit = _audit_guarded if many else _audit_one
+    codes = await asyncio.gather(*(audit(args, store, serial=s, many=many) for s in serials))
+    return max(codes, key=lambda c: (c == EXIT_INCOMPLETE, c == EXIT_FAILED))
+
+
 
 
 #: set by the first Ctrl-C: every running audit stops, reports and saves what it has
