@@ -70,6 +70,8 @@ class RawCapture:
     outputs: tuple[RawOutput, ...] = ()
     complete: bool = True
     problems: tuple[Problem, ...] = ()
+    #: the privacy policy (adb.privacy.POLICY_VERSION) the outputs were minimised by, or None
+    minimised: str | None = None
 
     def get(self, command: str) -> RawOutput | None:
         """The last output of exactly this command line, if it was run."""
@@ -113,6 +115,8 @@ def save_capture(raw: RawCapture, folder: Path) -> None:
         "started_at": raw.started_at,
         "complete": raw.complete,
         "problems": [{"command": p.command, "reason": p.reason} for p in raw.problems],
+        # personal fields (SMS addresses, account names) reduced before writing; see adb/privacy.py
+        "minimised": raw.minimised,
         "outputs": entries,
     }
     tmp = folder / "manifest.json.tmp"
@@ -169,6 +173,7 @@ def load_capture(folder: Path) -> RawCapture:
             outputs=tuple(outputs),
             complete=bool(manifest["complete"]),
             problems=tuple(Problem(str(p["command"]), str(p["reason"])) for p in manifest["problems"]),
+            minimised=manifest.get("minimised"),
         )
     except CaptureError:
         raise

@@ -229,6 +229,11 @@ class _Audit:
             if raw is None:
                 phone, raw = await self._collect(serial)
             if raw is not None:
+                from adb.privacy import minimise_raw
+
+                # personal fields reduced before anything is written (capture, history, reports)
+                raw = minimise_raw(raw, (s.package for s in
+                                         getattr(self.knowledge, "vendor_sms_services", ()) or ()))
                 if self.capture_out is not None:
                     from adb.capture import save_capture
 
