@@ -19,6 +19,7 @@ SUBCOMMANDS = {
     "profiles": "list the built-in simulated phones",
     "history": "list earlier audits",
     "diff": "compare two audits: what appeared, what was fixed",
+    "forget": "remove a phone's audits (or every phone's) from the history database",
 }
 
 DEFAULT_DEMO_PROFILE = "xiaomi-mi10t"
