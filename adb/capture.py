@@ -96,8 +96,9 @@ def _sha(data: bytes) -> str:
 
 def save_capture(raw: RawCapture, folder: Path) -> None:
     """Write the capture to `folder` (created if needed; existing capture files replaced)."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    from adb.locked import private_dir, write_private
+
+    folder = private_dir(folder)
     entries = []
     for i, out in enumerate(raw.outputs):
         base = f"{i:04d}-{_slug(out.command)}"
@@ -106,7 +107,7 @@ def save_capture(raw: RawCapture, folder: Path) -> None:
         for stream in ("stdout", "stderr"):
             data: bytes = getattr(out, stream)
             name = f"{base}.{stream}"
-            (folder / name).write_bytes(data)
+            write_private(folder / name, data)
             entry[stream] = {"file": name, "sha256": _sha(data), "size": len(data)}
         entries.append(entry)
     manifest = {
@@ -120,7 +121,7 @@ def save_capture(raw: RawCapture, folder: Path) -> None:
         "outputs": entries,
     }
     tmp = folder / "manifest.json.tmp"
-    tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+    write_private(tmp, json.dumps(manifest, indent=1, ensure_ascii=False).encode("utf-8"))
     tmp.replace(folder / "manifest.json")
 
 

@@ -240,7 +240,8 @@ class Gate:
         t0 = time.monotonic()
         done = 0
         try:
-            with open(local_path, "wb") as out:
+            # 0600 whatever the umask: an APK pulled from someone's phone (adb.locked)
+            with open(local_path, "wb", opener=_private_opener) as out:
                 for chunk in self._device.sync.iter_content(remote_path):
                     out.write(chunk)
                     done += len(chunk)
@@ -331,3 +332,12 @@ def split_batch(whole: CommandResult, lines: list[str], nonce: str) -> list[Comm
 
 def is_regular_file(mode: int) -> bool:
     return _stat.S_ISREG(mode)
+
+
+def _private_opener(path: str, flags: int) -> int:
+    """`open(..., opener=)` that creates the file 0600 and keeps it so."""
+    import os
+
+    fd = os.open(path, flags, 0o600)
+    os.fchmod(fd, 0o600)
+    return fd

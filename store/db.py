@@ -17,6 +17,7 @@ from typing import Any, AsyncIterator
 
 import aiosqlite
 
+from adb.locked import lock_file, private_dir, touch_private
 from store import schema
 
 #: Environment variable that overrides the default database path.
@@ -100,7 +101,11 @@ class Store:
         of crashed processes "interrupted"."""
         p = resolve_path(path)
         if str(p) != ":memory:":
-            p.parent.mkdir(parents=True, exist_ok=True)
+            # 0600 in a 0700 folder; SQLite gives -wal/-shm the database file's mode
+            private_dir(p.parent)
+            touch_private(p)
+            for side in ("-wal", "-shm"):
+                lock_file(f"{p}{side}")
         conn = await aiosqlite.connect(
             str(p), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
         )
@@ -108,6 +113,9 @@ class Store:
             conn.row_factory = sqlite3.Row
             await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await _set_wal(conn)
+            if str(p) != ":memory:":
+                for side in ("-wal", "-shm"):
+                    lock_file(f"{p}{side}")
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA synchronous = NORMAL")
             store = cls(conn, p)

@@ -490,7 +490,9 @@ class _Audit:
         from tui.audit.pool import inspect_job, start_pool
 
         tmp_root = self.store.folder / "tmp"
-        tmp_root.mkdir(parents=True, exist_ok=True)
+        from adb.locked import private_dir
+
+        private_dir(tmp_root)  # mkdtemp below makes 0700 folders
         await self._sweep(tmp_root)
         tmp = Path(tempfile.mkdtemp(prefix=f"audit-{audit_id}-", dir=tmp_root))
         loop = asyncio.get_running_loop()
