@@ -70,6 +70,8 @@ class RawCapture:
     outputs: tuple[RawOutput, ...] = ()
     complete: bool = True
     problems: tuple[Problem, ...] = ()
+    #: the privacy policy (adb.privacy.POLICY_VERSION) the outputs were minimised by, or None
+    minimised: str | None = None
 
     def get(self, command: str) -> RawOutput | None:
         """The last output of exactly this command line, if it was run."""
@@ -94,8 +96,9 @@ def _sha(data: bytes) -> str:
 
 def save_capture(raw: RawCapture, folder: Path) -> None:
     """Write the capture to `folder` (created if needed; existing capture files replaced)."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    from adb.locked import private_dir, write_private
+
+    folder = private_dir(folder)
     entries = []
     for i, out in enumerate(raw.outputs):
         base = f"{i:04d}-{_slug(out.command)}"
@@ -104,7 +107,7 @@ def save_capture(raw: RawCapture, folder: Path) -> None:
         for stream in ("stdout", "stderr"):
             data: bytes = getattr(out, stream)
             name = f"{base}.{stream}"
-            (folder / name).write_bytes(data)
+            write_private(folder / name, data)
             entry[stream] = {"file": name, "sha256": _sha(data), "size": len(data)}
         entries.append(entry)
     manifest = {
@@ -113,10 +116,12 @@ def save_capture(raw: RawCapture, folder: Path) -> None:
         "started_at": raw.started_at,
         "complete": raw.complete,
         "problems": [{"command": p.command, "reason": p.reason} for p in raw.problems],
+        # personal fields (SMS addresses, account names) reduced before writing; see adb/privacy.py
+        "minimised": raw.minimised,
         "outputs": entries,
     }
     tmp = folder / "manifest.json.tmp"
-    tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+    write_private(tmp, json.dumps(manifest, indent=1, ensure_ascii=False).encode("utf-8"))
     tmp.replace(folder / "manifest.json")
 
 
@@ -169,6 +174,7 @@ def load_capture(folder: Path) -> RawCapture:
             outputs=tuple(outputs),
             complete=bool(manifest["complete"]),
             problems=tuple(Problem(str(p["command"]), str(p["reason"])) for p in manifest["problems"]),
+            minimised=manifest.get("minimised"),
         )
     except CaptureError:
         raise

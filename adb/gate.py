@@ -234,7 +234,8 @@ class Gate:
         t0 = time.monotonic()
         done = 0
         try:
-            with open(local_path, "wb") as out:
+            # 0600 whatever the umask: an APK pulled from someone's phone (adb.locked)
+            with open(local_path, "wb", opener=_private_opener) as out:
                 for chunk in self._device.sync.iter_content(remote_path):
                     out.write(chunk)
                     done += len(chunk)
@@ -322,3 +323,11 @@ def split_batch(whole: CommandResult, lines: list[str], nonce: str) -> list[Comm
                                          error=whole.error or "not run (the batch ended early)"))
     return results
 
+
+def _private_opener(path: str, flags: int) -> int:
+    """`open(..., opener=)` that creates the file 0600 and keeps it so."""
+    import os
+
+    fd = os.open(path, flags, 0o600)
+    os.fchmod(fd, 0o600)
+    return fd

@@ -82,8 +82,9 @@ def pull_apk(phone: "Phone", remote: str, dest_dir: Path, expected_sha256: str |
 
     A file already there under the expected name with the right hash is reused. A
     mismatch or a broken copy is retried once. DeviceLost propagates."""
-    dest_dir = Path(dest_dir)
-    dest_dir.mkdir(parents=True, exist_ok=True)
+    from adb.locked import private_dir
+
+    dest_dir = private_dir(dest_dir)
     expected = expected_sha256.lower() if expected_sha256 else None
     if expected is not None and not _HEX64.fullmatch(expected):
         expected = None

@@ -30,9 +30,11 @@ def save(folder: Path, *, kb_version: str, rows: list[tuple[str, int, str, str |
         ],
         "reports": {sha: r.to_dict() for sha, r in sorted(reports.items())},
     }
-    folder.mkdir(parents=True, exist_ok=True)
+    from adb.locked import private_dir, write_private
+
+    private_dir(folder)
     tmp = folder / (FILENAME + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_private(tmp, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
     os.replace(tmp, folder / FILENAME)
 
 

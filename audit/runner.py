@@ -225,6 +225,11 @@ class _Audit:
             if raw is None:
                 phone, raw = await self._collect(serial)
             if raw is not None:
+                from adb.privacy import minimise_raw
+
+                # personal fields reduced before anything is written (capture, history, reports)
+                raw = minimise_raw(raw, (s.package for s in
+                                         getattr(self.knowledge, "vendor_sms_services", ()) or ()))
                 if self.capture_out is not None:
                     from adb.capture import save_capture
 
@@ -455,7 +460,9 @@ class _Audit:
         from audit.pool import inspect_job, start_pool
 
         tmp_root = self.store.folder / "tmp"
-        tmp_root.mkdir(parents=True, exist_ok=True)
+        from adb.locked import private_dir
+
+        private_dir(tmp_root)  # mkdtemp below makes 0700 folders
         await self._sweep(tmp_root)
         tmp = Path(tempfile.mkdtemp(prefix=f"audit-{audit_id}-", dir=tmp_root))
         loop = asyncio.get_running_loop()

@@ -17,6 +17,7 @@ from typing import Any, AsyncIterator
 
 import aiosqlite
 
+from adb.locked import lock_file, private_dir, touch_private
 from store import schema
 
 #: Environment variable that overrides the default database path.
@@ -129,7 +130,11 @@ class Store:
             return await cls._open_postgresql(target)
         p = target
         if str(p) != ":memory:":
-            p.parent.mkdir(parents=True, exist_ok=True)
+            # 0600 in a 0700 folder; SQLite gives -wal/-shm the database file's mode
+            private_dir(p.parent)
+            touch_private(p)
+            for side in ("-wal", "-shm"):
+                lock_file(f"{p}{side}")
         conn = await aiosqlite.connect(
             str(p), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
         )
@@ -137,6 +142,9 @@ class Store:
             conn.row_factory = sqlite3.Row
             await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await _set_wal(conn)
+            if str(p) != ":memory:":
+                for side in ("-wal", "-shm"):
+                    lock_file(f"{p}{side}")
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA synchronous = NORMAL")
             store = cls(conn, p)

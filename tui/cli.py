@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "history": "list earlier audits",
     "diff": "compare two audits: what appeared, what was fixed",
     "import-spool": "import audits a bench kept locally while the shared database was down",
+    "forget": "remove a phone's audits (or every phone's) from the history database",
 }
 
 DEFAULT_DEMO_PROFILE = "xiaomi-mi10t"

@@ -283,8 +283,10 @@ def render(report: dict[str, Any]) -> str:
 
 def write_report(report: dict[str, Any], path: str | os.PathLike[str]) -> Path:
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    from adb.locked import private_dir, write_private
+
+    private_dir(target.parent)
     tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(render(report), encoding="utf-8")
+    write_private(tmp, render(report).encode("utf-8"))
     os.replace(tmp, target)
     return target

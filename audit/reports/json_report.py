@@ -47,7 +47,9 @@ def dumps(report: dict[str, Any]) -> str:
 def write_report(report: dict[str, Any], path: str | os.PathLike[str]) -> Path:
     """Write atomically (a temp file renamed), so a reader never sees half a report."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    from adb.locked import private_dir
+
+    private_dir(target.parent)  # mkstemp makes the file itself 0600
     fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

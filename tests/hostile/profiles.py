@@ -443,6 +443,28 @@ def sms_privacy(root: Path) -> Hostile:
     return Hostile("sms-privacy", folder, "SMS bodies that must never be kept", extra={"marker": SMS_MARKER})
 
 
+#: in SMS addresses and account names of `personal_markers`; must never be kept
+NUMBER_MARKER = "+3709917731"
+NAME_MARKER = "zqx.person.marker@example.org"
+
+
+def personal_markers(root: Path) -> Hostile:
+    """SMS correspondents' numbers and account names (e-mail addresses) that the audit reads
+    but must not keep (issue 18): counts and account types are all a verdict needs."""
+    folder = root / "personal-markers"
+    rows = [
+        {"_id": str(i), "thread_id": str(i), "address": f"{NUMBER_MARKER}{i}", "date": str(1632300000000 + i),
+         "type": "2" if i % 2 else "1", "read": "1", "seen": "1", "creator": "com.google.android.apps.messaging"}
+        for i in range(4)
+    ]
+    write_profile(folder, description="SMS addresses and account names holding marker strings",
+                  accounts=[{"name": NAME_MARKER, "type": "com.google"},
+                            {"name": "second." + NAME_MARKER, "type": "com.google"}],
+                  content=[{"uri": "content://sms", "rows": rows}])
+    return Hostile("personal-markers", folder, "SMS numbers and account names that must never be kept",
+                   extra={"markers": (NUMBER_MARKER, NAME_MARKER)})
+
+
 def hang(root: Path) -> Hostile:
     """The phone never answers one command (the accounts/device-admin batch)."""
     folder = write_profile(root / "hang", description="hangs on dumpsys account",

@@ -44,6 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="history database (default: $PHONE_AUDIT_DB, else the user data folder)")
     out.add_argument("--scope", choices=("all", "system", "third-party", "none"), default="all",
                      help="which APKs to pull and inspect (default: all)")
+    out.add_argument("--keep-days", type=int, metavar="N",
+                     help="after the scan, forget audits older than N days "
+                          "(default: keep_days in the config file, else keep all)")
     out.add_argument("--workers", type=int, metavar="N", help="inspection processes (default: cores)")
 
 
@@ -80,7 +83,14 @@ async def _main(args: argparse.Namespace) -> int:
         raise UsageError("DEVICE and -s name different phones")
 
     from store import Store
+    from tui.config import keep_days
 
+    try:
+        days = keep_days(args.keep_days)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if days is not None and days < 0:
+        raise UsageError("--keep-days must be 0 or more")
     try:
         store = await Store.open_shared(_db_path(args), warn=_warn_store)
     except ConnectionError as exc:  # a shared store that is down: nothing audited yet
@@ -90,7 +100,13 @@ async def _main(args: argparse.Namespace) -> int:
     try:
         return _spool_said(store, await _run_audits(args, store))
     finally:
-        await store.close()
+        try:
+            if days is not None:
+                from store.forget import forget_older_than
+
+                await forget_older_than(store, days)
+        finally:
+            await store.close()
 
 
 def _warn_store(message: str) -> None:

@@ -1,0 +1,115 @@
+"""What phone-audit keeps of the personal data it reads: one policy per field, applied once.
+
+The audit reads two kinds of rows that name people: SMS metadata (`content query
+--uri content://sms`) and accounts (`dumpsys account`). No check needs who a person
+writes to or what their account is called, so `minimise_raw` rewrites those raw outputs,
+right after collection and before anything is written (capture files, snapshot,
+history, reports), into a smaller form the same parsers still read:
+
+    field              policy   why
+    SMS _id            keep     names a row in evidence; a counter, not personal
+    SMS type           keep     counts per box (sent, inbox, ...) are the SMS evidence
+    SMS creator        keep     counts per app; "written by the vendor service" is the verdict
+    SMS address        vendor   kept only on rows written by a known vendor SMS service
+                                (the registration number the vendor texts, shown as
+                                evidence); every other address is dropped
+    SMS date           vendor   kept only on rows written by a known vendor SMS service
+    SMS thread_id,     drop     no check reads them
+      read, seen
+    account name       drop     replaced by `account-N` (N counts rows, so the number of
+                                accounts of a type stays right); names are e-mail addresses
+    account type       keep     "signed in to the vendor" is decided by the type
+    other lines of     drop     only the `Accounts:` list is parsed
+      dumpsys account
+
+`POLICY_VERSION` is written into a capture's manifest, so a capture says it was
+minimised and how. `minimise_raw` is idempotent: an old capture loaded with
+`--capture-in` passes through it again and comes out the same as a new one.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable
+from dataclasses import replace
+
+from adb.capture import RawCapture, RawOutput
+from adb.parsers import commands as C
+from adb.parsers.accounts import parse_dumpsys_account
+from adb.parsers.content import parse_content_query
+
+POLICY_VERSION = "phone-audit.minimise/1"
+
+#: field -> (policy, why); the table above as data, read by tests and the docs
+POLICY: dict[str, tuple[str, str]] = {
+    "sms._id": ("keep", "row number in evidence"),
+    "sms.type": ("keep", "counts per box"),
+    "sms.creator": ("keep", "counts per app; vendor-written rows"),
+    "sms.address": ("vendor", "only on rows a known vendor SMS service wrote"),
+    "sms.date": ("vendor", "only on rows a known vendor SMS service wrote"),
+    "sms.thread_id": ("drop", "no check reads it"),
+    "sms.read": ("drop", "no check reads it"),
+    "sms.seen": ("drop", "no check reads it"),
+    "account.name": ("drop", "replaced by account-N; names are e-mail addresses"),
+    "account.type": ("keep", "vendor sign-in is decided by the type"),
+}
+
+
+def _kept_value(field: str, value: str | None, vendor_row: bool) -> str | None:
+    policy = POLICY.get("sms." + field, ("drop", ""))[0]
+    if policy == "keep" or (policy == "vendor" and vendor_row):
+        return value
+    return None
+
+
+def minimise_sms_output(out: RawOutput, vendors: frozenset[str]) -> RawOutput:
+    """One SMS content query rewritten to the kept columns; errors are kept as read."""
+    try:
+        argv = shlex.split(out.command)
+        columns = tuple(argv[argv.index("--projection") + 1].split(":"))
+    except (ValueError, IndexError):
+        return replace(out, stdout=b"")
+    if out.error:
+        return replace(out, stdout=b"")
+    res = parse_content_query(out.stdout, columns, out.stderr)
+    if res.error is not None:
+        # the error text is the evidence for "could not be read"; rows are not kept
+        return replace(out, stdout=b"") if res.rows else out
+    lines = []
+    for n, row in enumerate(res.rows):
+        vendor_row = (row.get("creator") or "") in vendors
+        cells = []
+        for col in columns:
+            v = _kept_value(col, row.get(col), vendor_row)
+            # a dropped value reads back as NULL, which the SMS parser treats as absent
+            cells.append(f"{col}={'NULL' if v is None else v}")
+        lines.append(f"Row: {n} " + ", ".join(cells))
+    return replace(out, stdout=("\n".join(lines) + ("\n" if lines else "")).encode("utf-8"))
+
+
+def minimise_account_output(out: RawOutput) -> RawOutput:
+    """`dumpsys account` reduced to its account list, names replaced by `account-N`."""
+    accounts = parse_dumpsys_account(out.stdout)
+    lines = [f"Accounts: {len(accounts)}"]
+    for n, acc in enumerate(accounts, 1):
+        kind = acc.type.replace("}", "").replace(",", "")
+        lines.append(f"  Account {{name=account-{n}, type={kind}}}")
+    return replace(out, stdout=("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def minimise_raw(raw: RawCapture, vendor_packages: Iterable[str]) -> RawCapture:
+    """The capture with every personal field reduced by `POLICY` (see the module text).
+
+    `vendor_packages`: the knowledge base's vendor SMS services (adb does not import
+    checks, so the caller passes them); only their rows keep address and date."""
+    vendors = frozenset(vendor_packages)
+    sms_prefix = C.line(("content", "query", "--uri", C.SMS_URI))
+    account_cmd = C.line(C.DUMPSYS_ACCOUNT)
+    outputs = []
+    for out in raw.outputs:
+        if out.command.startswith(sms_prefix):
+            out = minimise_sms_output(out, vendors)
+        elif out.command == account_cmd:
+            out = minimise_account_output(out)
+        outputs.append(out)
+    return replace(raw, outputs=tuple(outputs), minimised=POLICY_VERSION)

@@ -1,0 +1,71 @@
+"""Forgetting phones: remove every audit of a phone (or of all phones, or older than N
+days) and compact the database so the removed bytes are gone from the file and its WAL.
+
+What goes: the phone's `devices` row and its audits with their snapshot, findings,
+package inventory and APK list. What stays: `apk_cache` (an APK's analysis, keyed by
+the APK's SHA-256; it holds no personal data and saves the next phone's pull).
+
+Deleting a row only marks its page free; the bytes stay until overwritten. So the
+removal runs with `PRAGMA secure_delete = ON` (freed content is zeroed), then
+`VACUUM` rewrites the file and `wal_checkpoint(TRUNCATE)` empties the WAL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from store.db import Store
+
+_AUDIT_TABLES = ("package_apks", "packages", "findings")
+
+
+async def _delete_audits(store: "Store", where: str, params: tuple) -> int:
+    """Delete the audits matching `where` (on `audits`) and everything hanging on them;
+    then the devices left with no audit. Returns the number of audits removed."""
+    async with store._lock:
+        await _run(store, "PRAGMA secure_delete = ON")
+    async with store.write() as c:
+        async with c.execute(f"SELECT id FROM audits WHERE {where}", params) as cur:
+            ids = [r[0] for r in await cur.fetchall()]
+        for table in _AUDIT_TABLES:
+            await c.executemany(f"DELETE FROM {table} WHERE audit_id = ?", [(i,) for i in ids])
+        await c.executemany("DELETE FROM audits WHERE id = ?", [(i,) for i in ids])
+        await c.execute("DELETE FROM devices WHERE id NOT IN (SELECT device_id FROM audits)")
+    await compact(store)
+    return len(ids)
+
+
+async def compact(store: "Store") -> None:
+    """Rewrite the database without free pages and truncate the WAL to zero bytes."""
+    async with store._lock:
+        for sql in ("PRAGMA secure_delete = ON", "VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)"):
+            await _run(store, sql)
+
+
+async def _run(store: "Store", sql: str) -> None:
+    """Run one statement and close its cursor (VACUUM refuses while one is open)."""
+    async with store._conn.execute(sql) as cur:
+        await cur.fetchall()
+
+
+async def forget_device(store: "Store", who: str) -> int:
+    """Forget the phone named `who` (its ro.serialno, its adb serial, or its key)."""
+    return await _delete_audits(
+        store,
+        "device_id IN (SELECT id FROM devices WHERE key = ? OR serial = ? OR adb_serial = ?)",
+        (who, who, who),
+    )
+
+
+async def forget_all(store: "Store") -> int:
+    """Forget every phone (the APK cache stays)."""
+    return await _delete_audits(store, "1 = 1", ())
+
+
+async def forget_older_than(store: "Store", days: int, now: datetime | None = None) -> int:
+    """Retention: forget the audits started more than `days` days ago."""
+    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=days)
+    # started_at is ISO 8601 UTC, so text order is time order
+    return await _delete_audits(store, "started_at < ?", (cutoff.strftime("%Y-%m-%dT%H:%M:%S"),))
