@@ -1,7 +1,7 @@
 """Phone text made safe for the screen: always a `rich.text.Text`, never markup.
 
 Control characters (ANSI escapes, NUL, bidi overrides) become visible escapes via
-`tui.reports.summary.plain`, so a hostile label can neither move the cursor nor be
+`tui.safe_text.plain` (the one sanitiser), so a hostile label can neither move the cursor nor be
 read as markup.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from tui.reports.summary import plain
+from tui.safe_text import plain
 
 #: status -> style name of the panel badge (defined per theme in app.tcss variables)
 STATUS_STYLE = {
