@@ -38,9 +38,11 @@ from pathlib import Path
 from typing import Any
 
 from checks.apk_report import ApkReport, Component, Hit
+from checks.axml_depth import MAX_XML_DEPTH, axml_too_deep
 from checks.dex import DexError, read_dex
 from checks.knowledge.model import Knowledge
 from checks.matching import DexIndex, match_indicators, match_trackers
+from checks.zip_directory import directory_size
 
 __all__ = [
     "inspect_apk",
@@ -55,6 +57,8 @@ __all__ = [
 ]
 
 MAX_ENTRIES = 200_000
+#: central directory bytes (an entry is 46 bytes plus name, extra and comment)
+MAX_DIRECTORY_BYTES = 64 << 20
 MAX_TOTAL_UNCOMPRESSED = 2 << 30
 MAX_RATIO = 200
 RATIO_MIN_SIZE = 1 << 20
@@ -127,6 +131,12 @@ def check_zip(raw: bytes) -> dict[str, bytes]:
     """
     import io
 
+    declared = directory_size(raw)
+    # counted from the EOCD record, before zipfile builds one object per entry
+    if declared is not None and declared[0] > MAX_ENTRIES:
+        raise ApkRejected(f"{declared[0]} entries (more than {MAX_ENTRIES})")
+    if declared is not None and declared[1] > MAX_DIRECTORY_BYTES:
+        raise ApkRejected(f"central directory of {declared[1]} bytes (more than {MAX_DIRECTORY_BYTES})")
     try:
         zf = zipfile.ZipFile(io.BytesIO(raw))
     except zipfile.BadZipFile as exc:
@@ -308,6 +318,9 @@ def inspect_apk_bytes(raw: bytes, knowledge: Knowledge, sha256: str | None = Non
     except Exception as exc:  # a zip reader bug must not take down the audit
         return ApkReport(**base, error=f"could not inspect: {type(exc).__name__}: {exc}")
 
+    if axml_too_deep(entries.get(MANIFEST, b"")):
+        # refused before androguard, whose time grows with the square of the depth
+        return ApkReport(**base, error=f"could not inspect: manifest nests deeper than {MAX_XML_DEPTH} elements")
     facts, warnings = _manifest_and_signers(raw)
     dex_files: list[str] = []
     trackers: list[Hit] = []
