@@ -212,3 +212,20 @@ def test_two_million_entry_directory_is_refused_before_it_is_built(tmp_path):
         f"print(inspect_apk(Path({str(path)!r}), load()).error)")
     assert out.strip() == "could not inspect: 2000000 entries (more than 200000)"
     assert peak < 400 << 20, peak >> 20  # 1,069 MB before: every ZipInfo was built first
+
+
+def test_thousands_of_dex_files_are_refused(tmp_path):
+    """3,000 classesN.dex files (the DEX bytes need not be valid: the count is checked
+    before any is read): refused with the count, so no per-DEX hits pile up."""
+    from checks.inspect import inspect_apk
+    from checks.knowledge import load
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("AndroidManifest.xml", deep_manifest(1))
+        z.writestr("classes.dex", b"dex\n035\0")
+        for i in range(2, 3001):
+            z.writestr(f"classes{i}.dex", b"dex\n035\0")
+    path = tmp_path / "dexes.apk"
+    path.write_bytes(buf.getvalue())
+    assert inspect_apk(path, load()).error == "could not inspect: 3000 DEX files (more than 100)"
