@@ -102,6 +102,7 @@ def _import_audit_modules() -> None:
     import adb.pull  # noqa: F401
     import checks.knowledge  # noqa: F401
     import checks.registry  # noqa: F401
+    import audit.budget  # noqa: F401
     import audit.pool  # noqa: F401
 
 
@@ -457,7 +458,8 @@ class _Audit:
                 self.errors[item[0]] = self._not_pulled_reason()
                 item = await queue.get()
             return
-        from audit.pool import inspect_job, start_pool
+        from audit.budget import BudgetedPool, InspectionTimeout
+        from audit.pool import inspect_job
 
         tmp_root = self.store.folder / "tmp"
         from adb.locked import private_dir
@@ -465,9 +467,9 @@ class _Audit:
         private_dir(tmp_root)  # mkdtemp below makes 0700 folders
         await self._sweep(tmp_root)
         tmp = Path(tempfile.mkdtemp(prefix=f"audit-{audit_id}-", dir=tmp_root))
-        loop = asyncio.get_running_loop()
         # workers start in a thread while the first pulls run: starting them blocks
-        pool_ready = asyncio.ensure_future(asyncio.to_thread(start_pool, self.knowledge, self.workers))
+        # (a BudgetedPool: an inspection past its time budget has its worker ended)
+        pool_ready = asyncio.ensure_future(asyncio.to_thread(BudgetedPool, self.knowledge, self.workers))
         inspections: list[asyncio.Task] = []
         inspected = 0
         base_bytes = 0
@@ -476,7 +478,9 @@ class _Audit:
             nonlocal inspected
             try:
                 pool = await asyncio.shield(pool_ready)
-                report = await loop.run_in_executor(pool, inspect_job, str(local), sha)
+                report = await pool.run(inspect_job, str(local), sha)
+            except InspectionTimeout as exc:  # not inspected: the checks that need it are inconclusive
+                report = ApkReport(sha256=sha, error=f"could not inspect: {exc}", kb_version=self.kbv)
             except Exception as exc:  # a worker died: the APK is reported, not dropped
                 report = ApkReport(sha256=sha, error=f"could not inspect: {type(exc).__name__}: {exc}",
                                    kb_version=self.kbv)

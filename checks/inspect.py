@@ -9,7 +9,10 @@ is inflated in memory. Before androguard sees the file, the zip is checked
 (`check_zip`) against these limits, chosen so a real APK always passes and a hostile
 one cannot exhaust memory or trick the reader:
 
-- at most `MAX_ENTRIES` (200,000) entries; no duplicate names (two entries of one name
+- at most `MAX_ENTRIES` (200,000) entries and `MAX_DIRECTORY_BYTES` of central
+  directory, counted from the EOCD record before zipfile builds an object per entry;
+  at most `MAX_DEX_FILES` (100) classes*.dex; a manifest nested deeper than
+  `checks.axml_depth.MAX_XML_DEPTH` is refused before androguard; no duplicate names (two entries of one name
   let different readers see different files, as in the "master key" bugs); no name
   with a `..` component, a leading `/` or `\\`, a drive letter or a NUL;
 - declared uncompressed total at most `MAX_TOTAL_UNCOMPRESSED` (2 GiB; Play caps an
@@ -38,15 +41,19 @@ from pathlib import Path
 from typing import Any
 
 from model.apk_report import ApkReport, Component, Hit
+from checks.axml_depth import MAX_XML_DEPTH, axml_too_deep
 from checks.dex import DexError, read_dex
 from model.knowledge import Knowledge
 from checks.matching import DexIndex, match_indicators, match_trackers
+from checks.zip_directory import directory_size
 
 __all__ = [
     "inspect_apk",
     "check_zip",
     "ApkRejected",
     "MAX_ENTRIES",
+    "MAX_DIRECTORY_BYTES",
+    "MAX_DEX_FILES",
     "MAX_TOTAL_UNCOMPRESSED",
     "MAX_RATIO",
     "MAX_DEX_BYTES",
@@ -55,11 +62,15 @@ __all__ = [
 ]
 
 MAX_ENTRIES = 200_000
+#: central directory bytes (an entry is 46 bytes plus name, extra and comment)
+MAX_DIRECTORY_BYTES = 64 << 20
 MAX_TOTAL_UNCOMPRESSED = 2 << 30
 MAX_RATIO = 200
 RATIO_MIN_SIZE = 1 << 20
 #: one classes*.dex inflated (real ones stay under ~20 MB: 64K method refs per DEX)
 MAX_DEX_BYTES = 256 << 20
+#: classes*.dex files read per APK (real multidex apps have a few dozen at most)
+MAX_DEX_FILES = 100
 #: manifest, resources.arsc, META-INF signature files
 MAX_META_BYTES = 64 << 20
 #: the APK file itself is read into memory once
@@ -127,6 +138,12 @@ def check_zip(raw: bytes) -> dict[str, bytes]:
     """
     import io
 
+    declared = directory_size(raw)
+    # counted from the EOCD record, before zipfile builds one object per entry
+    if declared is not None and declared[0] > MAX_ENTRIES:
+        raise ApkRejected(f"{declared[0]} entries (more than {MAX_ENTRIES})")
+    if declared is not None and declared[1] > MAX_DIRECTORY_BYTES:
+        raise ApkRejected(f"central directory of {declared[1]} bytes (more than {MAX_DIRECTORY_BYTES})")
     try:
         zf = zipfile.ZipFile(io.BytesIO(raw))
     except zipfile.BadZipFile as exc:
@@ -177,7 +194,11 @@ def check_zip(raw: bytes) -> dict[str, bytes]:
     by_name = {i.filename: i for i in infos}
     out: dict[str, bytes] = {}
     out[MANIFEST] = _inflate(raw, by_name[MANIFEST], data_starts[MANIFEST], MAX_META_BYTES)
-    for name in sorted((n for n in seen if _DEX_NAME.fullmatch(n)), key=_dex_order):
+    dex_names = sorted((n for n in seen if _DEX_NAME.fullmatch(n)), key=_dex_order)
+    if len(dex_names) > MAX_DEX_FILES:
+        # each DEX is inflated and indexed: thousands of them cost memory and report size
+        raise ApkRejected(f"{len(dex_names)} DEX files (more than {MAX_DEX_FILES})")
+    for name in dex_names:
         out[name] = _inflate(raw, by_name[name], data_starts[name], MAX_DEX_BYTES)
     for name in seen:
         if name == "resources.arsc" or _V1_SIG.fullmatch(name):
@@ -308,6 +329,9 @@ def inspect_apk_bytes(raw: bytes, knowledge: Knowledge, sha256: str | None = Non
     except Exception as exc:  # a zip reader bug must not take down the audit
         return ApkReport(**base, error=f"could not inspect: {type(exc).__name__}: {exc}")
 
+    if axml_too_deep(entries.get(MANIFEST, b"")):
+        # refused before androguard, whose time grows with the square of the depth
+        return ApkReport(**base, error=f"could not inspect: manifest nests deeper than {MAX_XML_DEPTH} elements")
     facts, warnings = _manifest_and_signers(raw)
     dex_files: list[str] = []
     trackers: list[Hit] = []

@@ -18,6 +18,7 @@ from typing import Any
 
 from model.snapshot import FrozenMap, PackageInfo
 from model.apk_report import ApkReport, PackageApks
+from audit.reports.terminal_text import one_line
 
 #: report sections in the order the results show them
 SECTIONS = (
@@ -147,10 +148,11 @@ class AuditData:
         return str(d.get("serial") or d.get("adb_serial") or "")
 
     def title(self) -> str:
-        """"Xiaomi M2007J3SG" (phone text: render with Text)."""
+        """"Xiaomi M2007J3SG": phone text, already sanitised and cut to one line
+        (`audit.reports.terminal_text.one_line`), since it lands in tab labels; render it with Text."""
         d = self.device
         name = " ".join(str(x) for x in (d.get("manufacturer"), d.get("model")) if x)
-        return name or str(d.get("adb_serial") or "phone")
+        return one_line(name or str(d.get("adb_serial") or "phone"))
 
     def findings(self, category: str | None = None) -> list[dict[str, Any]]:
         return [f for f in self.report.get("findings", [])

@@ -14,6 +14,7 @@ def parse_dumpsys_account(data: str | bytes) -> tuple[Account, ...]:
     """Accounts of every user section, in order, without duplicates. The name is
     whatever precedes the last `, type=` (a name can contain commas)."""
     out: list[Account] = []
+    seen: set[Account] = set()
     in_list = False
     for line in as_text(data).split("\n"):
         s = line.strip()
@@ -25,7 +26,8 @@ def parse_dumpsys_account(data: str | bytes) -> tuple[Account, ...]:
         m = _ACCOUNT.match(line)
         if m:
             acc = Account(name=m.group(1), type=m.group(2).strip())
-            if acc not in out:
+            if acc not in seen:  # a set: de-duplication stays linear in the answer
+                seen.add(acc)
                 out.append(acc)
         elif s:
             in_list = False

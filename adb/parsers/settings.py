@@ -34,9 +34,9 @@ def parse_component_list(value: str | None) -> tuple[str, ...]:
     -> component names, in order, without duplicates or empties."""
     if not value or value == "null":
         return ()
-    out: list[str] = []
+    out: dict[str, None] = {}  # ordered, O(1) de-duplication
     for part in value.replace("\n", ":").split(":"):
         part = part.strip()
-        if part and "/" in part and part not in out:
-            out.append(part)
+        if part and "/" in part:
+            out.setdefault(part)
     return tuple(out)

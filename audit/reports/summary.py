@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.reports.terminal_text import plain
+from audit.reports.terminal_text import one_line, plain
 
 #: display names of statuses, fixed width in the listing
 STATUS_WORD = {
@@ -21,6 +21,8 @@ STATUS_WORD = {
     "inconclusive": "INCONCLUSIVE",
 }
 STATUS_ORDER = ("fail", "warn", "inconclusive", "pass", "not_applicable")
+#: a finding's summary line is cut here (it may quote phone text; the JSON keeps it whole)
+SUMMARY_LINE = 300
 
 
 def counts(report: dict[str, Any]) -> dict[str, int]:
@@ -35,10 +37,10 @@ def render(report: dict[str, Any], *, previous: dict[str, Any] | None = None) ->
     d = report["device"]
     lines = [
         f"phone-audit {plain(report['tool']['version'])}: "
-        f"{plain(d.get('manufacturer'))} {plain(d.get('model'))} "
-        f"(serial {plain(d.get('serial'))}, adb {plain(d.get('adb_serial'))}), "
-        f"Android {plain(d.get('android_release'))} (SDK {plain(d.get('sdk'))}), "
-        f"security patch {plain(d.get('security_patch'))}",
+        f"{one_line(d.get('manufacturer'))} {one_line(d.get('model'))} "
+        f"(serial {one_line(d.get('serial'))}, adb {one_line(d.get('adb_serial'))}), "
+        f"Android {one_line(d.get('android_release'))} (SDK {plain(d.get('sdk'))}), "
+        f"security patch {one_line(d.get('security_patch'))}",
     ]
     state = "complete" if report["complete"] else "INCOMPLETE"
     audit = f"audit #{report['audit_id']}, " if report.get("audit_id") is not None else ""
@@ -54,7 +56,7 @@ def render(report: dict[str, Any], *, previous: dict[str, Any] | None = None) ->
     width = max((len(f["check"]) for f in report["findings"]), default=10)
     for f in report["findings"]:
         word = STATUS_WORD.get(f["status"], f["status"].upper())
-        lines.append(f"{word:<12} {f['check']:<{width}}  {plain(f['summary'])}")
+        lines.append(f"{word:<12} {f['check']:<{width}}  {one_line(f['summary'], SUMMARY_LINE)}")
     lines.append("")
     c = counts(report)
     parts = [f"{c[s]} {STATUS_WORD[s].lower() if s != 'not_applicable' else 'not applicable'}"

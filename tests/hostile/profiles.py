@@ -504,6 +504,69 @@ def adb_killed(root: Path) -> Hostile:
                    reason="adb server")
 
 
+
+# ----------------------------------------------------- round two: terminal sequences
+
+#: terminal strings the first round did not try: OSC 52 / OSC 2 ended by ESC \ (not
+#: BEL) and by ST U+009C, DCS, APC, PM and SOS with each terminator, the 8-bit C1
+#: introducers as UTF-8 (OSC U+009D, DCS U+0090, APC U+009F, PM U+009E, SOS U+0098),
+#: BEL on its own and DEL
+ST_PAYLOADS = (
+    "\x1b]52;c;UjJwYXlsb2Fk\x1b\\",          # clipboard write, ESC \ terminated
+    "\x1b]2;R2-PWNED-TITLE\x1b\\",             # window title, ESC \ terminated
+    "\x1b]2;R2-PWNED-TITLE\x9c",                 # window title, ST terminated
+    "\x9d2;R2-PWNED-TITLE\x07",                  # 8-bit OSC
+    "\x9d52;c;UjJwYXlsb2Fk\x9c",                 # 8-bit OSC 52
+    "\x1bP+q544e\x1b\\",                       # DCS (XTGETTCAP)
+    "\x90$q\"p\x9c",                             # 8-bit DCS
+    "\x1b_apc-R2\x1b\\\x9f8bit-apc\x9c",         # APC, both forms
+    "\x1b^pm-R2\x1b\\\x9epm8\x9c",               # PM, both forms
+    "\x1bXsos-R2\x1b\\\x98sos8\x9c",             # SOS, both forms
+    "\x07\x7f\x85\x8d",                          # BEL, DEL, NEL, RI
+)
+#: what the pane title must never become, and the clipboard must never hold
+TITLE_MARK = "R2-PWNED-TITLE"
+CLIPBOARD_MARK = "UjJwYXlsb2Fk"
+#: the raw-byte forms: C1 introducers as single bytes (not UTF-8) in getprop's answer
+RAW_C1 = b"\x9d2;R2-PWNED-TITLE\x07\x9b2J\x90q\x9c\x1b]52;c;UjJwYXlsb2Fk\x1b\\"
+
+
+def terminal_sequences(root: Path) -> Hostile:
+    """Round two of terminal attacks (`ST_PAYLOADS`) in every field the UI shows: model,
+    manufacturer, serial, fingerprint, app labels, installer, settings and accounts."""
+    evil = "".join(ST_PAYLOADS)
+    pkgs = base_packages()
+    pkgs.append({"name": "com.evil.terminal", "installer": evil, "label": evil,
+                 "apk": {"label": evil, "permissions": ["android.permission.READ_SMS"]}})
+    folder = write_profile(
+        root / "terminal-sequences",
+        description="OSC/DCS/APC/PM/SOS with every terminator and C1 controls in every field",
+        props={"ro.product.model": "T-2" + evil, "ro.product.manufacturer": "M" + evil,
+               "ro.build.fingerprint": evil, "ro.serialno": "SER" + evil},
+        settings={"secure": {"enabled_accessibility_services": "com.evil.terminal/.A" + evil,
+                             "sms_default_application": "com.evil.terminal" + evil},
+                  "global": {"device_name": evil}},
+        packages=pkgs,
+        accounts=[{"name": evil, "type": "com.evil" + evil}],
+    )
+    return Hostile("terminal-sequences", folder, "ST/ESC-backslash terminated OSC, DCS, APC, PM, SOS, C1",
+                   extra={"evil": evil})
+
+
+def raw_c1_bytes(root: Path) -> Hostile:
+    """C1 introducers as raw single bytes (invalid UTF-8) in getprop's model and serial."""
+    folder = root / "raw-c1-bytes"
+    props = b"".join(b"[%s]: [%s]\n" % (k.encode(), v.encode()) for k, v in BASE_PROPS.items())
+    props += b"[ro.product.model]: [R-1" + RAW_C1 + b"]\n[ro.serialno]: [S" + RAW_C1 + b"]\n"
+    write_profile(folder, description="raw C1 bytes in getprop",
+                  commands={"getprop": {"file": _raw(folder, "getprop.txt", props)}})
+    return Hostile("raw-c1-bytes", folder, "8-bit C1 controls as raw bytes")
+
+
+#: round-two profiles, run by tests/hostile/test_terminal.py on their own (not by the
+#: session fixture, so the slow suite is not longer for everyone)
+TERMINAL_BUILDERS = (terminal_sequences, raw_c1_bytes)
+
 BUILDERS = (escapes, shell_meta, zip_bomb, zip_traversal, broken_apks, malformed_axml_dex, huge_getprop,
             non_utf8, content_rows, sms_privacy, hang, disconnect_mid_pull, many_packages, adb_killed)
 

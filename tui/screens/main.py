@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from tui.messages import AuditDone, AuditRequested, SimulatedRequested
+from audit.reports.terminal_text import one_line
 from tui.screens.audit import AuditPane
 from tui.screens.picker import PickerPane
 from tui.viewmodel import AuditData
@@ -103,7 +104,8 @@ class MainScreen(Screen):
         self._count += 1
         key = f"audit-{self._count}"
         pane = AuditPane(self.backend, key, serial, data=data)
-        title = label or (data.title() if data is not None else serial) or key
+        # a tab label reaches the terminal: phone text only through the one sanitiser
+        title = one_line(label or (data.title() if data is not None else serial) or key)
         tabs = self.query_one("#tabs", TabbedContent)
         await tabs.add_pane(TabPane(Content(f"{self._count}: {title}"), pane, id=key))
         tabs.active = key
@@ -135,4 +137,4 @@ class MainScreen(Screen):
         tabs = self.query_one("#tabs", TabbedContent)
         tab = tabs.get_tab(message.key)
         word = "" if message.data.report.get("complete") else " (incomplete)"
-        tab.label = Content(f"{message.key.split('-')[1]}: {message.data.title()}{word}")
+        tab.label = Content(f"{message.key.split('-')[1]}: {one_line(message.data.title())}{word}")

@@ -1,0 +1,163 @@
+"""Round two of the terminal guarantees: no phone string can set the window title,
+write the clipboard or leave a control sequence on the terminal.
+
+The phones of `profiles.TERMINAL_BUILDERS` (OSC 52 / OSC 2 ended by `ESC \\` and by
+ST, DCS, APC, PM, SOS, C1 controls as UTF-8 and as raw bytes) are audited by
+`phone-audit scan` (stdout/stderr bytes judged) and by the TUI in tmux (the raw
+bytes the app wrote to the pane, the pane title, tmux's paste buffers with
+`set-clipboard on`, and the terminal given back at the end).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import profiles as P
+from conftest import run_scan, scan_env
+from support.adbenv import SimPhoneHandle, read_log
+
+pytestmark = pytest.mark.adb
+
+TMUX = shutil.which("tmux")
+#: the starts of the sequences the payloads hold; none may reach a terminal
+SEQUENCE_STARTS = (b"\x1b]52", b"\x1b]2;R2", b"\x1bP+q", b"\x1b_apc", b"\x1b^pm", b"\x1bXsos")
+
+
+def no_c1(text: str) -> list[str]:
+    """The C1 controls (U+0080-U+009F) in `text`."""
+    return [f"U+{ord(c):04X}" for c in text if 0x80 <= ord(c) <= 0x9F]
+
+
+def test_sanitiser_makes_every_payload_visible():
+    from audit.reports.terminal_text import one_line, plain
+
+    # written by hand from the payloads: ESC, ST, BEL and the C1 introducers visible
+    assert plain("\x1b]2;T\x1b\\") == "\\x1b]2;T\\x1b\\"
+    assert plain("\x9d2;T\x9c") == "\\x9d2;T\\x9c"
+    assert plain("a\x07\x7f\x85b") == "a\\x07\\x7f\\x85b"
+    assert plain("\u202eevil") == "\\u202eevil"
+    # raw bytes decoded with surrogateescape: the lone surrogate is shown, not passed on
+    assert plain(b"\x9d2;T".decode("utf-8", "surrogateescape")) == "\\udc9d2;T"
+    for payload in P.ST_PAYLOADS:
+        out = plain(payload)
+        assert "\x1b" not in out and "\x07" not in out and not no_c1(out), (payload, out)
+    # one line: 80 characters, then how many were left out
+    assert one_line("x" * 1_000_000) == "x" * 80 + "… (999920 more chars)"
+    assert one_line("short") == "short"
+
+
+def _scan(adb_server, tmp_path, hostile):
+    from simulator import SimulatedPhone
+
+    log = tmp_path / "phone.jsonl"
+    phone = SimulatedPhone(hostile.folder, log=log).start()
+    handle = SimPhoneHandle(phone=phone, adb=adb_server, log_path=log, expected_state="device")
+    try:
+        handle.register()
+        run = run_scan(adb_server, tmp_path / "run", ["-s", phone.serial], hostile)
+    finally:
+        handle.close()
+    run.log = read_log(log)
+    return run
+
+
+@pytest.mark.parametrize("builder", P.TERMINAL_BUILDERS, ids=lambda b: b.__name__)
+def test_scan_output_has_no_terminal_sequences(adb_server, tmp_path, builder):
+    hostile = builder(tmp_path / "profiles")
+    run = _scan(adb_server, tmp_path, hostile)
+    assert run.code in hostile.exits, run.explain()
+    for name, stream in (("stdout", run.stdout), ("stderr", run.stderr)):
+        assert b"\x1b" not in stream and b"\x07" not in stream, (name, run.explain())
+        text = stream.decode("utf-8", "strict")  # never a raw C1 byte: the output is UTF-8
+        assert not no_c1(text), (name, no_c1(text))
+        for start in SEQUENCE_STARTS:
+            assert start not in stream
+    first = run.stdout.decode().splitlines()[0]
+    # the device line: each phone field cut to 80 characters (plus the left-out count)
+    assert len(first) < 800, first
+    if hostile.name == "terminal-sequences":
+        assert "more chars)" in first
+        # the JSON keeps the whole value
+        assert run.report["device"]["model"] == "T-2" + hostile.extra["evil"]
+
+
+def _tmux(env, *args, check=True):
+    return subprocess.run([TMUX, *args], env=env, capture_output=True, text=True, timeout=30, check=check)
+
+
+def _wait_for(env, session, needle, timeout=240.0):
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        text = _tmux(env, "capture-pane", "-p", "-t", session).stdout
+        if needle in text:
+            return text
+        time.sleep(0.5)
+    raise AssertionError(f"{needle!r} did not show within {timeout} s; the pane:\n{text}")
+
+
+@pytest.mark.parametrize("builder", P.TERMINAL_BUILDERS, ids=lambda b: b.__name__)
+def test_tui_in_tmux_keeps_title_clipboard_and_terminal(adb_server, tmp_path, builder):
+    if TMUX is None:
+        pytest.fail("tmux is missing: .ci/run installs it")
+    hostile = builder(tmp_path / "profiles")
+    exe = Path(sys.executable).with_name("phone-audit")
+    folder = tmp_path / "run"
+    for sub in ("home", "tmp", "out"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    env = scan_env(adb_server, folder)
+    env.pop("TMUX", None)
+    env["TERM"] = "xterm-256color"
+    env["TMUX_TMPDIR"] = str(tmp_path)  # a private tmux server, gone with the test
+    session = "terminal-r2"
+    raw = tmp_path / "pane.raw"
+    _tmux(env, "-f", "/dev/null", "new-session", "-d", "-s", session, "-x", "140", "-y", "45",
+          f"{exe} --demo {hostile.folder} --db {folder / 'out' / 'h.sqlite3'}")
+    try:
+        # the terminal may set the clipboard and the title if asked: so a payload would show
+        _tmux(env, "set-option", "-g", "set-clipboard", "on")
+        _tmux(env, "set-option", "-t", session, "remain-on-exit", "on")
+        _tmux(env, "set-option", "-t", session, "allow-rename", "on")
+        _tmux(env, "pipe-pane", "-o", "-t", session, f"cat >> {raw}")
+        title_before = _tmux(env, "display-message", "-p", "-t", session, "#{pane_title}").stdout
+        _wait_for(env, session, "Needs attention (")
+        time.sleep(2)  # let the last frames land
+        title = _tmux(env, "display-message", "-p", "-t", session, "#{pane_title}").stdout
+        assert P.TITLE_MARK not in title and title == title_before, title
+        window = _tmux(env, "display-message", "-p", "-t", session, "#{window_name}").stdout
+        assert P.TITLE_MARK not in window
+        buffers = _tmux(env, "list-buffers", check=False).stdout
+        assert P.CLIPBOARD_MARK not in buffers and "R2payload" not in buffers, buffers
+        pane = _tmux(env, "capture-pane", "-p", "-t", session).stdout
+        assert "\x1b" not in pane and not no_c1(pane), pane
+        _tmux(env, "send-keys", "-t", session, "q")
+        deadline = time.monotonic() + 60
+        state = ""
+        while time.monotonic() < deadline:
+            state = _tmux(env, "display-message", "-p", "-t", session,
+                          "#{pane_dead} #{pane_dead_status}").stdout.strip()
+            if state.startswith("1"):
+                break
+            time.sleep(0.5)
+        assert state == "1 0"
+        # the terminal is given back: the alternate screen is gone, the mode is normal
+        assert "Needs attention (" not in _tmux(env, "capture-pane", "-p", "-t", session).stdout
+        assert _tmux(env, "display-message", "-p", "-t", session, "#{alternate_on}").stdout.strip() == "0"
+        assert _tmux(env, "display-message", "-p", "-t", session, "#{pane_title}").stdout == title_before
+        assert not _tmux(env, "list-buffers", check=False).stdout.strip()
+    finally:
+        _tmux(env, "kill-server", check=False)
+    stream = raw.read_bytes()
+    assert stream, "pipe-pane recorded nothing"
+    for start in SEQUENCE_STARTS:
+        assert start not in stream, start
+    for chunk in stream.split(b"\x1b]")[1:]:  # every OSC the app sent: none carries the payload
+        head = chunk[:200]
+        assert P.TITLE_MARK.encode() not in head and P.CLIPBOARD_MARK.encode() not in head, head
+    assert not no_c1(stream.decode("utf-8", "replace"))
