@@ -20,6 +20,7 @@ from checks.apps import (
     unknown_sources,
 )
 from checks.model import AuditInput, CheckMeta, Finding, Status, finding
+from checks.needs import enforce
 from checks.ncsc import (
     appgallery_redirect,
     browser_analytics,
@@ -80,7 +81,7 @@ def run_one(module: ModuleType, inp: AuditInput) -> Finding:
                        f"internal error in this check: {type(exc).__name__}")
     if not isinstance(result, Finding) or result.check != module.META.id:
         return finding(module.META, Status.INCONCLUSIVE, "internal error in this check: bad result")
-    return result
+    return enforce(module.META, result, inp)
 
 
 def evaluate_all(inp: AuditInput) -> list[Finding]:

@@ -6,6 +6,8 @@ from checks.common import is_preinstalled, label, names
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('dumpsys device_policy',),
+    apk_scope='none',
     id="apps.device-admin",
     title="Device administrators",
     category="apps",

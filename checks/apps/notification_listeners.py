@@ -6,6 +6,8 @@ from checks.common import cmd_settings, is_preinstalled, label, names, package_o
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('settings secure',),
+    apk_scope='none',
     id="apps.notification-listeners",
     title="Apps reading all notifications",
     category="apps",

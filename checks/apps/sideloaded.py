@@ -6,6 +6,8 @@ from checks.common import cmd_dumpsys_package, is_preinstalled, label, names, pl
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('pm list packages',),
+    apk_scope='none',
     id="apps.sideloaded",
     title="Apps installed from outside a store",
     category="apps",

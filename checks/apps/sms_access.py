@@ -7,6 +7,8 @@ from checks.common import cmd_dumpsys_package, is_preinstalled, label, names
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('pm list packages', 'dumpsys package', 'settings secure'),
+    apk_scope='none',
     id="apps.sms-access",
     title="Apps with access to SMS",
     category="apps",

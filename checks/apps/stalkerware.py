@@ -19,6 +19,8 @@ from checks.common import (
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('pm list packages',),
+    apk_scope='third-party',
     id="apps.stalkerware",
     title="Known stalkerware",
     category="apps",

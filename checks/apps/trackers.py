@@ -17,6 +17,8 @@ from checks.common import (
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('pm list packages',),
+    apk_scope='third-party',
     id="apps.trackers",
     title="Tracker SDKs in apps",
     category="apps",

@@ -17,6 +17,8 @@ from checks.common import (
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('pm list packages', 'dumpsys package'),
+    apk_scope='none',
     id="apps.unknown-sources",
     title="Apps allowed to install apps",
     category="apps",

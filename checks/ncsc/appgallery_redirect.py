@@ -30,6 +30,8 @@ from checks.common import (
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('pm list packages',),
+    apk_scope='all',
     id="ncsc.appgallery-redirect",
     title="App store that installs apps from third-party platforms",
     category="ncsc",

@@ -27,6 +27,8 @@ from checks.common import (
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('pm list packages',),
+    apk_scope='all',
     id="ncsc.browser-analytics",
     title="Pre-installed browser with analytics",
     category="ncsc",

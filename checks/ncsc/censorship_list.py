@@ -29,6 +29,8 @@ from checks.common import (
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('pm list packages', 'getprop'),
+    apk_scope='all',
     id="ncsc.censorship-list",
     title="Keyword blacklist for filtering content",
     category="ncsc",

@@ -23,6 +23,8 @@ from checks.common import (
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('pm list packages', 'dumpsys account', 'sms'),
+    apk_scope='all',
     id="ncsc.cloud-sms-registration",
     title="Vendor service that registers the phone number by hidden SMS",
     category="ncsc",

@@ -27,6 +27,8 @@ from checks.common import (
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('pm list packages',),
+    apk_scope='all',
     id="ncsc.tencent-statistics",
     title="Pre-installed apps with Tencent statistics code",
     category="ncsc",

@@ -10,6 +10,8 @@ from checks.common import ADB_DOCS, cmd_getprop, cmd_settings
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('getprop', 'settings global'),
+    apk_scope='none',
     id="os.adb-network",
     title="Debugging over the network",
     category="os",

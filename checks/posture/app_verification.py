@@ -6,6 +6,8 @@ from checks.common import cmd_settings
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('settings global', 'pm list packages'),
+    apk_scope='none',
     id="os.app-verification",
     title="App verification (Play Protect)",
     category="os",

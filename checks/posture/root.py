@@ -7,6 +7,8 @@ from checks.common import cmd_dumpsys_package, cmd_getprop, q
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('getprop', 'pm list packages', 'root probes', 'id'),
+    apk_scope='none',
     id="os.root",
     title="Root access",
     category="os",

@@ -6,6 +6,8 @@ from checks.common import audit_date, cmd_getprop, parse_date
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('getprop',),
+    apk_scope='none',
     id="os.security-patch",
     title="Security patch level",
     category="os",

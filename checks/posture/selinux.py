@@ -5,6 +5,8 @@ from __future__ import annotations
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('getenforce',),
+    apk_scope='none',
     id="os.selinux",
     title="SELinux enforcing",
     category="os",

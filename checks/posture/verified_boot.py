@@ -6,6 +6,8 @@ from checks.common import cmd_getprop
 from checks.model import AuditInput, CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('getprop',),
+    apk_scope='none',
     id="os.verified-boot",
     title="Verified boot and bootloader lock",
     category="os",
