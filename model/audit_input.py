@@ -17,3 +17,6 @@ class AuditInput:
     #: package name -> its APK reports (only packages that were inspected)
     apks: dict[str, PackageApks] = field(default_factory=dict)
     knowledge: Knowledge | None = None
+    #: package name -> ledger state of its APKs ("read", "not_reached", ...) for every
+    #: package the audit meant to inspect; empty when nobody said (hand-made inputs)
+    apk_states: dict[str, str] = field(default_factory=dict)

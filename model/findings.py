@@ -59,6 +59,11 @@ class CheckMeta:
     why: str  # why it matters, for a consumer
     remediation: str  # what to do, without root; honest about what cannot be undone
     references: tuple[str, ...] = ()
+    #: ledger keys (`adb.ledger.KEYS`) this check's PASS / N/A stands on; enforced by
+    #: `checks.needs`, not by the check
+    needs: tuple[str, ...] = ()
+    #: which APKs must have been read: "none", "third-party", "all"
+    apk_scope: str = "none"
 
 
 @dataclass(frozen=True)
@@ -76,9 +81,11 @@ class Finding:
     remediation: str = ""
     references: tuple[str, ...] = ()
     why: str = ""
+    #: facts this verdict needed and could not have (`adb.ledger.Fact.to_dict()` each)
+    missing: tuple[dict, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "check": self.check,
             "title": self.title,
             "category": self.category,
@@ -91,6 +98,9 @@ class Finding:
             "references": list(self.references),
             "why": self.why,
         }
+        if self.missing:
+            d["missing"] = [dict(m) for m in self.missing]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Finding":
@@ -108,6 +118,7 @@ class Finding:
             remediation=d.get("remediation", ""),
             references=tuple(d.get("references", ())),
             why=d.get("why", ""),
+            missing=tuple(dict(m) for m in d.get("missing", ())),
         )
 
 

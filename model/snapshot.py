@@ -207,6 +207,9 @@ class DeviceSnapshot:
     complete: bool = True
     problems: tuple[Problem, ...] = ()
     collected_at: str | None = None  # ISO 8601 UTC
+    #: the ledger (`adb.ledger`): fact key -> `adb.ledger.Fact`; empty for a snapshot not
+    #: built from a capture (hand-made in tests), which the framework does not police
+    facts: Mapping[str, object] = field(default_factory=dict)
 
     def package(self, name: str) -> PackageInfo | None:
         for p in self.packages:

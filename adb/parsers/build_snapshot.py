@@ -29,6 +29,7 @@ from adb.parsers.security import (
     parse_which,
 )
 from adb.parsers.settings import parse_component_list, parse_settings_list
+from adb.refusals import find_refusal
 from model.snapshot import (
     DeviceInfo,
     DeviceSnapshot,
@@ -62,19 +63,10 @@ def _failure(out: RawOutput | None) -> str | None:
     return None
 
 
-#: How Android services say no while exiting 0 (dumpsys, cmd, settings on a locked-down
-#: or OEM-restricted phone). An answer that starts like this holds no data: reading it as
-#: an empty list would turn "could not read" into "none found".
-_REFUSALS = ("Permission Denial", "Can't find service", "Error dumping service",
-             "java.lang.SecurityException", "Security exception")
-
-
 def _refusal(out: RawOutput) -> str | None:
-    head = as_text(out.stdout[:512]).lstrip()
-    first = head.split("\n", 1)[0].strip()
-    if first.startswith(_REFUSALS):
-        return first[:300]
-    return None
+    """The phone's refusal anywhere in stdout or stderr (`adb.refusals`), or None."""
+    found = find_refusal(out.stdout, out.stderr)
+    return found[1] if found else None
 
 
 class _Builder:
@@ -285,6 +277,8 @@ def _root(b: _Builder, packages: tuple[PackageInfo, ...]) -> RootTraces:
 
 def build_snapshot(raw: RawCapture) -> DeviceSnapshot:
     """Turn a capture into a snapshot. Pure; never raises; `collected_at` = raw.started_at."""
+    from adb.ledger import build_ledger  # here: adb.ledger imports adb.parsers.commands
+
     b = _Builder(raw)
     props_out = b.usable(C.GETPROP)
     props = b.safe("getprop", lambda: parse_getprop(props_out.stdout), FrozenMap()) if props_out else FrozenMap()
@@ -336,4 +330,5 @@ def build_snapshot(raw: RawCapture) -> DeviceSnapshot:
         complete=raw.complete,
         problems=tuple(b.problems),
         collected_at=raw.started_at,
+        facts=build_ledger(raw),
     )

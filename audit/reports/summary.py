@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from audit.reports import missing_facts
 from audit.reports.terminal_text import one_line, plain
 
 #: display names of statuses, fixed width in the listing
@@ -57,6 +58,7 @@ def render(report: dict[str, Any], *, previous: dict[str, Any] | None = None) ->
     for f in report["findings"]:
         word = STATUS_WORD.get(f["status"], f["status"].upper())
         lines.append(f"{word:<12} {f['check']:<{width}}  {one_line(f['summary'], SUMMARY_LINE)}")
+        lines.extend(missing_facts.under_finding(f, plain))
     lines.append("")
     c = counts(report)
     parts = [f"{c[s]} {STATUS_WORD[s].lower() if s != 'not_applicable' else 'not applicable'}"
@@ -66,4 +68,5 @@ def render(report: dict[str, Any], *, previous: dict[str, Any] | None = None) ->
         lines.append(f"problem: {plain(p['reason'])} [{plain(p['command'])}]")
     if not report["complete"]:
         lines.append("the audit did not complete: what was gathered is reported and saved")
+    lines.extend(missing_facts.closing(report, plain))
     return "\n".join(lines) + "\n"

@@ -10,6 +10,8 @@ from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('settings secure',),
+    apk_scope='none',
     id="apps.accessibility",
     title="Accessibility services",
     category="apps",

@@ -8,6 +8,8 @@ from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('dumpsys device_policy',),
+    apk_scope='none',
     id="apps.device-admin",
     title="Device administrators",
     category="apps",

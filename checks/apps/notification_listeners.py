@@ -9,6 +9,8 @@ from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('settings secure',),
+    apk_scope='none',
     id="apps.notification-listeners",
     title="Apps reading all notifications",
     category="apps",

@@ -9,6 +9,8 @@ from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('pm list packages',),
+    apk_scope='none',
     id="apps.sideloaded",
     title="Apps installed from outside a store",
     category="apps",

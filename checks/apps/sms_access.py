@@ -10,6 +10,8 @@ from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('pm list packages', 'dumpsys package', 'settings secure'),
+    apk_scope='none',
     id="apps.sms-access",
     title="Apps with access to SMS",
     category="apps",

@@ -12,6 +12,8 @@ from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('pm list packages',),
+    apk_scope='third-party',
     id="apps.stalkerware",
     title="Known stalkerware",
     category="apps",

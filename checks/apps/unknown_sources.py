@@ -11,6 +11,8 @@ from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('pm list packages', 'dumpsys package'),
+    apk_scope='none',
     id="apps.unknown-sources",
     title="Apps allowed to install apps",
     category="apps",

@@ -18,6 +18,8 @@ from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('pm list packages',),
+    apk_scope='all',
     id="ncsc.appgallery-redirect",
     title="App store that installs apps from third-party platforms",
     category="ncsc",

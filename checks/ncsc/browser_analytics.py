@@ -18,6 +18,8 @@ from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('pm list packages',),
+    apk_scope='all',
     id="ncsc.browser-analytics",
     title="Pre-installed browser with analytics",
     category="ncsc",

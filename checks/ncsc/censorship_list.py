@@ -18,6 +18,8 @@ from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('pm list packages', 'getprop'),
+    apk_scope='all',
     id="ncsc.censorship-list",
     title="Keyword blacklist for filtering content",
     category="ncsc",

@@ -17,6 +17,8 @@ from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('pm list packages',),
+    apk_scope='all',
     id="ncsc.tencent-statistics",
     title="Pre-installed apps with Tencent statistics code",
     category="ncsc",

@@ -12,6 +12,8 @@ from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('getprop', 'settings global'),
+    apk_scope='none',
     id="os.adb-network",
     title="Debugging over the network",
     category="os",

@@ -7,6 +7,8 @@ from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('settings global', 'pm list packages'),
+    apk_scope='none',
     id="os.app-verification",
     title="App verification (Play Protect)",
     category="os",

@@ -7,6 +7,8 @@ from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('getprop',),
+    apk_scope='none',
     id="os.encryption",
     title="Storage encryption",
     category="os",

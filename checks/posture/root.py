@@ -8,6 +8,8 @@ from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('getprop', 'pm list packages', 'root probes', 'id'),
+    apk_scope='none',
     id="os.root",
     title="Root access",
     category="os",

@@ -6,6 +6,8 @@ from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
+    needs=('getenforce',),
+    apk_scope='none',
     id="os.selinux",
     title="SELinux enforcing",
     category="os",

@@ -1,0 +1,102 @@
+"""How Android says "no" while exiting 0: the one table of refusal texts.
+
+`dumpsys`, `cmd`, `pm` and `settings` often print a refusal and exit with status 0, or
+stop half-way through an answer. Reading such an answer as data would turn "could not
+read" into "none found". Each entry is a text real Android prints, the state it means
+(`refused` or `timed_out`), and where in AOSP it is printed, so a reviewer can check it.
+
+A refusal is recognised at the start of any line of stdout or stderr, not only the first
+line: `dumpsys` prints its timeout marker and `Binder.dump` its exception after part of
+the answer has been written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+REFUSED = "refused"
+TIMED_OUT = "timed_out"
+
+
+@dataclass(frozen=True)
+class RefusalText:
+    """One way Android refuses, as printed, and where it comes from."""
+
+    pattern: str  # a regular expression matched at the start of a line
+    state: str  # REFUSED or TIMED_OUT
+    source: str  # AOSP repository and path that prints it
+    example: str  # a line as a phone prints it (the property tests replay these)
+
+
+TABLE: tuple[RefusalText, ...] = (
+    RefusalText(r"Permission Denial: ", REFUSED,
+                "platform/frameworks/base core/java/com/android/internal/util/DumpUtils.java",
+                "Permission Denial: can't dump device_policy from from pid=1234, uid=2000 "
+                "due to missing android.permission.DUMP permission"),
+    RefusalText(r"Can't find service: ", REFUSED,
+                "platform/frameworks/native cmds/dumpsys/dumpsys.cpp",
+                "Can't find service: device_policy"),
+    RefusalText(r"cmd: Can't find service: ", REFUSED,
+                "platform/frameworks/native cmds/cmd/cmd.cpp",
+                "cmd: Can't find service: package"),
+    RefusalText(r"cmd: Failure calling service ", REFUSED,
+                "platform/frameworks/native cmds/cmd/cmd.cpp",
+                "cmd: Failure calling service settings: Failed transaction (2147483646)"),
+    RefusalText(r"Error dumping service info: ", REFUSED,
+                "platform/frameworks/native cmds/dumpsys/dumpsys.cpp",
+                "Error dumping service info: (Permission denied) device_policy"),
+    RefusalText(r"\*\*\* SERVICE '[^']*' DUMP TIMEOUT \([^)]*\) EXPIRED \*\*\*", TIMED_OUT,
+                "platform/frameworks/native cmds/dumpsys/dumpsys.cpp",
+                "*** SERVICE 'package' DUMP TIMEOUT (10000ms) EXPIRED ***"),
+    RefusalText(r"Exception occurred while dumping:", REFUSED,
+                "platform/frameworks/base core/java/android/os/Binder.java",
+                "Exception occurred while dumping:\njava.lang.SecurityException: "
+                "No permission to dump"),
+    RefusalText(r"(java\.lang\.)?SecurityException: ", REFUSED,
+                "platform/frameworks/base services/core/java/com/android/server/pm/"
+                "PackageManagerShellCommand.java (uncaught exception printed by the shell command)",
+                "java.lang.SecurityException: Shell does not have permission to access user 0"),
+    RefusalText(r"Security exception: ", REFUSED,
+                "platform/frameworks/base core/java/android/os/ShellCommand.java",
+                "Security exception: Permission Denial: does not have android.permission.INTERACT_ACROSS_USERS"),
+    RefusalText(r"Error: java\.lang\.SecurityException", REFUSED,
+                "platform/frameworks/base cmds/content/src/com/android/commands/content/Content.java",
+                "Error: java.lang.SecurityException: Permission Denial: reading "
+                "com.android.providers.telephony.SmsProvider uri content://sms"),
+    RefusalText(r"/system/bin/sh: [^:]+: (inaccessible or )?not found", REFUSED,
+                "platform/external/mksh src/exec.c (toybox-era shells print the same)",
+                "/system/bin/sh: appops: not found"),
+)
+
+_COMPILED = tuple((re.compile(r"^[ \t]*(" + t.pattern + r")", re.M), t) for t in TABLE)
+
+#: literal words one of which every entry contains: a cheap test before the regexes
+_ANCHORS = ("Denial", "find service", "Failure calling", "Error dumping", "DUMP TIMEOUT",
+            "while dumping", "ecurity", "not found")
+_ANCHOR_BYTES = tuple(a.encode() for a in _ANCHORS)
+
+#: only the first MiB of each stream is searched: bounded time whatever the phone sends
+_SCAN_LIMIT = 1 << 20
+
+
+def find_refusal(stdout: bytes | str, stderr: bytes | str = b"") -> tuple[str, str] | None:
+    """(state, the phone's line) for the first refusal in stdout or stderr, else None."""
+    for stream in (stderr, stdout):
+        if not stream:
+            continue
+        text = stream[:_SCAN_LIMIT]
+        if isinstance(text, bytes):
+            if not any(a in text for a in _ANCHOR_BYTES):
+                continue
+            text = text.decode("utf-8", errors="replace")
+        elif not any(a in text for a in _ANCHORS):
+            continue
+        for rx, entry in _COMPILED:
+            m = rx.search(text)
+            if m:
+                start = m.start(1)
+                end = text.find("\n", start)
+                line = text[start: end if end >= 0 else len(text)].strip()
+                return entry.state, line[:300]
+    return None

@@ -1,0 +1,163 @@
+"""Property: no check passes (or says N/A) on a fact the audit could not read.
+
+Each built-in phone and a few hostile-style phones are read once, in process
+(`tests.evidence.replay`); then, for every command the audit sent that stands for a
+ledger fact, the capture is replayed with that one answer refused (every text of
+`adb.refusals.TABLE`, on stdout, on stderr, and appended after a partial answer),
+missing, timed out, truncated, empty and garbage. No check that declares the fact in
+`META.needs` may then say PASS or N/A. With nothing changed, every fact is read, so the
+framework leaves every verdict as the check gave it. The same for an audit cut after
+every output (cancelled or disconnected), and for APKs never read.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from adb import ledger
+from adb.capture import RawCapture
+from adb.parsers import build_snapshot
+from adb.refusals import TABLE
+from checks import knowledge
+from checks.model import Status
+from checks.registry import CHECKS, evaluate_all
+from tests.evidence.replay import capture, verdicts, with_output
+
+PROFILES = ("pixel-clean", "huawei-p40", "oneplus-8t", "xiaomi-mi10t")
+SOFT = (Status.PASS, Status.NOT_APPLICABLE)
+GARBAGE = b"\x00\xffLorem ipsum dolor\nsit amet \x1b[2J\n"
+
+
+@pytest.fixture(autouse=True)
+def _parse_each_dump_once(monkeypatch):
+    """`dumpsys package` and the package list are the same bytes in most replays: parse each text once (the
+    real parser, memoised), so thousands of replays take seconds."""
+    import functools
+
+    import adb.parsers as parsers
+
+    for name in ("parse_dumpsys_package", "parse_pm_list"):
+        monkeypatch.setattr(parsers, name, functools.lru_cache(maxsize=64)(getattr(parsers, name)))
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return knowledge.load()
+
+
+@pytest.fixture(scope="module")
+def captures() -> dict[str, RawCapture]:
+    return {p: capture(p) for p in PROFILES}
+
+
+def _needing(key: str) -> list[str]:
+    return [m.META.id for m in CHECKS if key in m.META.needs]
+
+
+def _fact_commands(raw: RawCapture) -> dict[str, str]:
+    """command line -> ledger key, for the commands this capture sent."""
+    facts = build_snapshot(raw).facts
+    out = {f.command: k for k, f in facts.items() if k not in (ledger.ROOT_PROBES, ledger.SMS)}
+    from adb.parsers import commands as C
+    for argv in C.ROOT_PROBES:
+        out[C.line(argv)] = ledger.ROOT_PROBES
+    for o in raw.find("content query "):
+        out[o.command] = ledger.SMS
+    return {c: k for c, k in out.items() if raw.get(c) is not None}
+
+
+def _mutations(original: bytes, turn: int):
+    """Every refusal text on stdout; on stderr and after a partial answer one text per
+    command in turn (every text is used across the commands), to keep the run short."""
+    for t in TABLE:
+        yield f"refused on stdout: {t.pattern}", dict(stdout=t.example.encode() + b"\n", exit_code=0)
+    for where, t in (("stderr", TABLE[turn % len(TABLE)]), ("mid", TABLE[(turn + 5) % len(TABLE)])):
+        ex = t.example.encode()
+        if where == "stderr":
+            yield f"refused on stderr: {t.pattern}", dict(stderr=ex + b"\n")
+        else:
+            yield f"refused mid-answer: {t.pattern}", dict(
+                stdout=original[: len(original) // 2] + b"\n" + ex + b"\n")
+    yield "missing", dict(drop=True)
+    yield "timed out", dict(error="timed out after 30 s", stdout=original[:100])
+    yield "truncated", dict(truncated=True, stdout=original[: max(1, len(original) // 2)])
+    yield "empty", dict(stdout=b"", stderr=b"", exit_code=0)
+    yield "garbage", dict(stdout=GARBAGE, stderr=b"", exit_code=0)
+
+
+def test_every_fact_is_read_on_the_builtin_phones(captures):
+    for name, raw in captures.items():
+        unread = {k: f.state for k, f in build_snapshot(raw).facts.items() if not f.read}
+        assert unread == {}, name
+
+
+def test_nothing_removed_changes_no_verdict(captures, kb):
+    """Enforcement is a no-op when every fact was read: same as the checks' own verdicts."""
+    from checks.model import AuditInput
+    for name, raw in captures.items():
+        inp = AuditInput(build_snapshot(raw), {}, kb)
+        own = {m.META.id: m.evaluate(inp).status for m in CHECKS}
+        assert {f.check: f.status for f in evaluate_all(inp)} == own, name
+
+
+def test_every_need_is_a_ledger_key():
+    for m in CHECKS:
+        assert set(m.META.needs) <= set(ledger.KEYS), m.META.id
+        assert m.META.apk_scope in ("none", "third-party", "all"), m.META.id
+
+
+#: about 45 s a phone on a loaded machine: two phones, a clean one and one with findings
+SPOILED_PROFILES = ("pixel-clean", "oneplus-8t")
+
+
+@pytest.mark.parametrize("profile", SPOILED_PROFILES)
+def test_one_answer_spoiled_never_passes(profile, captures, kb):
+    raw = captures[profile]
+    cases = 0
+    for turn, (command, key) in enumerate(_fact_commands(raw).items()):
+        needing = _needing(key)
+        original = raw.get(command).stdout
+        for label, change in _mutations(original, turn):
+            spoiled = with_output(raw, command, **change)
+            snap = build_snapshot(spoiled)
+            fact = snap.facts[key]
+            if key == "pm list packages -d" and label == "empty":
+                continue  # an empty list of disabled packages is a real answer
+            assert not fact.read, (profile, command, label)
+            got = verdicts(snap, kb)
+            for check in needing:
+                f = got[check]
+                assert f.status not in SOFT, (profile, command, label, check, f.summary)
+                if f.status == Status.INCONCLUSIVE:
+                    assert any(m["fact"] == key for m in f.missing), (profile, command, label, check)
+            cases += 1
+    assert cases > 200
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_audit_stopped_after_every_output(profile, captures, kb):
+    """Cancelled or disconnected after k outputs: the rest is not reached."""
+    raw = captures[profile]
+    for k in range(len(raw.outputs)):
+        cut = RawCapture(adb_serial=raw.adb_serial, started_at=raw.started_at,
+                         outputs=raw.outputs[:k], complete=False, problems=())
+        snap = build_snapshot(cut)
+        facts = snap.facts
+        got = verdicts(snap, kb)
+        for key, fact in facts.items():
+            if fact.read:
+                continue
+            for check in _needing(key):
+                assert got[check].status not in SOFT, (profile, k, key, check)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_apks_never_read_make_apk_checks_inconclusive(profile, captures, kb):
+    raw = captures[profile]
+    snap = build_snapshot(raw)
+    states = {p.name: "not_reached" for p in snap.packages}
+    got = verdicts(raw, kb, apk_states=states)
+    for m in CHECKS:
+        if m.META.apk_scope != "none":
+            assert got[m.META.id].status not in SOFT, (profile, m.META.id)
+            assert any(x["fact"].startswith("apk ") for x in got[m.META.id].missing)
