@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from checks.model import AuditInput, CheckMeta, Finding, Status
+from model.audit_input import AuditInput
+from model.findings import CheckMeta, Finding, Status
 
 APK_SCOPES = ("none", "third-party", "all")
 

@@ -16,10 +16,10 @@ from adb.allowlist import quote_argv
 from adb.capture import RawCapture
 from adb.collect import collect
 from adb.gate import CommandResult, utc_now
-from adb.parsers import build_snapshot
-from adb.simulator import shell
-from adb.simulator.phone import PhoneModel
-from checks.model import AuditInput
+from adb.parsers.build_snapshot import build_snapshot
+from simulator import shell
+from simulator.phone import PhoneModel
+from model.audit_input import AuditInput
 from checks.registry import evaluate_all
 
 

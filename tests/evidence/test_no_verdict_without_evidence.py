@@ -16,10 +16,10 @@ import pytest
 
 from adb import ledger
 from adb.capture import RawCapture
-from adb.parsers import build_snapshot
+from adb.parsers.build_snapshot import build_snapshot
 from adb.refusals import TABLE
 from checks import knowledge
-from checks.model import Status
+from model.findings import Status
 from checks.registry import CHECKS, evaluate_all
 from tests.evidence.replay import capture, verdicts, with_output
 
@@ -34,7 +34,7 @@ def _parse_each_dump_once(monkeypatch):
     real parser, memoised), so thousands of replays take seconds."""
     import functools
 
-    import adb.parsers as parsers
+    import adb.parsers.build_snapshot as parsers
 
     for name in ("parse_dumpsys_package", "parse_pm_list"):
         monkeypatch.setattr(parsers, name, functools.lru_cache(maxsize=64)(getattr(parsers, name)))
@@ -93,7 +93,7 @@ def test_every_fact_is_read_on_the_builtin_phones(captures):
 
 def test_nothing_removed_changes_no_verdict(captures, kb):
     """Enforcement is a no-op when every fact was read: same as the checks' own verdicts."""
-    from checks.model import AuditInput
+    from model.audit_input import AuditInput
     for name, raw in captures.items():
         inp = AuditInput(build_snapshot(raw), {}, kb)
         own = {m.META.id: m.evaluate(inp).status for m in CHECKS}

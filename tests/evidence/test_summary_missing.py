@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from checks import knowledge
 from tests.evidence.replay import capture, verdicts, with_output
-from tui.reports import missing_facts
-from tui.reports.summary import plain
+from audit.reports import missing_facts
+from audit.reports.terminal_text import plain
 
 REFUSAL = (b"Permission Denial: can't dump device_policy from from pid=4242, uid=2000 "
            b"due to missing android.permission.DUMP permission\n")
