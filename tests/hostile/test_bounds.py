@@ -21,6 +21,7 @@ import time
 import zipfile
 
 import pytest
+from conftest import run_scan  # tests/hostile/conftest.py (at collection, as test_adb_killed does)
 
 
 def _string_pool(strings: list[str]) -> bytes:
@@ -128,7 +129,6 @@ def test_scan_reports_apks_past_budget_as_not_inspected(adb_server, tmp_path, mo
     and reported "could not inspect"; the scan still finishes, with its worker tree
     measured (nothing left running, RSS bounded)."""
     import profiles as P
-    from conftest import run_scan
     from support.adbenv import SimPhoneHandle
 
     from simulator import SimulatedPhone

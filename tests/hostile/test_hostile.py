@@ -244,7 +244,9 @@ def test_content_rows_with_newlines_and_commas_keep_their_shape(hostile_runs):
     snap = build_snapshot(load_capture(run.out / "capture"))
     rows = run.hostile.extra["rows"]
     got = [(m.id, m.address, m.creator) for m in snap.sms.messages]
-    assert got == [(r["_id"], r["address"], r["creator"]) for r in rows]
+    # the capture is minimised (adb/privacy.py): a number not written by a vendor SMS
+    # service is dropped, so every row keeps its id and writing app and loses its address
+    assert got == [(r["_id"], None, r["creator"]) for r in rows]
 
 
 def test_sms_bodies_are_never_read_nor_kept(hostile_runs):
