@@ -65,7 +65,11 @@ def main(argv: list[str] | None = None) -> int:
         return ui.run(args)
     module = importlib.import_module(f"tui.commands.{args.command.replace('-', '_')}")
     try:
-        return module.run(args)
+        code = module.run(args)
+        # flush here, not at exit: a reader that left makes the flush raise, and at exit
+        # Python would report it and end with status 120 instead of the pipe's 141
+        sys.stdout.flush()
+        return code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -191,6 +191,18 @@ ALL_RUNS = HOSTILE + (DEMO,) + BUILTIN
 _SLOW = ("hang", "many-packages", "builtin-xiaomi-mi10t", "builtin-oneplus-8t")
 
 
+#: the session fixture audits every phone once; the first test that asks for it carries that
+#: work, so it gets more time than the default per-test limit (pyproject.toml) on a busy
+#: or slow machine, e.g. a fresh container building everything at once
+FIXTURE_SECONDS = 1800
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "hostile_runs" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.timeout(FIXTURE_SECONDS))
+
+
 @pytest.fixture(scope="session")
 def hostile_profiles(tmp_path_factory) -> dict[str, P.Hostile]:
     return P.build(tmp_path_factory.mktemp("hostile-profiles"))
