@@ -23,6 +23,7 @@ CATALOGUE: tuple[str, ...] = (
     "ncsc.censorship_list",
     "ncsc.browser_analytics",
     "posture.security_patch",
+    "posture.system_updates",
     "posture.verified_boot",
     "posture.selinux",
     "posture.encryption",
