@@ -87,10 +87,11 @@ def test_a_vendor_written_row_keeps_its_number_others_lose_theirs():
     assert raw.minimised == POLICY_VERSION
     text = raw.outputs[0].stdout.decode()
     assert "+3701234567" not in text and "1632300000001" not in text and "thread_id=4" not in text
+    assert "_id=8" not in text  # a non-vendor row's id would only tell its order
     msgs = build_snapshot(raw).sms.messages
     assert [(m.id, m.box, m.address, m.date, m.creator) for m in msgs] == [
         ("7", "sent", "+8610690000", "1632300000000", "com.vendor.cloud"),
-        ("8", "inbox", None, None, "com.other.app"),
+        ("", "inbox", None, None, "com.other.app"),
     ]
     # idempotent: minimising a minimised capture changes nothing
     assert minimise_raw(raw, ["com.vendor.cloud"]) == raw
@@ -99,3 +100,24 @@ def test_a_vendor_written_row_keeps_its_number_others_lose_theirs():
 def test_every_sms_column_read_has_a_declared_policy():
     assert {f"sms.{c}" for c in C.SMS_COLUMNS} <= set(POLICY)
     assert {"account.name", "account.type"} <= set(POLICY)
+
+
+def test_other_rows_become_counts_in_a_fixed_order():
+    """Rows not written by a vendor service keep only (box, app): counts, sorted, so the
+    provider's order (the order the messages came in) is gone; vendor rows come first."""
+    rows = ("Row: 0 _id=1, thread_id=1, address=+3701, date=1, type=2, read=1, seen=1, creator=com.b\n"
+            "Row: 1 _id=2, thread_id=1, address=+3702, date=2, type=1, read=1, seen=1, creator=com.a\n"
+            "Row: 2 _id=3, thread_id=2, address=+8610, date=3, type=2, read=1, seen=1, "
+            "creator=com.vendor.cloud\n"
+            "Row: 3 _id=4, thread_id=3, address=+3703, date=4, type=2, read=1, seen=1, creator=com.a\n"
+            "Row: 4 _id=5, thread_id=3, address=+3704, date=5, type=1, read=1, seen=1, creator=com.a\n")
+    raw = minimise_raw(_sms_raw(rows), ["com.vendor.cloud"])
+    msgs = build_snapshot(raw).sms.messages
+    # written by hand: type 1 = inbox, 2 = sent; sorted by raw type then app
+    assert [(m.id, m.box, m.address, m.creator) for m in msgs] == [
+        ("3", "sent", "+8610", "com.vendor.cloud"),
+        ("", "inbox", None, "com.a"), ("", "inbox", None, "com.a"),
+        ("", "sent", None, "com.a"), ("", "sent", None, "com.b"),
+    ]
+    assert all(m.date is None for m in msgs[1:])
+    assert minimise_raw(raw, ["com.vendor.cloud"]) == raw
