@@ -7,9 +7,10 @@ right after collection and before anything is written (capture files, snapshot,
 history, reports), into a smaller form the same parsers still read:
 
     field              policy   why
-    SMS _id            keep     names a row in evidence; a counter, not personal
     SMS type           keep     counts per box (sent, inbox, ...) are the SMS evidence
     SMS creator        keep     counts per app; "written by the vendor service" is the verdict
+    SMS _id            vendor   names a vendor-written row in evidence; on other rows it
+                                would only tell their order, so it is dropped
     SMS address        vendor   kept only on rows written by a known vendor SMS service
                                 (the registration number the vendor texts, shown as
                                 evidence); every other address is dropped
@@ -21,6 +22,16 @@ history, reports), into a smaller form the same parsers still read:
     account type       keep     "signed in to the vendor" is decided by the type
     other lines of     drop     only the `Accounts:` list is parsed
       dumpsys account
+
+So an SMS row not written by a vendor service keeps only its box and its writing app:
+those rows are counts per box and per app, nothing more. They are also put in one
+fixed order (vendor rows first, as the provider listed them; then the others sorted
+by box and app), because the provider's order is the order the messages came in.
+
+Why not the addresses of a vendor registration number instead of a vendor service: the
+NCSC report does not name the number Xiaomi's registration SMS goes to, and no public
+source we found does, so the knowledge base has the services only (checks/knowledge/
+stores.toml). No check compares addresses across rows, so no keyed hash is kept either.
 
 `POLICY_VERSION` is written into a capture's manifest, so a capture says it was
 minimised and how. `minimise_raw` is idempotent: an old capture loaded with
@@ -38,13 +49,13 @@ from adb.parsers import commands as C
 from adb.parsers.accounts import parse_dumpsys_account
 from adb.parsers.content import parse_content_query
 
-POLICY_VERSION = "phone-audit.minimise/1"
+POLICY_VERSION = "phone-audit.minimise/2"
 
 #: field -> (policy, why); the table above as data, read by tests and the docs
 POLICY: dict[str, tuple[str, str]] = {
-    "sms._id": ("keep", "row number in evidence"),
     "sms.type": ("keep", "counts per box"),
     "sms.creator": ("keep", "counts per app; vendor-written rows"),
+    "sms._id": ("vendor", "row number in evidence, only on rows a known vendor SMS service wrote"),
     "sms.address": ("vendor", "only on rows a known vendor SMS service wrote"),
     "sms.date": ("vendor", "only on rows a known vendor SMS service wrote"),
     "sms.thread_id": ("drop", "no check reads it"),
@@ -75,15 +86,19 @@ def minimise_sms_output(out: RawOutput, vendors: frozenset[str]) -> RawOutput:
     if res.error is not None:
         # the error text is the evidence for "could not be read"; rows are not kept
         return replace(out, stdout=b"") if res.rows else out
-    lines = []
-    for n, row in enumerate(res.rows):
+    kept = []
+    for row in res.rows:
         vendor_row = (row.get("creator") or "") in vendors
-        cells = []
-        for col in columns:
-            v = _kept_value(col, row.get(col), vendor_row)
-            # a dropped value reads back as NULL, which the SMS parser treats as absent
-            cells.append(f"{col}={'NULL' if v is None else v}")
-        lines.append(f"Row: {n} " + ", ".join(cells))
+        kept.append((vendor_row, [(col, _kept_value(col, row.get(col), vendor_row)) for col in columns]))
+    # vendor rows first in the provider's order; the others, now only (box, app), sorted,
+    # so their order no longer tells when each came in (sorted() is stable: idempotent)
+    kept.sort(key=lambda vr: (0, "", "") if vr[0] else
+              (1, dict(vr[1]).get("type") or "", dict(vr[1]).get("creator") or ""))
+    lines = []
+    for n, (_vendor, cells) in enumerate(kept):
+        # a dropped value reads back as NULL, which the SMS parser treats as absent
+        text = ", ".join(f"{col}={'NULL' if v is None else v}" for col, v in cells)
+        lines.append(f"Row: {n} {text}")
     return replace(out, stdout=("\n".join(lines) + ("\n" if lines else "")).encode("utf-8"))
 
 

@@ -5,9 +5,10 @@ What goes: the phone's `devices` row and its audits with their snapshot, finding
 package inventory and APK list. What stays: `apk_cache` (an APK's analysis, keyed by
 the APK's SHA-256; it holds no personal data and saves the next phone's pull).
 
-Deleting a row only marks its page free; the bytes stay until overwritten. So the
-removal runs with `PRAGMA secure_delete = ON` (freed content is zeroed), then
-`VACUUM` rewrites the file and `wal_checkpoint(TRUNCATE)` empties the WAL.
+Deleting a row only marks its space free; the bytes stay until overwritten. How the
+database is then rewritten without them depends on the backend and lives in
+`store.backends.compaction` (SQLite: secure_delete, VACUUM, a truncating WAL
+checkpoint; PostgreSQL: VACUUM (FULL) of the tables the removal touched).
 """
 
 from __future__ import annotations
@@ -18,14 +19,26 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from store.db import Store
 
+from store.backends import compaction
+
 _AUDIT_TABLES = ("package_apks", "packages", "findings")
+#: every table a removal deletes from (what PostgreSQL must vacuum afterwards)
+TOUCHED_TABLES = (*_AUDIT_TABLES, "audits", "devices")
+
+
+def _backing(store):
+    """The store itself behind a `store.backends.spool.SpoolingStore` (what `scan`
+    opens on a shared database): that wrapper forwards method calls one by one, and a
+    removal needs the store's own transaction and connection. Once the server was lost
+    the audit went on in the local spool, and that is what is left to tidy."""
+    return getattr(store, "_spool", None) or getattr(store, "_shared", store)
 
 
 async def _delete_audits(store: "Store", where: str, params: tuple) -> int:
     """Delete the audits matching `where` (on `audits`) and everything hanging on them;
     then the devices left with no audit. Returns the number of audits removed."""
-    async with store._lock:
-        await _run(store, "PRAGMA secure_delete = ON")
+    store = _backing(store)
+    await compaction.prepare_delete(store)
     async with store.write() as c:
         async with c.execute(f"SELECT id FROM audits WHERE {where}", params) as cur:
             ids = [r[0] for r in await cur.fetchall()]
@@ -38,16 +51,8 @@ async def _delete_audits(store: "Store", where: str, params: tuple) -> int:
 
 
 async def compact(store: "Store") -> None:
-    """Rewrite the database without free pages and truncate the WAL to zero bytes."""
-    async with store._lock:
-        for sql in ("PRAGMA secure_delete = ON", "VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)"):
-            await _run(store, sql)
-
-
-async def _run(store: "Store", sql: str) -> None:
-    """Run one statement and close its cursor (VACUUM refuses while one is open)."""
-    async with store._conn.execute(sql) as cur:
-        await cur.fetchall()
+    """Rewrite the database so the removed rows' bytes are gone (see the module text)."""
+    await compaction.compact(store, TOUCHED_TABLES)
 
 
 async def forget_device(store: "Store", who: str) -> int:

@@ -244,9 +244,10 @@ def test_content_rows_with_newlines_and_commas_keep_their_shape(hostile_runs):
     snap = build_snapshot(load_capture(run.out / "capture"))
     rows = run.hostile.extra["rows"]
     got = [(m.id, m.address, m.creator) for m in snap.sms.messages]
-    # the capture is minimised (adb/privacy.py): a number not written by a vendor SMS
-    # service is dropped, so every row keeps its id and writing app and loses its address
-    assert got == [(r["_id"], None, r["creator"]) for r in rows]
+    # the capture is minimised (adb/privacy.py): a row not written by a vendor SMS
+    # service keeps only its box and writing app (no id, no address), and those rows are
+    # sorted by (type, app): type 1 first, then type 2 with "=, =" before "com.evil, ..."
+    assert got == [("", None, rows[i]["creator"]) for i in (1, 2, 0)]
 
 
 def test_sms_bodies_are_never_read_nor_kept(hostile_runs):

@@ -87,10 +87,11 @@ def test_a_vendor_written_row_keeps_its_number_others_lose_theirs():
     assert raw.minimised == POLICY_VERSION
     text = raw.outputs[0].stdout.decode()
     assert "+3701234567" not in text and "1632300000001" not in text and "thread_id=4" not in text
+    assert "_id=8" not in text  # a non-vendor row's id would only tell its order
     msgs = build_snapshot(raw).sms.messages
     assert [(m.id, m.box, m.address, m.date, m.creator) for m in msgs] == [
         ("7", "sent", "+8610690000", "1632300000000", "com.vendor.cloud"),
-        ("8", "inbox", None, None, "com.other.app"),
+        ("", "inbox", None, None, "com.other.app"),
     ]
     # idempotent: minimising a minimised capture changes nothing
     assert minimise_raw(raw, ["com.vendor.cloud"]) == raw
@@ -99,3 +100,95 @@ def test_a_vendor_written_row_keeps_its_number_others_lose_theirs():
 def test_every_sms_column_read_has_a_declared_policy():
     assert {f"sms.{c}" for c in C.SMS_COLUMNS} <= set(POLICY)
     assert {"account.name", "account.type"} <= set(POLICY)
+
+
+def test_other_rows_become_counts_in_a_fixed_order():
+    """Rows not written by a vendor service keep only (box, app): counts, sorted, so the
+    provider's order (the order the messages came in) is gone; vendor rows come first."""
+    rows = ("Row: 0 _id=1, thread_id=1, address=+3701, date=1, type=2, read=1, seen=1, creator=com.b\n"
+            "Row: 1 _id=2, thread_id=1, address=+3702, date=2, type=1, read=1, seen=1, creator=com.a\n"
+            "Row: 2 _id=3, thread_id=2, address=+8610, date=3, type=2, read=1, seen=1, "
+            "creator=com.vendor.cloud\n"
+            "Row: 3 _id=4, thread_id=3, address=+3703, date=4, type=2, read=1, seen=1, creator=com.a\n"
+            "Row: 4 _id=5, thread_id=3, address=+3704, date=5, type=1, read=1, seen=1, creator=com.a\n")
+    raw = minimise_raw(_sms_raw(rows), ["com.vendor.cloud"])
+    msgs = build_snapshot(raw).sms.messages
+    # written by hand: type 1 = inbox, 2 = sent; sorted by raw type then app
+    assert [(m.id, m.box, m.address, m.creator) for m in msgs] == [
+        ("3", "sent", "+8610", "com.vendor.cloud"),
+        ("", "inbox", None, "com.a"), ("", "inbox", None, "com.a"),
+        ("", "sent", None, "com.a"), ("", "sent", None, "com.b"),
+    ]
+    assert all(m.date is None for m in msgs[1:])
+    assert minimise_raw(raw, ["com.vendor.cloud"]) == raw
+
+
+def _scan(adb_server, folder, *args: str) -> subprocess.CompletedProcess:
+    for sub in ("home", "cwd", "tmp", "out"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    return subprocess.run([sys.executable, "-m", "tui.cli", "scan", *map(str, args)],
+                          env=scan_env(adb_server, folder), cwd=folder / "cwd",
+                          stdin=subprocess.DEVNULL, capture_output=True, timeout=300)
+
+
+def test_a_capture_sealed_to_a_key_opens_only_with_its_identity(adb_server, tmp_path):
+    """`--capture-to-key` writes one age file with no marker and no plaintext manifest;
+    `--capture-in FILE --identity` gives the same verdicts; a wrong identity is refused
+    with exit 2 and a message, and the sealed file is left as it was."""
+    import pyrage
+
+    hostile = P.personal_markers(tmp_path / "profiles")
+    key = pyrage.x25519.Identity.generate()
+    ident = tmp_path / "identity.txt"
+    ident.write_text(f"# made by the test\n{key}\n", encoding="utf-8")
+    recipients = tmp_path / "recipients.txt"
+    recipients.write_text(f"# the bench's key\n{key.to_public()}\n", encoding="utf-8")
+
+    live = tmp_path / "live"
+    sealed = live / "out" / "capture.age"
+    ran = _scan(adb_server, live, "--demo", hostile.folder, "--capture", sealed,
+                "--capture-to-key", recipients, "--json", live / "out" / "r.json")
+    assert ran.returncode in (0, 1), ran.stderr
+    data = sealed.read_bytes()
+    assert data.startswith(b"age-encryption.org/v1\n")
+    for plain in (b"manifest", b"phone-audit.capture", b"content query", b"Accounts:",
+                  *(m.encode() for m in hostile.extra["markers"])):
+        assert plain not in data, plain
+    assert (sealed.stat().st_mode & 0o777) == 0o600
+    # only the sealed file is left: the plaintext folder went with its temporary folder
+    left = [p for p in live.rglob("*") if p.is_file()]
+    assert sealed in left
+    assert not [p for p in left if p.name == "manifest.json" or p.suffix in (".stdout", ".stderr")]
+    assert list((live / "tmp").iterdir()) == []
+
+    other = tmp_path / "other.txt"
+    other.write_text(f"{pyrage.x25519.Identity.generate()}\n", encoding="utf-8")
+    away = tmp_path / "away"
+    wrong = _scan(adb_server, away, "--capture-in", sealed, "--identity", other,
+                  "--db", away / "out" / "h.sqlite3")
+    assert wrong.returncode == 2, wrong.stderr
+    assert b"cannot be opened with the identity given" in wrong.stderr
+    assert sealed.read_bytes() == data
+    none = _scan(adb_server, away, "--capture-in", sealed, "--db", away / "out" / "h.sqlite3")
+    assert none.returncode == 2 and b"give --identity" in none.stderr
+
+    opened = _scan(adb_server, away, "--capture-in", sealed, "--identity", ident,
+                   "--json", away / "out" / "r.json", "--db", away / "out" / "h.sqlite3")
+    assert opened.returncode == ran.returncode, opened.stderr
+    before = json.loads((live / "out" / "r.json").read_text(encoding="utf-8"))
+    after = json.loads((away / "out" / "r.json").read_text(encoding="utf-8"))
+    assert _statuses(after) == _statuses(before)
+    assert after["findings"] == before["findings"]
+    assert list((away / "tmp").iterdir()) == []
+
+
+def test_a_wrong_capture_key_is_refused_before_any_phone_is_read(adb_server, tmp_path):
+    hostile = P.personal_markers(tmp_path / "profiles")
+    for bad in ("age1notakey", str(tmp_path / "missing.txt")):
+        ran = _scan(adb_server, tmp_path / "run", "--demo", hostile.folder,
+                    "--capture", tmp_path / "run" / "out" / "c.age", "--capture-to-key", bad)
+        assert ran.returncode == 2, ran.stderr
+        assert b"--capture-to-key" in ran.stderr
+        assert not (tmp_path / "run" / "out" / "c.age").exists()
+    ran = _scan(adb_server, tmp_path / "run", "--demo", hostile.folder, "--capture-to-key", "age1x")
+    assert ran.returncode == 2 and b"needs --capture" in ran.stderr

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -35,11 +36,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     pick.add_argument("--demo", dest="scan_demo", metavar="PROFILE",
                       help="a built-in (or folder) simulated phone, started and stopped here")
     pick.add_argument("--capture-in", type=Path, metavar="DIR",
-                      help="re-analyse a saved capture; no phone needed")
+                      help="re-analyse a saved capture (a folder, or a file sealed with "
+                           "--capture-to-key); no phone needed")
+    pick.add_argument("--identity", type=Path, metavar="FILE",
+                      help="the age identity file (age-keygen) that opens a sealed --capture-in")
     out = parser.add_argument_group("output")
     out.add_argument("--json", type=Path, metavar="FILE", help="write the JSON report")
     out.add_argument("--html", type=Path, metavar="FILE", help="write the HTML report")
-    out.add_argument("--capture", type=Path, metavar="DIR", help="save the raw capture here")
+    out.add_argument("--capture", type=Path, metavar="DIR",
+                     help="save the raw capture here (a folder; one sealed file with --capture-to-key)")
+    out.add_argument("--capture-to-key", metavar="KEY",
+                     help="seal the capture to an age public key (age1...) or a recipients "
+                          "file: --capture then names one encrypted file")
     out.add_argument("--db", dest="scan_db", metavar="FILE",
                      help="history database (default: $PHONE_AUDIT_DB, else the user data folder)")
     out.add_argument("--scope", choices=("all", "system", "third-party", "none"), default="all",
@@ -81,6 +89,15 @@ async def _main(args: argparse.Namespace) -> int:
         raise UsageError("--capture and --capture-in do not go together")
     if args.serial and args.device and args.serial != args.device:
         raise UsageError("DEVICE and -s name different phones")
+    if args.capture_to_key and not args.capture:
+        raise UsageError("--capture-to-key needs --capture FILE")
+    if args.identity and not args.capture_in:
+        raise UsageError("--identity goes with --capture-in FILE")
+    if args.capture_to_key:
+        from audit.sealed_capture import recipients
+
+        # a wrong key is said now, before any phone is read
+        args.capture_recipients = recipients(args.capture_to_key)
 
     from store import Store
     from tui.config import keep_days
@@ -127,6 +144,15 @@ def _spool_said(store, code: int) -> int:
 async def _run_audits(args: argparse.Namespace, store) -> int:
     """The audits this command was asked for; the worst exit code of them."""
     if args.capture_in:
+        from audit import sealed_capture
+
+        if sealed_capture.is_sealed(args.capture_in):
+            if not args.identity:
+                raise UsageError(f"{args.capture_in} is a sealed capture: give --identity FILE")
+            ids = sealed_capture.identities(args.identity)
+            with sealed_capture.private_temp() as tmp:
+                await asyncio.to_thread(sealed_capture.unseal, args.capture_in, ids, tmp)
+                return await _audit_one(args, store, capture_in=tmp, many=False)
         if not (args.capture_in / "manifest.json").is_file():
             raise UsageError(f"{args.capture_in} is not a capture folder (no manifest.json)")
         return await _audit_one(args, store, capture_in=args.capture_in, many=False)
@@ -259,15 +285,24 @@ async def _audit_one(args: argparse.Namespace, store, *, serial: str | None = No
     kwargs: dict[str, Any] = {}
     if progress is not None:
         kwargs["progress"] = progress
-    try:
-        result = await run_audit(
-            serial=serial, capture_in=capture_in, store=store,
-            capture_out=_per_device(args.capture, label, many),
-            pull_scope=args.scope, workers=args.workers, cancel=_CANCEL, **kwargs,
-        )
-    finally:
-        if progress is not None:
-            progress.done()
+    capture_out = _per_device(args.capture, label, many)
+    with contextlib.ExitStack() as cleanup:
+        sealed_to = None
+        if capture_out is not None and getattr(args, "capture_recipients", None):
+            from audit import sealed_capture
+
+            # the runner writes a folder; it goes to a private temporary one, then sealed
+            sealed_to, capture_out = capture_out, cleanup.enter_context(sealed_capture.private_temp())
+        try:
+            result = await run_audit(
+                serial=serial, capture_in=capture_in, store=store, capture_out=capture_out,
+                pull_scope=args.scope, workers=args.workers, cancel=_CANCEL, **kwargs,
+            )
+        finally:
+            if progress is not None:
+                progress.done()
+        if sealed_to is not None and (capture_out / "manifest.json").is_file():
+            await asyncio.to_thread(sealed_capture.seal, capture_out, sealed_to, args.capture_recipients)
     report = json_report.build_report(result)
     if args.json:
         json_report.write_report(report, _per_device(args.json, label, many))
