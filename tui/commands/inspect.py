@@ -24,7 +24,8 @@ def add_arguments(parser) -> None:
 
 def stalkerware_matches(report, kb) -> list[str]:
     """"TheTruthSpy (package name)" for each known stalkerware family the APK matches by
-    package name or signing certificate (the same indicators as apps.stalkerware)."""
+    package name, signing certificate, certificate subject or a C2 host or website in
+    the code (the same indicators as apps.stalkerware)."""
     certs = {c.upper() for c in report.cert_sha1}
     out = []
     for app in getattr(kb, "stalkerware", ()) or ():
@@ -33,6 +34,8 @@ def stalkerware_matches(report, kb) -> list[str]:
             how.append("package name")
         if certs & {c.upper() for c in app.certificates}:
             how.append("signing certificate")
+        # a rebuilt family: its signer's subject, or a host of its in the code
+        how += [f"{h.category} in {h.file}" for h in report.stalkerware if h.name == app.name]
         if how:
             out.append(f"{app.name} ({' and '.join(how)})")
     return out
