@@ -185,3 +185,15 @@ def test_locations_turn_back_into_commands():
         "unzip -p nested.zip classes.dex | strings | grep -F com/x")
     assert cmd_code("/data/app/x/base.apk", "classes2.dex#2", "a") == (
         "adb pull /data/app/x/base.apk && unzip -p base.apk classes2.dex | strings | grep -F a")
+
+
+@pytest.mark.parametrize("where, extra", [
+    ("assets/x.dex", lambda: ("assets/x.dex", build_dex(["com.example.Up"], [COCOSPY_C2]))),
+    ("assets/plugin.apk!/classes.dex",
+     lambda: ("assets/plugin.apk", synthesize_apk(ApkSpec(package="com.example.plugin", strings=(COCOSPY_C2,))))),
+    ("classes2.dex#2",
+     lambda: ("classes2.dex", build_dex_container([(["com.example.A"], []), (["com.example.B"], [COCOSPY_C2])]))),
+])
+def test_stalkerware_host_hidden_in_each_place_is_found_there(kb, where, extra):
+    r = inspect_apk_bytes(_apk(extra()), kb)
+    assert [(h.name, h.file, h.value) for h in r.stalkerware] == [("Cocospy", where, COCOSPY_C2)]
