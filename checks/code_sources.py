@@ -27,9 +27,7 @@ that need code say inconclusive for that app. Nothing is written to disk.
 from __future__ import annotations
 
 import io
-import struct
 import zipfile
-import zlib
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -165,7 +163,7 @@ def _nested_entries(location: str, raw: bytes, unread: list[str]) -> list[tuple[
     try:
         zf = zipfile.ZipFile(io.BytesIO(raw))
         infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error, NotImplementedError) as exc:
+    except Exception as exc:  # zipfile raises many kinds on hostile bytes; none may escape
         unread.append(f"{location}: not a readable archive ({exc}), not read")
         return None
     if len(infos) > MAX_NESTED_ENTRIES:
@@ -189,31 +187,36 @@ def _units_of_archive(location: str, raw: bytes, depth: int, unread: list[str],
         inner = f"{location}!/{info.filename}"
         try:
             head = _read_member(zf, info, 8)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error, RuntimeError,
-                NotImplementedError) as exc:
-            if info.filename.lower().endswith(CODE_SUFFIXES):
-                unread.append(f"{inner}: cannot be read ({exc})")
+        except Exception as exc:  # corrupt, encrypted, an unknown method, names that differ
+            # whatever its name says, an entry that cannot be read may be code
+            unread.append(f"{inner}: cannot be read ({type(exc).__name__}: {exc})")
             continue
         if not is_code_entry(info.filename, head):
             continue
-        yield from _units_of_entry(inner, lambda: _read_capped(zf, info), head, depth, unread, budget)
+        yield from _units_of_entry(inner, lambda: _read_capped(zf, info, budget), head, depth, unread, budget)
 
 
 class _Unreadable(Exception):
     pass
 
 
-def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    if info.file_size > MAX_ARCHIVE_BYTES:
+def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget) -> bytes:
+    """A member's bytes, within `MAX_ARCHIVE_BYTES` and what is left of `MAX_EXTRA_BYTES`
+    (the declared size is checked first, the inflated size is capped whatever it says)."""
+    left = MAX_EXTRA_BYTES - budget.extra_bytes
+    if info.file_size > min(MAX_ARCHIVE_BYTES, left):
+        if info.file_size <= MAX_ARCHIVE_BYTES:
+            raise _Unreadable(f"code outside classes*.dex over {MAX_EXTRA_BYTES >> 20} MiB in all")
         raise _Unreadable(f"{info.file_size} bytes (more than {MAX_ARCHIVE_BYTES >> 20} MiB)")
+    cap = min(MAX_ARCHIVE_BYTES, left)
     try:
-        data = _read_member(zf, info, MAX_ARCHIVE_BYTES + 1)
+        data = _read_member(zf, info, cap + 1)
     except RuntimeError as exc:  # zipfile: "File ... is encrypted, password required"
         raise _Unreadable(f"encrypted ({exc})") from None
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error, NotImplementedError) as exc:
-        raise _Unreadable(f"corrupt ({exc})") from None
-    if len(data) > MAX_ARCHIVE_BYTES:
-        raise _Unreadable(f"inflates to more than {MAX_ARCHIVE_BYTES >> 20} MiB")
+    except Exception as exc:  # zipfile raises many kinds on hostile bytes; none may escape
+        raise _Unreadable(f"corrupt ({type(exc).__name__}: {exc})") from None
+    if len(data) > cap:
+        raise _Unreadable(f"inflates to more than its {info.file_size} declared bytes or the cap (zip bomb?)")
     return data
 
 

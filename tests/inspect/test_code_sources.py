@@ -197,3 +197,23 @@ def test_locations_turn_back_into_commands():
 def test_stalkerware_host_hidden_in_each_place_is_found_there(kb, where, extra):
     r = inspect_apk_bytes(_apk(extra()), kb)
     assert [(h.name, h.file, h.value) for h in r.stalkerware] == [("Cocospy", where, COCOSPY_C2)]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_mutated_nested_code_never_breaks_the_inspection(kb, seed):
+    """Random byte flips and cuts in a nested APK and in a DEX container: the outer APK
+    is still inspected, and every piece of code is either read or listed as unread."""
+    import random
+
+    rnd = random.Random(seed)
+    inner = bytearray(synthesize_apk(ApkSpec(package="com.example.plugin", classes=(TRACKER_CLASS,))))
+    container = bytearray(build_dex_container([(["a.A"], ["x"]), ([TRACKER_CLASS], ["y"])]))
+    for blob in (inner, container):
+        for _ in range(rnd.randint(1, 40)):
+            blob[rnd.randrange(len(blob))] = rnd.randrange(256)
+    if seed % 3 == 0:
+        container = container[: rnd.randrange(0x70, len(container))]
+    r = inspect_apk_bytes(_apk(("assets/plugin.apk", bytes(inner)), ("assets/c.dex", bytes(container))), kb)
+    assert r.ok, r.error
+    for where in ("assets/plugin.apk", "assets/c.dex"):
+        assert any(f.startswith(where) for f in r.dex_files + r.unread_code), (where, r.dex_files, r.unread_code)
