@@ -217,3 +217,14 @@ def test_mutated_nested_code_never_breaks_the_inspection(kb, seed):
     assert r.ok, r.error
     for where in ("assets/plugin.apk", "assets/c.dex"):
         assert any(f.startswith(where) for f in r.dex_files + r.unread_code), (where, r.dex_files, r.unread_code)
+
+
+def test_inspect_command_lists_code_not_read(tmp_path, capsys):
+    from tui.cli import main
+
+    path = tmp_path / "odd.apk"
+    path.write_bytes(_apk(("assets/v99.dex", b"dex\n099\x00" + build_dex([TRACKER_CLASS])[8:])))
+    assert main(["inspect", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "code NOT read (1; what it holds was not looked at):" in out
+    assert "  assets/v99.dex: unknown DEX version 099 (not one Android loads)" in out

@@ -74,6 +74,9 @@ def _summary(report, stalkerware: list[str] = ()) -> list[str]:
     add(f"indicators ({len(report.indicator_ids())}):")
     for h in report.indicators:
         add(f"  {plain(h.name)} [{h.id}, {h.category}]: {h.kind} {plain(repr(h.value))} in {plain(h.file)}")
+    if report.unread_code:
+        add(f"code NOT read ({len(report.unread_code)}; what it holds was not looked at):")
+        lines.extend(f"  {plain(u)}" for u in report.unread_code)
     if report.warnings:
         add("warnings:")
         lines.extend(f"  {plain(w)}" for w in report.warnings)
@@ -83,7 +86,8 @@ def _summary(report, stalkerware: list[str] = ()) -> list[str]:
         add("KNOWN STALKERWARE: " + "; ".join(plain(s) for s in stalkerware)
             + ". Someone may be using it to watch the phone it came from.")
     else:
-        add("stalkerware: matches none of the known stalkerware package names and certificates")
+        add("stalkerware: matches none of the known stalkerware package names and certificates"
+            + (", in the code that was read" if report.unread_code else ""))
     add(f"knowledge base: {report.kb_version}")
     return lines
 
