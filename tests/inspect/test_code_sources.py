@@ -228,3 +228,17 @@ def test_inspect_command_lists_code_not_read(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "code NOT read (1; what it holds was not looked at):" in out
     assert "  assets/v99.dex: unknown DEX version 099 (not one Android loads)" in out
+
+
+def test_new_report_fields_survive_the_cache_round_trip(kb):
+    """The APK cache stores `to_dict` as JSON: unread code, certificate names and
+    stalkerware hits come back as the same values."""
+    import json
+
+    from model.apk_report import ApkReport
+
+    r = inspect_apk_bytes(synthesize_apk(ApkSpec(
+        package="com.example.host", strings=(COCOSPY_C2,), signer="x", signer_organization="Org",
+        extra_entries=(("assets/v99.dex", b"dex\n099\x00" + build_dex(["a.B"])[8:]),))), kb)
+    assert r.unread_code and r.stalkerware and r.cert_organizations == ("Org",)
+    assert ApkReport.from_dict(json.loads(json.dumps(r.to_dict()))) == r
