@@ -39,9 +39,15 @@ def cmd_pull(path: str) -> str:
 
 
 def cmd_code(path: str, dex: str, needle: str) -> str:
-    """How to see one DEX string or type name of an APK with ordinary tools."""
+    """How to see one DEX string or type name of an APK with ordinary tools.
+
+    `dex` is a code location (`checks.code_sources`): `classes.dex`, `assets/x.dex`,
+    `assets/p.apk!/classes.dex` (an archive in the APK: unzip it from the one around
+    it) or `classes.dex#2` (a section of a DEX container: `strings` sees them all).
+    """
     local = path.rsplit("/", 1)[-1] or "base.apk"
-    return (
-        f"adb pull {q(path)} && unzip -p {q(local)} {q(dex or 'classes.dex')} "
-        f"| strings | grep -F {q(needle)}"
-    )
+    chain = (dex or "classes.dex").rpartition("#")[0] if "#" in (dex or "") else (dex or "classes.dex")
+    pipe = f"unzip -p {q(local)} {q(chain.split('!/')[0])}"
+    for inner in chain.split("!/")[1:]:
+        pipe += f" > nested.zip && unzip -p nested.zip {q(inner)}"
+    return f"adb pull {q(path)} && {pipe} | strings | grep -F {q(needle)}"

@@ -36,6 +36,10 @@ def inspection_gaps(inp: AuditInput, packages: Iterable) -> list[Gap]:
         for r in pa.reports:
             if r.error:
                 gaps.append(Gap(p.name, r.error))
+            elif r.unread_code:
+                # code it carries was not read: what hides there was not looked at
+                more = f" and {len(r.unread_code) - 1} more" if len(r.unread_code) > 1 else ""
+                gaps.append(Gap(p.name, f"code not read: {r.unread_code[0]}{more}"))
         if not pa.reports and not pa.failures:
             gaps.append(Gap(p.name, "no APK report"))
     return gaps

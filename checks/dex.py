@@ -31,7 +31,11 @@ from array import array
 from dataclasses import dataclass, field
 from operator import itemgetter, methodcaller
 
-__all__ = ["DexError", "DexTables", "read_dex", "decode_mutf8"]
+__all__ = ["DexError", "DexTables", "read_dex", "decode_mutf8", "DEX_VERSIONS"]
+
+#: the DEX format versions ART loads: 035 (all Android), 037 (7.0), 038 (8.0), 039 (9),
+#: 040 (a revision unused by d8 but accepted by ART), 041 (15: containers)
+DEX_VERSIONS = frozenset({"035", "037", "038", "039", "040", "041"})
 
 _HEADER_SIZE = 0x70
 _ENDIAN_CONSTANT = 0x12345678
@@ -323,31 +327,37 @@ def _table(header: tuple[int, int], name: str, item_size: int, size: int) -> tup
     return count, off
 
 
-def read_dex(data: bytes | bytearray | memoryview) -> DexTables:
-    """Read the string, type and class tables of one DEX file.
+def read_dex(data: bytes | bytearray | memoryview, at: int = 0) -> DexTables:
+    """Read the string, type and class tables of one DEX file, or of the DEX section
+    whose header starts at `at` in a container (version 041, whose offsets count from
+    the container's start; `checks.code_sources.dex_sections` finds the headers).
 
+    Only the versions a real runtime loads (`DEX_VERSIONS`) are read: any other is a
+    `DexError`, so code in a format this reader does not know is reported, not skipped.
     Raises `DexError` (and nothing else) when the bytes are not a readable DEX.
     """
     buf = data if isinstance(data, bytes) else bytes(data)
     size = len(buf)
-    if size < _HEADER_SIZE:
-        raise DexError(f"too short for a DEX header ({size} bytes)")
-    magic = buf[:8]
+    if at < 0 or size - at < _HEADER_SIZE:
+        raise DexError(f"too short for a DEX header ({max(size - at, 0)} bytes)")
+    magic = buf[at : at + 8]
     if magic[:4] != b"dex\n" or magic[7] != 0 or not magic[4:7].isdigit():
         raise DexError(f"bad magic {magic[:8]!r} (not a DEX file)")
-    (file_size, header_size, endian) = struct.unpack_from("<III", buf, 0x20)
+    if magic[4:7].decode("ascii") not in DEX_VERSIONS:
+        raise DexError(f"unknown DEX version {magic[4:7].decode('ascii')} (not one Android loads)")
+    (file_size, header_size, endian) = struct.unpack_from("<III", buf, at + 0x20)
     if endian == _REVERSE_ENDIAN_CONSTANT:
         raise DexError("big-endian DEX files are not supported")
     if endian != _ENDIAN_CONSTANT:
         raise DexError(f"bad endian tag {endian:#x}")
-    if header_size < _HEADER_SIZE:
+    if header_size < _HEADER_SIZE or header_size > size - at:
         raise DexError(f"bad header size {header_size}")
-    if file_size > size:
-        raise DexError(f"truncated: header says {file_size} bytes, have {size}")
-    fields = struct.unpack_from("<8I", buf, 0x38)
+    if file_size > size - at:
+        raise DexError(f"truncated: header says {file_size} bytes, have {size - at}")
+    fields = struct.unpack_from("<8I", buf, at + 0x38)
     n_str, str_off = _table(fields[0:2], "string_ids", 4, size)
     n_typ, typ_off = _table(fields[2:4], "type_ids", 4, size)
-    n_cls, cls_off = _table(struct.unpack_from("<II", buf, 0x60), "class_defs", _CLASS_DEF_SIZE, size)
+    n_cls, cls_off = _table(struct.unpack_from("<II", buf, at + 0x60), "class_defs", _CLASS_DEF_SIZE, size)
 
     strings: list[str] = []
     if n_str:

@@ -42,9 +42,11 @@ from typing import Any
 
 from model.apk_report import ApkReport, Component, Hit
 from checks.axml_depth import MAX_XML_DEPTH, axml_too_deep
+from checks.code_sources import MAX_CODE_UNITS, MAX_EXTRA_BYTES, code_units, is_code_entry
 from checks.dex import DexError, read_dex
 from model.knowledge import Knowledge
 from checks.matching import DexIndex, match_indicators, match_trackers
+from checks.stalkerware_match import match_certificate, match_hosts
 from checks.zip_directory import directory_size
 
 __all__ = [
@@ -130,11 +132,14 @@ def _inflate(raw: bytes, info: zipfile.ZipInfo, data_start: int, cap: int) -> by
     return out
 
 
-def check_zip(raw: bytes) -> dict[str, bytes]:
+def check_zip(raw: bytes, unread: list[str] | None = None) -> dict[str, bytes]:
     """Check an APK's zip structure (see the module docstring) and inflate what is read.
 
-    Returns {entry name: bytes} for the manifest and every classes*.dex (in DEX order).
-    Raises `ApkRejected` with the reason.
+    Returns {entry name: bytes} for the manifest, every classes*.dex (in DEX order),
+    then every other code entry (`checks.code_sources.is_code_entry`: a DEX or archive
+    anywhere in the APK). Raises `ApkRejected` with the reason. A code entry outside
+    classes*.dex that cannot be inflated within the bounds does not reject the APK: it
+    is appended to `unread` ("<name>: <reason>") when a list is given, else raises.
     """
     import io
 
@@ -200,10 +205,58 @@ def check_zip(raw: bytes) -> dict[str, bytes]:
         raise ApkRejected(f"{len(dex_names)} DEX files (more than {MAX_DEX_FILES})")
     for name in dex_names:
         out[name] = _inflate(raw, by_name[name], data_starts[name], MAX_DEX_BYTES)
+    _inflate_other_code(raw, by_name, data_starts, out, unread)
     for name in seen:
         if name == "resources.arsc" or _V1_SIG.fullmatch(name):
             _inflate(raw, by_name[name], data_starts[name], MAX_META_BYTES)
     return out
+
+
+def _head(raw: bytes, info: zipfile.ZipInfo, start: int) -> bytes:
+    """An entry's first 8 bytes, inflating no more than that."""
+    comp = memoryview(raw)[start : start + min(info.compress_size, 4096)]
+    if info.compress_type == zipfile.ZIP_STORED:
+        return bytes(comp[:8])
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        return b""
+    try:
+        return zlib.decompressobj(-15).decompress(comp, 8)
+    except zlib.error:
+        return b""
+
+
+def _inflate_other_code(raw: bytes, by_name: dict, data_starts: dict[str, int], out: dict[str, bytes],
+                        unread: list[str] | None) -> None:
+    """Inflate the code entries outside classes*.dex (a DEX or an archive anywhere),
+    within `code_sources.MAX_CODE_UNITS` entries and `MAX_EXTRA_BYTES` in all."""
+    names = [n for n in sorted(by_name) if n not in out and not by_name[n].is_dir()
+             and is_code_entry(n, _head(raw, by_name[n], data_starts[n]))]
+    total = 0
+    count = len(out) - 1  # the manifest is not code
+    for i, name in enumerate(names):
+        info = by_name[name]
+        reason = None
+        if count >= MAX_CODE_UNITS:
+            reason = f"more than {MAX_CODE_UNITS} code files; this one and {len(names) - i - 1} more not read"
+            if unread is None:
+                raise ApkRejected(f"{name}: {reason}")
+            unread.append(f"{name}: {reason}")
+            return
+        if total + info.file_size > MAX_EXTRA_BYTES:
+            reason = f"code outside classes*.dex over {MAX_EXTRA_BYTES >> 20} MiB in all; not read"
+        else:
+            try:
+                out[name] = _inflate(raw, info, data_starts[name], MAX_DEX_BYTES)
+                total += info.file_size
+                count += 1
+                continue
+            except ApkRejected as exc:
+                if unread is None:
+                    raise
+                reason = f"{exc}; not read".removeprefix(f"{name}: ")
+        if unread is None:
+            raise ApkRejected(f"{name}: {reason}")
+        unread.append(f"{name}: {reason}")
 
 
 def _dex_order(name: str) -> int:
@@ -296,11 +349,26 @@ def _manifest_and_signers(raw: bytes) -> tuple[dict[str, Any], list[str]]:
         facts["cert_sha256"] = tuple(c.sha256.hex() for c in certs)
         facts["cert_sha1"] = tuple(c.sha1.hex() for c in certs)
         facts["cert_subjects"] = tuple(c.subject.human_friendly for c in certs)
+        facts["cert_common_names"] = tuple(str(c.subject.native.get("common_name") or "") for c in certs)
+        facts["cert_organizations"] = tuple(_first(c.subject.native.get("organization_name")) for c in certs)
         if not certs:
             warnings.append("signature: no signer certificate found (unsigned APK?)")
     except Exception as exc:
         warnings.append(f"signature: could not read signer certificates ({type(exc).__name__}: {exc})")
     return facts, warnings
+
+
+def _first_per_family(hits: list[Hit]) -> list[Hit]:
+    """The first hit of each family (certificate before code, DEX order after)."""
+    seen: set[str] = set()
+    return [h for h in hits if not (h.id in seen or seen.add(h.id))]
+
+
+def _first(value: Any) -> str:
+    """One subject attribute as text (a repeated attribute comes as a list)."""
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else ""
+    return str(value or "")
 
 
 def inspect_apk(path: Path, knowledge: Knowledge, sha256: str | None = None) -> ApkReport:
@@ -322,8 +390,9 @@ def inspect_apk_bytes(raw: bytes, knowledge: Knowledge, sha256: str | None = Non
     """`inspect_apk` on bytes already in memory."""
     digest = sha256 or hashlib.sha256(raw).hexdigest()
     base = dict(sha256=digest, size=len(raw), kb_version=knowledge.version)
+    unread: list[str] = []
     try:
-        entries = check_zip(raw)
+        entries = check_zip(raw, unread)
     except ApkRejected as exc:
         return ApkReport(**base, error=f"could not inspect: {exc}")
     except Exception as exc:  # a zip reader bug must not take down the audit
@@ -336,14 +405,17 @@ def inspect_apk_bytes(raw: bytes, knowledge: Knowledge, sha256: str | None = Non
     dex_files: list[str] = []
     trackers: list[Hit] = []
     indicators: list[Hit] = []
+    stalkerware: list[Hit] = match_certificate(
+        facts.get("cert_common_names", ()), facts.get("cert_organizations", ()), knowledge)
     classes = strings = 0
-    for name, data in entries.items():
-        if name == MANIFEST:
-            continue
+    top = frozenset(n for n in entries if _DEX_NAME.fullmatch(n))
+    for unit in code_units(entries, unread, MANIFEST, top):
+        name = unit.location
         try:
-            tables = read_dex(data)
+            tables = read_dex(unit.data, unit.at)
         except DexError as exc:
             warnings.append(f"{name}: {exc}, skipped")
+            unread.append(f"{name}: {exc}")
             continue
         dex_files.append(name)
         classes += len(tables.class_names)
@@ -351,8 +423,9 @@ def inspect_apk_bytes(raw: bytes, knowledge: Knowledge, sha256: str | None = Non
         index = DexIndex.build(tables)
         trackers += match_trackers(index, knowledge.trackers, name)
         indicators += match_indicators(index, knowledge.indicators, name)
+        stalkerware += match_hosts(index, knowledge, name)
     error = None
-    if not dex_files and any(n != MANIFEST for n in entries):
+    if not dex_files and any(n in top for n in entries):
         error = "could not inspect: no readable DEX file (" + "; ".join(warnings) + ")"
     elif "package" not in facts:
         # DEX hits stand; what failed is said.
@@ -366,6 +439,8 @@ def inspect_apk_bytes(raw: bytes, knowledge: Knowledge, sha256: str | None = Non
         string_count=strings,
         trackers=tuple(trackers),
         indicators=tuple(indicators),
+        stalkerware=tuple(_first_per_family(stalkerware)),
         error=error,
         warnings=tuple(warnings),
+        unread_code=tuple(unread),
     )

@@ -74,6 +74,17 @@ class ApkReport:
     error: str | None = None
     #: non-fatal remarks (e.g. "classes3.dex: bad string table, skipped")
     warnings: tuple[str, ...] = ()
+    #: signer certificates' subject common names (CN) and organisations (O), one per
+    #: signer ("" when absent): what a family rebuilt with a fresh key still shows
+    cert_common_names: tuple[str, ...] = ()
+    cert_organizations: tuple[str, ...] = ()
+    #: stalkerware families recognised by certificate subject or by a host of theirs in
+    #: the code (`checks.stalkerware_match`); package and SHA-1 matches are the check's
+    stalkerware: tuple[Hit, ...] = ()
+    #: code the APK carries that was not read, one "<location>: <reason>" each (over a
+    #: cap, corrupt, an unknown DEX version, not a DEX): checks that need code are
+    #: inconclusive for this app rather than clean
+    unread_code: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -96,9 +107,10 @@ class ApkReport:
             Component(**{**c, "actions": tuple(c.get("actions", ()))})
             for c in d.get("components", ())
         )
-        for key in ("trackers", "indicators"):
+        for key in ("trackers", "indicators", "stalkerware"):
             d[key] = tuple(Hit(**h) for h in d.get(key, ()))
-        for key in ("permissions", "cert_sha256", "cert_sha1", "cert_subjects", "dex_files", "warnings"):
+        for key in ("permissions", "cert_sha256", "cert_sha1", "cert_subjects", "dex_files", "warnings",
+                    "cert_common_names", "cert_organizations", "unread_code"):
             d[key] = tuple(d.get(key, ()))
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in d.items() if k in known})

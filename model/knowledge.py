@@ -74,6 +74,19 @@ class StalkerwareApp:
     certificates: tuple[str, ...] = ()
     websites: tuple[str, ...] = ()
     type: str = "stalkerware"
+    #: other names the family is sold under
+    names: tuple[str, ...] = ()
+    #: regular expressions over the signing certificate's subject common name
+    #: (upstream `certificate_cname_re`: a per-customer build signed by a fresh key
+    #: whose name follows the vendor's pattern)
+    certificate_subject_patterns: tuple[str, ...] = ()
+    #: signing-certificate subject organisations (O=) the family's builds carry
+    certificate_organizations: tuple[str, ...] = ()
+    #: hosts the family is downloaded from
+    distribution: tuple[str, ...] = ()
+    #: command-and-control hosts and IP addresses its code talks to
+    c2_domains: tuple[str, ...] = ()
+    c2_ips: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,6 +130,9 @@ class Knowledge:
     browsers: tuple[str, ...] = ()
     #: packages that root a phone or hide root (Magisk, SuperSU, ...)
     root_packages: tuple[str, ...] = ()
+    #: hosts some stalkerware talks to that ordinary apps use too (an analytics SDK, a
+    #: packer's service): never enough alone to name a family
+    shared_hosts: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
     def tracker(self, tracker_id: str) -> Tracker | None:

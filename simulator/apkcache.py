@@ -125,6 +125,8 @@ def build_spec(pkg: PackageSpec, device_sdk: int, split: str | None = None):
         min_sdk=min_sdk,
         target_sdk=target,
         signer=(apk.signer if apk and apk.signer else default_signer(pkg)),
+        # splits are signed by the same certificate as the base, organisation included
+        signer_organization=(apk.signer_organization if apk else None),
     )
     if split is None:
         kwargs["permissions"] = requested_permissions(pkg)

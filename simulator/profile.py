@@ -25,7 +25,7 @@ Extensions to the contract (additive; profiles without them behave as the spec s
     /system/app/<Name>/<Name>.apk (system) or /data/app/.../<pkg>-<hash>==/base.apk,
     uid to a free id from 10050 on, version_code to 1, version_name to "1.0".
   [packages.apk]
-    label, min_sdk, target_sdk, dex_count
+    label, min_sdk, target_sdk, dex_count, signer, signer_organization (the certificate O=)
     components = [{kind="service", name=".A11y", permission="android.permission.X",
                    actions=["..."], exported=true}, ...]
                               kind: activity | service | receiver | provider; exported
@@ -148,13 +148,13 @@ def _load_components(chk: Checker, table: tuple, raw: Any) -> tuple[ComponentDec
 
 
 def _load_apk(chk: Checker, folder: Path, table: tuple, data: dict) -> ApkDecl:
-    allowed = ("file", "permissions", "classes", "strings", "signer", "size", "label",
+    allowed = ("file", "permissions", "classes", "strings", "signer", "signer_organization", "size", "label",
                "min_sdk", "target_sdk", "components", "dex_count")
     chk.keys(table, data, allowed)
     file_rel = chk.get(table, data, "file", "str")
     file = chk.local_file(folder, table, "file", file_rel) if file_rel is not None else None
     if file is not None:
-        for k in ("classes", "strings", "signer", "size", "components", "dex_count"):
+        for k in ("classes", "strings", "signer", "signer_organization", "size", "components", "dex_count"):
             if k in data:
                 raise chk.fail(table, k, f'"{k}" in {where(table)} describes an APK to synthesize; it cannot go with "file"')
     comps = _load_components(chk, table, data["components"]) if "components" in data else ()
@@ -167,6 +167,7 @@ def _load_apk(chk: Checker, folder: Path, table: tuple, data: dict) -> ApkDecl:
         classes=chk.get(table, data, "classes", "strlist", ()),
         strings=chk.get(table, data, "strings", "strlist", ()),
         signer=chk.get(table, data, "signer", "str"),
+        signer_organization=chk.get(table, data, "signer_organization", "str"),
         size=chk.nonneg(table, data, "size"),
         label=chk.get(table, data, "label", "str"),
         min_sdk=chk.nonneg(table, data, "min_sdk"),

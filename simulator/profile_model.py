@@ -56,6 +56,7 @@ class ApkDecl:
     classes: tuple[str, ...] = ()
     strings: tuple[str, ...] = ()
     signer: str | None = None
+    signer_organization: str | None = None
     size: int | None = None
     label: str | None = None
     min_sdk: int | None = None

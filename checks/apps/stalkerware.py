@@ -1,9 +1,13 @@
-"""apps.stalkerware: apps matching known stalkerware indicators (package names and
-signing-certificate SHA-1s from the AssoEchap stalkerware-indicators list, CC-BY-4.0)."""
+"""apps.stalkerware: apps matching known stalkerware indicators from the AssoEchap
+stalkerware-indicators list (CC-BY-4.0): package names, signing-certificate SHA-1s,
+and, for a family rebuilt per customer with a new package name and key, the signer's
+subject (common-name pattern, organisation) and the family's C2 hosts, IPs, websites
+and download hosts in the app's code (`ApkReport.stalkerware`, matched at inspection by
+`checks.stalkerware_match`)."""
 
 from __future__ import annotations
 
-from checks.commands import cmd_dumpsys_package, cmd_pull, q
+from checks.commands import cmd_code, cmd_dumpsys_package, cmd_pull, q
 from checks.coverage import gap_evidence, gaps_sentence, incomplete_evidence, inspection_gaps
 from checks.packages import is_preinstalled
 from checks.references import STALKERWARE_IOC
@@ -19,9 +23,10 @@ META = CheckMeta(
     category="apps",
     severity=Severity.CRITICAL,
     looks_at=(
-        "The package name of every installed app and the signing certificate of every app "
-        "you installed, against the stalkerware indicators collected by Echap "
-        "(AssoEchap/stalkerware-indicators)."
+        "The package name of every installed app and, for every app you installed, its "
+        "signing certificate (fingerprint, subject name, organisation) and the hosts its "
+        "code talks to (command-and-control servers, websites), against the stalkerware "
+        "indicators collected by Echap (AssoEchap/stalkerware-indicators)."
     ),
     why=(
         "Stalkerware lets someone else read your messages, follow your location and listen "
@@ -37,6 +42,18 @@ META = CheckMeta(
     ),
     references=(STALKERWARE_IOC, "https://stopstalkerware.org/"),
 )
+
+
+def _rebuilt_evidence(p, hit) -> Evidence:
+    """Evidence for a family recognised by its signer's subject or a host in its code."""
+    path = p.path or "base.apk"
+    local = path.rsplit("/", 1)[-1]
+    if hit.kind.startswith("certificate"):
+        return Evidence("APK signature", f"{p.name}: signed by {hit.value!r}, the {hit.category} "
+                        f"of {hit.name}", f"{cmd_pull(path)} && keytool -printcert -jarfile {q(local)}")
+    return Evidence(f"{hit.file} of {p.name} ({path})",
+                    f"{p.name}: code holds the {hit.category} of {hit.name}: {hit.value}",
+                    cmd_code(path, hit.file, hit.category.rsplit(" ", 1)[-1]))
 
 
 def evaluate(inp: AuditInput) -> Finding:
@@ -68,6 +85,12 @@ def evaluate(inp: AuditInput) -> Finding:
                                    f"{by_cert[match.upper()]} (SHA-1 {match.upper()})",
                                    f"{cmd_pull(path)} && keytool -printcert -jarfile {q(local)}"))
                 break
+        else:
+            hit = next((h for r in (pa.reports if pa else ()) for h in r.stalkerware), None)
+            if hit is not None:
+                hits.append(p.name)
+                families.append(hit.name)
+                ev.append(_rebuilt_evidence(p, hit))
     if hits:
         return finding(META, Status.FAIL,
                        f"Known stalkerware is installed: {names([label(n, inp.apks) for n in hits])} "
@@ -83,4 +106,4 @@ def evaluate(inp: AuditInput) -> Finding:
                        evidence=gap_evidence(gaps) + incomplete_evidence(snap))
     return finding(META, Status.PASS,
                    f"No installed app matches the {len(by_pkg)} package names and {len(by_cert)} certificates "
-                   "of known stalkerware.")
+                   "of known stalkerware, and no app you installed is signed or talks like a known family.")

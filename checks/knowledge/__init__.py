@@ -93,7 +93,11 @@ def load_from(directory: Path) -> Knowledge:
         StalkerwareApp(
             name=a["name"], packages=_tuple(a.get("packages")),
             certificates=_tuple(a.get("certificates")), websites=_tuple(a.get("websites")),
-            type=a.get("type", "stalkerware"),
+            type=a.get("type", "stalkerware"), names=_tuple(a.get("names")),
+            certificate_subject_patterns=_tuple(a.get("certificate_subject_patterns")),
+            certificate_organizations=_tuple(a.get("certificate_organizations")),
+            distribution=_tuple(a.get("distribution")),
+            c2_domains=_tuple(a.get("c2_domains")), c2_ips=_tuple(a.get("c2_ips")),
         )
         for a in sw.get("apps", ())
     )
@@ -120,6 +124,7 @@ def load_from(directory: Path) -> Knowledge:
         version=version, trackers=trackers, indicators=indicators, stalkerware=stalkerware,
         stores=stores, distribution_platforms=platforms, vendor_sms_services=sms,
         browsers=browsers, root_packages=root, extra=extra,
+        shared_hosts=tuple(h["host"] for h in ind.get("shared_host", ())),
     )
 
 

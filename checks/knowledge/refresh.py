@@ -6,8 +6,12 @@ Usage::
 
 `--stalkerware FILE`: the `ioc.yaml` of AssoEchap/stalkerware-indicators (CC-BY-4.0).
 Rewrites `stalkerware.json` beside this module: for each entry its name, other names,
-type, packages, signing-certificate SHA-1s (upper-case hex) and websites, with the
-licence attribution inside the file.
+type, packages, signing-certificate SHA-1s (upper-case hex), certificate subject
+patterns (`certificate_cname_re`, regular expressions over the signer's common name),
+certificate organisations, websites, distribution hosts and C2 domains and IPs (upstream
+writes both `c2.ips` and `c2.ip`; both are kept), with the licence attribution inside
+the file. Nothing upstream says about a family is dropped: a family rebuilt per
+customer under a new package name and key is still known by these.
 
 `--exodus FILE` (also `--exodus-json`): an export of the Exodus Privacy trackers API
 (`{"trackers": {number: {name, code_signature, website, categories, ...}}}`; a recent one
@@ -41,7 +45,8 @@ STALKERWARE_ATTRIBUTION = (
     '"Stalkerware indicators" by Echap (https://github.com/AssoEchap/stalkerware-indicators), '
     "licensed CC-BY-4.0 (https://creativecommons.org/licenses/by/4.0/). "
     "Converted to this file's format by phone-audit (fields kept: name, names, type, "
-    "packages, certificates, websites)."
+    "packages, certificates, certificate_cname_re as certificate_subject_patterns, "
+    "certificate_organizations, websites, distribution, c2 domains and ips)."
 )
 
 
@@ -51,13 +56,19 @@ def convert_stalkerware(entries: list[dict]) -> dict:
     for e in entries:
         if not isinstance(e, dict) or not e.get("name"):
             continue
+        c2 = e.get("c2") if isinstance(e.get("c2"), dict) else {}
         apps.append({
             "name": str(e["name"]),
             "names": [str(n) for n in e.get("names") or ()],
             "type": str(e.get("type") or "stalkerware"),
             "packages": [str(p) for p in e.get("packages") or ()],
             "certificates": [str(c).upper() for c in e.get("certificates") or ()],
+            "certificate_subject_patterns": [str(r) for r in e.get("certificate_cname_re") or ()],
+            "certificate_organizations": [str(o) for o in e.get("certificate_organizations") or ()],
             "websites": [str(w) for w in e.get("websites") or ()],
+            "distribution": [str(d) for d in e.get("distribution") or ()],
+            "c2_domains": [str(d) for d in c2.get("domains") or ()],
+            "c2_ips": list(dict.fromkeys(str(i) for i in [*(c2.get("ips") or ()), *(c2.get("ip") or ())])),
         })
     return {
         "source": STALKERWARE_SOURCE,

@@ -1,7 +1,7 @@
 """Turn an `ApkSpec` into a real, v1-signed APK, byte-identical on every run.
 
-Entry order is fixed: AndroidManifest.xml, classes.dex, classes2.dex, ...,
-resources.arsc (STORED, 4-byte aligned, one string so that the default locale exists),
+Entry order is fixed: AndroidManifest.xml, classes.dex, classes2.dex, ..., the spec's
+`extra_entries` (deflated, in the given order), resources.arsc (STORED, 4-byte aligned, one string so that the default locale exists),
 then assets/filler.bin (only when `size` asks for padding; STORED, 4-byte aligned), then
 META-INF/MANIFEST.MF, META-INF/CERT.SF, META-INF/CERT.RSA. Every entry carries the same
 timestamp (2008-01-01). Deflate output is that of the running zlib at level 9; it has
@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from .arsc import build_arsc
 from .axml import Attr, Element, encode_axml
 from .dex import build_dex
-from .sign import jar_signature_files
+from .sign import DEFAULT_ORGANIZATION, jar_signature_files
 from .spec import ApkSpec, ComponentSpec
 from .zipwriter import CENTRAL_ENTRY_FIXED, EOCD_SIZE, ZipWriter, deflate, local_header_size
 
@@ -143,7 +143,7 @@ class _CountingSink:
 def _write_apk(spec: ApkSpec, out: BinaryIO) -> None:
     if spec.size > _MAX_SIZE:
         raise ValueError(f"size {spec.size} needs zip64, which apkgen does not write (limit {_MAX_SIZE})")
-    contents = [("AndroidManifest.xml", manifest_xml(spec))] + dex_files(spec)
+    contents = [("AndroidManifest.xml", manifest_xml(spec))] + dex_files(spec) + list(spec.extra_entries)
     deflated = [(name, data, deflate(data)) for name, data in contents]
     arsc = build_arsc(spec.package, spec.label if spec.label is not None else spec.package)
     digests = [(name, hashlib.sha256(data).digest()) for name, data in contents]
@@ -155,7 +155,7 @@ def _write_apk(spec: ApkSpec, out: BinaryIO) -> None:
         zw.add_stored(ARSC_NAME, arsc)
 
     def signature_entries(all_digests: list[tuple[str, bytes]]) -> list[tuple[str, bytes, bytes]]:
-        return [(n, d, deflate(d)) for n, d in jar_signature_files(all_digests, spec.signer)]
+        return [(n, d, deflate(d)) for n, d in jar_signature_files(all_digests, spec.signer, spec.signer_organization or DEFAULT_ORGANIZATION)]
 
     def tail_size(meta: list[tuple[str, bytes, bytes]], n_central: int, names_len: int) -> int:
         locals_ = sum(local_header_size(n) + len(c) for n, _, c in meta)

@@ -1,4 +1,4 @@
-"""A minimal DEX (version 035) writer: string and type tables plus empty class definitions.
+"""A minimal DEX (version 035, or a 041 container of several sections) writer: string and type tables plus empty class definitions.
 
 The simulator's APKs only need to *look* like real code to the auditor: a DEX whose
 string table holds given strings and whose class_defs name given classes. Each class
@@ -18,10 +18,12 @@ import struct
 import zlib
 from collections.abc import Iterable
 
-__all__ = ["build_dex", "class_descriptor", "encode_mutf8", "utf16_sort_key"]
+__all__ = ["build_dex", "build_dex_container", "class_descriptor", "encode_mutf8", "utf16_sort_key"]
 
 _MAGIC = b"dex\n035\x00"
 _HEADER_SIZE = 0x70
+#: DEX 041 adds container_size and header_offset to the header
+_HEADER_SIZE_V41 = 0x78
 _ENDIAN_TAG = 0x12345678
 _NO_INDEX = 0xFFFFFFFF
 _ACC_PUBLIC = 0x0001
@@ -91,12 +93,18 @@ def _align4(n: int) -> int:
     return (n + 3) & ~3
 
 
-def build_dex(classes: Iterable[str], strings: Iterable[str] = ()) -> bytes:
+def build_dex(classes: Iterable[str], strings: Iterable[str] = (), *, version: str = "035",
+              base: int = 0) -> bytes:
     """Build one DEX file defining `classes` (dotted names) and holding `strings`.
 
     Duplicates are dropped; the string table is the union of the extra strings and the
     type descriptors. Deterministic: the output depends only on the two sets.
+    `version` is written in the magic; from "041" on, the header has the two container
+    fields (0x78 bytes) and the file is a container of this one section. `base` is where
+    the bytes will sit in a container: every offset in them is counted from the
+    container's start (`build_dex_container`).
     """
+    header_size = _HEADER_SIZE_V41 if version >= "041" else _HEADER_SIZE
     descriptors = sorted({class_descriptor(c) for c in classes}, key=utf16_sort_key)
     types = set(descriptors)
     if descriptors and descriptors != [_OBJECT]:
@@ -107,10 +115,10 @@ def build_dex(classes: Iterable[str], strings: Iterable[str] = ()) -> bytes:
     type_index = {all_strings[si]: ti for ti, si in enumerate(type_strings)}
 
     n_strings, n_types, n_classes = len(all_strings), len(type_strings), len(descriptors)
-    string_ids_off = _HEADER_SIZE if n_strings else 0
-    type_ids_off = _HEADER_SIZE + 4 * n_strings if n_types else 0
-    class_defs_off = _HEADER_SIZE + 4 * n_strings + 4 * n_types if n_classes else 0
-    data_off = _HEADER_SIZE + 4 * n_strings + 4 * n_types + 32 * n_classes
+    string_ids_off = base + header_size if n_strings else 0
+    type_ids_off = base + header_size + 4 * n_strings if n_types else 0
+    class_defs_off = base + header_size + 4 * n_strings + 4 * n_types if n_classes else 0
+    data_off = base + header_size + 4 * n_strings + 4 * n_types + 32 * n_classes
 
     # string_data_items, then (4-aligned) the map_list, make up the data section
     string_data = bytearray()
@@ -123,7 +131,7 @@ def build_dex(classes: Iterable[str], strings: Iterable[str] = ()) -> bytes:
         string_data.append(0)
     map_off = _align4(data_off + len(string_data))
 
-    sections = [(_TYPE_HEADER_ITEM, 1, 0)]
+    sections = [(_TYPE_HEADER_ITEM, 1, base)]
     if n_strings:
         sections.append((_TYPE_STRING_ID_ITEM, n_strings, string_ids_off))
     if n_types:
@@ -136,7 +144,7 @@ def build_dex(classes: Iterable[str], strings: Iterable[str] = ()) -> bytes:
     map_list = struct.pack("<I", len(sections)) + b"".join(
         struct.pack("<HHII", code, 0, count, off) for code, count, off in sections
     )
-    file_size = map_off + len(map_list)
+    file_size = map_off + len(map_list) - base
 
     object_type = type_index.get(_OBJECT)
     body = bytearray()
@@ -154,7 +162,7 @@ def build_dex(classes: Iterable[str], strings: Iterable[str] = ()) -> bytes:
 
     header_tail = struct.pack(
         "<IIIIIIIIIIIIIIIIIIII",
-        file_size, _HEADER_SIZE, _ENDIAN_TAG,
+        file_size, header_size, _ENDIAN_TAG,
         0, 0,  # link
         map_off,
         n_strings, string_ids_off,
@@ -163,9 +171,55 @@ def build_dex(classes: Iterable[str], strings: Iterable[str] = ()) -> bytes:
         0, 0,  # field_ids
         0, 0,  # method_ids
         n_classes, class_defs_off,
-        file_size - data_off, data_off,
+        base + file_size - data_off, data_off,
     )
+    if header_size == _HEADER_SIZE_V41:
+        # container_size (this section alone until build_dex_container says otherwise)
+        # and header_offset
+        header_tail += struct.pack("<II", file_size, base)
     signed = header_tail + body  # everything after the signature field
     signature = hashlib.sha1(signed).digest()
     checksum = zlib.adler32(signature + signed)
-    return _MAGIC + struct.pack("<I", checksum) + signature + signed
+    return _magic(version) + struct.pack("<I", checksum) + signature + signed
+
+
+def _magic(version: str) -> bytes:
+    if len(version) != 3 or not version.isdigit():
+        raise ValueError(f"a DEX version is three digits, not {version!r}")
+    return b"dex\n" + version.encode("ascii") + b"\x00"
+
+
+def _reseal(section: bytes) -> bytes:
+    """Recompute a section's SHA-1 signature and adler32 checksum after a patch."""
+    signed = section[32:]
+    signature = hashlib.sha1(signed).digest()
+    return section[:8] + struct.pack("<I", zlib.adler32(signature + signed)) + signature + signed
+
+
+def build_dex_container(sections: Iterable[tuple[Iterable[str], Iterable[str]]],
+                        versions: Iterable[str] | None = None) -> bytes:
+    """A DEX container file (format version 041): several DEX sections back to back.
+
+    Each section is (classes, strings) as for `build_dex`; `versions` gives each its
+    magic (default "041" for all; a test can make a later section lie about its own).
+    Every offset is counted from the container's start, each header's `file_size` is
+    its section's size, `header_offset` its place and `container_size` the whole file.
+    """
+    specs = [(tuple(c), tuple(s)) for c, s in sections]
+    vers = list(versions) if versions is not None else ["041"] * len(specs)
+    if len(vers) != len(specs):
+        raise ValueError("one version per section")
+    parts: list[bytes] = []
+    base = 0
+    for (classes, strings), version in zip(specs, vers):
+        part = build_dex(classes, strings, version=version if version >= "041" else "041", base=base)
+        if version < "041":
+            part = _magic(version) + part[8:]
+        parts.append(part)
+        base += len(part)
+    total = base
+    out = []
+    for part in parts:
+        patched = part[:0x70] + struct.pack("<I", total) + part[0x74:]
+        out.append(_reseal(patched))
+    return b"".join(out)

@@ -141,12 +141,16 @@ def _common_name(signer: str) -> str:
     return cn if cn else "(unnamed signer)"
 
 
+#: the subject organisation (O=) of a test certificate unless the spec names another
+DEFAULT_ORGANIZATION = "phone-audit test signer"
+
+
 @functools.lru_cache(maxsize=None)
-def _certificate(signer: str) -> x509.Certificate:
+def _certificate(signer: str, organization: str = DEFAULT_ORGANIZATION) -> x509.Certificate:
     key = signer_key(signer)
     name = x509.Name([
         x509.NameAttribute(NameOID.COMMON_NAME, _common_name(signer)),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "phone-audit test signer"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization or DEFAULT_ORGANIZATION),
     ])
     digest = hashlib.sha256(b"phone-audit serial\x00" + signer.encode("utf-8", "surrogatepass")).digest()
     serial = (int.from_bytes(digest[:8], "big") >> 1) or 1  # positive and < 2**63
@@ -162,9 +166,10 @@ def _certificate(signer: str) -> x509.Certificate:
     )
 
 
-def signer_certificate(signer: str) -> bytes:
-    """DER of the stable self-signed test certificate for `signer` (CN = the name)."""
-    return _certificate(signer).public_bytes(serialization.Encoding.DER)
+def signer_certificate(signer: str, organization: str = DEFAULT_ORGANIZATION) -> bytes:
+    """DER of the stable self-signed test certificate for `signer` (CN = the name,
+    O = `organization`; the key depends on the signer's name alone)."""
+    return _certificate(signer, organization).public_bytes(serialization.Encoding.DER)
 
 
 def _header_line(key: str, value: str) -> bytes:
@@ -187,7 +192,8 @@ def manifest_section(name: str, sha256_digest: bytes) -> bytes:
     )
 
 
-def jar_signature_files(entries: list[tuple[str, bytes]], signer: str) -> list[tuple[str, bytes]]:
+def jar_signature_files(entries: list[tuple[str, bytes]], signer: str,
+                        organization: str = DEFAULT_ORGANIZATION) -> list[tuple[str, bytes]]:
     """META-INF/MANIFEST.MF, CERT.SF and CERT.RSA for entries given as (name, SHA-256 of content)."""
     main = _header_line("Manifest-Version", "1.0") + _header_line("Created-By", _CREATED_BY) + b"\r\n"
     sections = [manifest_section(name, digest) for name, digest in entries]
@@ -209,7 +215,7 @@ def jar_signature_files(entries: list[tuple[str, bytes]], signer: str) -> list[t
     pkcs7_der = (
         pkcs7.PKCS7SignatureBuilder()
         .set_data(sf)
-        .add_signer(_certificate(signer), signer_key(signer), hashes.SHA256())
+        .add_signer(_certificate(signer, organization), signer_key(signer), hashes.SHA256())
         .sign(
             serialization.Encoding.DER,
             [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.NoAttributes, pkcs7.PKCS7Options.Binary],

@@ -65,3 +65,5 @@ class ApkSpec:
     max_classes_per_dex: int = 0
     debuggable: bool | None = None
     shared_user_id: str | None = None
+    signer_organization: str | None = None
+    extra_entries: tuple[tuple[str, bytes], ...] = ()

@@ -14,6 +14,7 @@ from checks.apps import (
     unknown_sources,
 )
 from model.findings import Severity, Status
+from model.apk_report import Hit
 
 INSTALL = "android.permission.INSTALL_PACKAGES"
 ALLOW = {"REQUEST_INSTALL_PACKAGES": "allow"}
@@ -102,6 +103,46 @@ def test_stalkerware_pass_and_inconclusive(f):
     assert stalkerware.evaluate(f.inp(f.snap([p]))).status is Status.PASS
     r = stalkerware.evaluate(f.inp(f.snap([p]), inspect_rest=False))
     assert r.status is Status.INCONCLUSIVE and r.subjects == ("com.example.app",)
+
+
+def _with(apks, **fields):
+    from dataclasses import replace
+    return replace(apks, reports=(replace(apks.reports[0], **fields),))
+
+
+def test_stalkerware_rebuilt_by_c2_host_in_the_code(f):
+    p = f.pkg("com.newcustomer.helper", path="/data/app/x/base.apk")
+    hit = Hit("stalkerware.reptilicus", "Reptilicus", "host", "https://cabinet.kfnm.ru/api", "assets/p.apk!/classes.dex",
+              "command-and-control host cabinet.kfnm.ru")
+    r = stalkerware.evaluate(f.inp(f.snap([p]), [_with(f.apks(p.name), stalkerware=(hit,))]))
+    assert r.status is Status.FAIL and r.subjects == ("com.newcustomer.helper",) and "Reptilicus" in r.summary
+    ev = r.evidence[0]
+    assert ev.source == "assets/p.apk!/classes.dex of com.newcustomer.helper (/data/app/x/base.apk)"
+    assert ev.detail == ("com.newcustomer.helper: code holds the command-and-control host cabinet.kfnm.ru "
+                         "of Reptilicus: https://cabinet.kfnm.ru/api")
+    assert ev.command == ("adb pull /data/app/x/base.apk && unzip -p base.apk assets/p.apk > nested.zip && "
+                          "unzip -p nested.zip classes.dex | strings | grep -F cabinet.kfnm.ru")
+
+
+def test_stalkerware_rebuilt_by_certificate_subject(f):
+    p = f.pkg("com.other.sync")
+    hit = Hit("stalkerware.kidsshield", "KidsShield", "certificate-subject", "Kids Safety 03-11-2024 09:41:07",
+              "signing certificate", "subject common name matching ^Kids")
+    r = stalkerware.evaluate(f.inp(f.snap([p]), [_with(f.apks(p.name), stalkerware=(hit,))]))
+    assert r.status is Status.FAIL and "KidsShield" in r.summary
+    assert "signed by 'Kids Safety 03-11-2024 09:41:07'" in r.evidence[0].detail
+    assert "keytool -printcert" in r.evidence[0].command
+
+
+def test_code_not_read_makes_code_checks_inconclusive_not_clean(f):
+    """An app whose assets/x.dex could not be read: stalkerware and trackers cannot
+    pass on it; the reason names the code that was not read."""
+    p = f.pkg("com.example.app")
+    apks = _with(f.apks(p.name), unread_code=("assets/x.dex: unknown DEX version 099 (not one Android loads)",))
+    for check in (stalkerware, trackers):
+        r = check.evaluate(f.inp(f.snap([p]), [apks]))
+        assert r.status is Status.INCONCLUSIVE, (check.META.id, r)
+        assert any("assets/x.dex: unknown DEX version 099" in e.detail for e in r.evidence), r.evidence
 
 
 # --- apps.accessibility ------------------------------------------------------------------------

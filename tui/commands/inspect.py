@@ -24,7 +24,8 @@ def add_arguments(parser) -> None:
 
 def stalkerware_matches(report, kb) -> list[str]:
     """"TheTruthSpy (package name)" for each known stalkerware family the APK matches by
-    package name or signing certificate (the same indicators as apps.stalkerware)."""
+    package name, signing certificate, certificate subject or a C2 host or website in
+    the code (the same indicators as apps.stalkerware)."""
     certs = {c.upper() for c in report.cert_sha1}
     out = []
     for app in getattr(kb, "stalkerware", ()) or ():
@@ -33,6 +34,8 @@ def stalkerware_matches(report, kb) -> list[str]:
             how.append("package name")
         if certs & {c.upper() for c in app.certificates}:
             how.append("signing certificate")
+        # a rebuilt family: its signer's subject, or a host of its in the code
+        how += [f"{h.category} in {h.file}" for h in report.stalkerware if h.name == app.name]
         if how:
             out.append(f"{app.name} ({' and '.join(how)})")
     return out
@@ -71,6 +74,9 @@ def _summary(report, stalkerware: list[str] = ()) -> list[str]:
     add(f"indicators ({len(report.indicator_ids())}):")
     for h in report.indicators:
         add(f"  {plain(h.name)} [{h.id}, {h.category}]: {h.kind} {plain(repr(h.value))} in {plain(h.file)}")
+    if report.unread_code:
+        add(f"code NOT read ({len(report.unread_code)}; what it holds was not looked at):")
+        lines.extend(f"  {plain(u)}" for u in report.unread_code)
     if report.warnings:
         add("warnings:")
         lines.extend(f"  {plain(w)}" for w in report.warnings)
@@ -80,7 +86,8 @@ def _summary(report, stalkerware: list[str] = ()) -> list[str]:
         add("KNOWN STALKERWARE: " + "; ".join(plain(s) for s in stalkerware)
             + ". Someone may be using it to watch the phone it came from.")
     else:
-        add("stalkerware: matches none of the known stalkerware package names and certificates")
+        add("stalkerware: matches none of the known stalkerware package names and certificates"
+            + (", in the code that was read" if report.unread_code else ""))
     add(f"knowledge base: {report.kb_version}")
     return lines
 
