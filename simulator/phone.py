@@ -61,6 +61,9 @@ class PhoneModel:
         self.profile = profile
         self.state: str = profile.state
         self.faults: Faults = profile.faults
+        #: a secure build asks the host to authenticate (simulator/auth.py)
+        self.adb_secure: bool = profile.props.get("ro.adb.secure", "0") == "1"
+        self.adb_keys: tuple[str, ...] = profile.adb_keys
         self.apks = ApkStore(profile, apk_cache_dir)
         #: per-phone cache for renderers (rendered blocks, package tables)
         self.render_cache: dict = {}

@@ -138,6 +138,8 @@ class Profile:
     folder: Path
     description: str = ""
     state: str = "device"
+    #: adb public keys the phone already trusts (its /data/misc/adb/adb_keys)
+    adb_keys: tuple[str, ...] = ()
     props: FrozenMap = field(default_factory=FrozenMap)
     #: namespace -> key -> value, always with "global", "secure" and "system"
     settings: FrozenMap = field(default_factory=FrozenMap)
