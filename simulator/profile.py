@@ -308,13 +308,16 @@ def load_profile(name_or_path: str | Path) -> Profile:
             raise ProfileError(f"{path}: missing required table [{req}]")
 
     dev = chk.table(("device",), data["device"], "device")
-    chk.keys(("device",), dev, ("state", "description", "patch_age_days", "adb_keys"))
+    chk.keys(("device",), dev, ("state", "description", "patch_age_days", "adb_keys", "running", "logcat"))
     state = chk.get(("device",), dev, "state", "str", "device")
     if state not in STATES:
         raise chk.fail(("device",), "state", f'"state" must be one of {", ".join(STATES)}, not "{state}"')
     description = chk.get(("device",), dev, "description", "str", "")
     patch_age = chk.nonneg(("device",), dev, "patch_age_days")
     adb_keys = tuple(chk.get(("device",), dev, "adb_keys", "strlist", []))
+    running = chk.get(("device",), dev, "running", "strlist", None)
+    logcat_file = chk.get(("device",), dev, "logcat", "str", None)
+    logcat = chk.local_file(folder, ("device",), "logcat", logcat_file).read_bytes() if logcat_file else b""
     for line in adb_keys:
         if auth.parse_public_key(line) is None:
             raise chk.fail(("device",), "adb_keys",
@@ -405,6 +408,8 @@ def load_profile(name_or_path: str | Path) -> Profile:
         description=description,
         state=state,
         adb_keys=adb_keys,
+        running=tuple(running) if running is not None else None,
+        logcat=logcat,
         props=props_map,
         settings=FrozenMap(settings),
         packages=packages,

@@ -1,4 +1,4 @@
-"""File commands over the phone's files: ls, stat, cat, sha256sum, md5sum (toybox style)."""
+"""File commands over the phone's files: ls, stat, cat, md5sum, sha1sum, sha256sum, sha512sum (toybox style)."""
 
 from __future__ import annotations
 
@@ -178,3 +178,11 @@ def sha256sum(ctx, argv, stdin):
 
 def md5sum(ctx, argv, stdin):
     return _hashsum(ctx, argv, stdin, "md5")
+
+
+def sha1sum(ctx, argv, stdin):
+    return _hashsum(ctx, argv, stdin, "sha1")
+
+
+def sha512sum(ctx, argv, stdin):
+    return _hashsum(ctx, argv, stdin, "sha512")
