@@ -175,6 +175,15 @@ class PhoneModel:
             self._digests[key] = h.hexdigest()
         return self._digests[key]
 
+    def command_index(self) -> dict:
+        """The profile's [commands] answers by canonical request (simulator/command_match.py)."""
+        cached = self.render_cache.get("command_index")
+        if cached is None:
+            from simulator.command_match import index
+
+            cached = self.render_cache["command_index"] = index(self.profile.commands)
+        return cached
+
     # ------------------------------------------------------------------ DeviceModel
 
     def banner(self) -> str:

@@ -15,6 +15,7 @@ import fnmatch
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
+from simulator.command_match import canonical
 from simulator.model import STDERR, STDOUT, ShellResult
 
 if TYPE_CHECKING:
@@ -429,6 +430,9 @@ def _run_simple(ctx: ShellContext, cmd: SimpleCommand, stdin: bytes) -> ShellRes
     argv: list[str] = []
     for w in cmd.words:
         argv.extend(_expand_word(ctx, w))
+    if verbatim is None and argv:
+        # the same request spelled another way (flag order, cmd SERVICE, --user 0)
+        verbatim = ctx.phone.command_index().get(canonical(argv))
     if verbatim is not None:
         res = ShellResult(verbatim.stdout, verbatim.stderr, verbatim.exit_code)
     elif not argv:
