@@ -78,6 +78,27 @@ def test_shell_and_exec_equal_adbutils(both):
         assert direct.exec_out(command, decode=False, read_timeout_s=30) == via_server, command
 
 
+def test_the_toybox_commands_are_served(both):
+    _handle, device, direct = both
+    for command in COMMANDS:
+        if command == "nosuchcommand":
+            continue
+        out = direct.shell(command + " 2>&1; echo EXIT=$?", read_timeout_s=30)
+        assert "inaccessible or not found" not in out, command
+        assert out.endswith("EXIT=0\n") or command.startswith("ls /nonexistent"), (command, out[-200:])
+
+
+def test_file_tools_on_an_apk_equal_adbutils(both):
+    _handle, device, direct = both
+    line = device.shell("pm list packages -f", encoding="utf-8").splitlines()[0]
+    apk = line.split(":", 1)[1].rsplit("=", 1)[0]
+    for tool in ("md5sum", "sha1sum", "sha256sum", "sha512sum", "stat", "wc -c", "head -c 64", "tail -c 64"):
+        command = f"{tool} {apk}" + (" | base64" if tool.startswith(("head", "tail")) else "")
+        via_server = device.shell(command, encoding=None, rstrip=False)
+        assert direct.exec_out(command, decode=False, read_timeout_s=30) == via_server, command
+        assert b"No such file" not in via_server and via_server, command
+
+
 def test_shell_v2_agrees_with_v1(both):
     _handle, device, _direct = both
     v1 = device.shell("getprop ro.build.fingerprint", encoding=None, rstrip=False)
