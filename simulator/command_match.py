@@ -14,9 +14,17 @@ reduces a command's words to one key:
   their value; the other words stay in order.
 
 Commands with pipes, lists or redirections match only by their exact text.
+
+`derive()` goes one step further for `pm list packages`: a verbatim answer that shows
+more fields than asked for (`-f -i -U`) also answers a request for fewer (`-f`,
+`-i -U`, none) with the same filters, by dropping the fields from each line; a
+request for a field the verbatim answer lacks, or with other filters (`-u`, `-3`,
+`-d`, ...), is not derived, since the answer cannot be known from it.
 """
 
 from __future__ import annotations
+
+import re
 
 #: cmd SERVICE -> the program that is the same service's shell command
 _SERVICE_PROGRAMS = {"package": "pm", "settings": "settings", "appops": "appops"}
@@ -92,3 +100,62 @@ def index(commands) -> dict[tuple[str, ...], object]:
         if key is not None:
             out.setdefault(key, reply)
     return out
+
+
+# -- pm list packages projections ---------------------------------------------------------
+
+#: display flags of `pm list packages` (what each line shows); every other flag filters
+_DISPLAY = {"-f", "-i", "-U", "--show-versioncode"}
+#: AOSP PackageManagerShellCommand.runListPackages prints the fields in this order
+_PM_LINE = re.compile(r"package:(?:(?P<path>/\S*)=)?(?P<name>[^\s=]+)"
+                      r"(?: versionCode:(?P<vc>\d+))?(?:  installer=(?P<inst>\S+))?(?: uid:(?P<uid>\d+))?")
+
+
+def _split_key(key: tuple[str, ...]) -> tuple[tuple[str, ...], set[str], tuple[str, ...]]:
+    """(words before the flags, flags, words after) of a canonical key."""
+    for i, word in enumerate(key):
+        if word.startswith("flags:"):
+            flags = set(filter(None, word[6:].split(",")))
+            return key[:i], flags, key[i + 1:]
+    return key, set(), ()
+
+
+def derive(commands_by_key: dict, key: tuple[str, ...] | None):
+    """A reply for a `pm list packages` request made from a verbatim answer that
+    shows at least the fields asked for, with the same filters; None otherwise."""
+    if not key or key[:3] != ("pm", "list", "packages"):
+        return None
+    head, flags, tail = _split_key(key)
+    wanted, filters = flags & _DISPLAY, flags - _DISPLAY
+    for other, reply in commands_by_key.items():
+        o_head, o_flags, o_tail = _split_key(other)
+        if (o_head, o_tail) != (head, tail) or o_flags - _DISPLAY != filters:
+            continue
+        shown = o_flags & _DISPLAY
+        if not wanted < shown:
+            continue
+        lines = reply.stdout.decode("utf-8", errors="replace").splitlines()
+        out = []
+        for line in lines:
+            m = _PM_LINE.fullmatch(line)
+            groups = {"-f": "path", "-i": "inst", "-U": "uid", "--show-versioncode": "vc"}
+            if m is None or any(m[groups[f]] is None for f in wanted):
+                break
+            out.append(_pm_line(m, wanted))
+        else:
+            return type(reply)(stdout="".join(out).encode(), stderr=reply.stderr, exit_code=reply.exit_code)
+    return None
+
+
+def _pm_line(m: re.Match, flags: set[str]) -> str:
+    text = "package:"
+    if "-f" in flags:
+        text += f"{m['path']}="
+    text += m["name"]
+    if "--show-versioncode" in flags:
+        text += f" versionCode:{m['vc']}"
+    if "-i" in flags:
+        text += f"  installer={m['inst']}"
+    if "-U" in flags:
+        text += f" uid:{m['uid']}"
+    return text + "\n"

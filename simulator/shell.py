@@ -15,7 +15,7 @@ import fnmatch
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
-from simulator.command_match import canonical
+from simulator.command_match import canonical, derive
 from simulator.model import STDERR, STDOUT, ShellResult
 
 if TYPE_CHECKING:
@@ -432,7 +432,8 @@ def _run_simple(ctx: ShellContext, cmd: SimpleCommand, stdin: bytes) -> ShellRes
         argv.extend(_expand_word(ctx, w))
     if verbatim is None and argv:
         # the same request spelled another way (flag order, cmd SERVICE, --user 0)
-        verbatim = ctx.phone.command_index().get(canonical(argv))
+        key = canonical(argv)
+        verbatim = ctx.phone.command_index().get(key) or derive(ctx.phone.command_index(), key)
     if verbatim is not None:
         res = ShellResult(verbatim.stdout, verbatim.stderr, verbatim.exit_code)
     elif not argv:

@@ -15,7 +15,8 @@ from simulator.phone import PhoneModel
 from simulator.transport import A_CLSE, A_OKAY, A_OPEN, A_WRTE
 from support.rawhost import RawHost
 
-VERBATIM = "package:/data/app/verbatim/base.apk=com.verbatim installer=null uid:10001\n"
+# AOSP runListPackages puts two spaces before "installer="
+VERBATIM = "package:/data/app/verbatim/base.apk=com.verbatim  installer=null uid:10001\n"
 LS = "total 0\n-rw-r--r-- 1 root root 0 2009-01-01 00:00 only-in-the-profile\n"
 
 PROFILE = f"""
@@ -58,10 +59,10 @@ def test_every_spelling_gets_the_verbatim_answer(phone, line):
 
 def test_other_requests_are_not_taken_for_it(phone):
     # other flags, another user, or a filter ask for something else
-    for line in ("pm list packages -f -i", "pm list packages -f -i -U -u",
-                 "pm list packages -f -i -U --user 10", "pm list packages -f -i -U com.x"):
+    for line in ("pm list packages -f -i -U -u", "pm list packages -f -i -U --user 10",
+                 "pm list packages -f -i -U com.x", "pm list packages -f -i -U -3"):
         assert phone.run_shell(line).stdout.decode() != VERBATIM, line
-    assert "com.rendered" in phone.run_shell("pm list packages -f -i").stdout.decode()
+    assert "com.rendered" in phone.run_shell("pm list packages -f -i -U -u").stdout.decode()
 
 
 def test_ls_flags_any_order(phone):
@@ -90,3 +91,21 @@ def test_abb_exec_gets_the_verbatim_answer(phone):
                 break
         host.close()
     assert data.decode() == VERBATIM
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("pm list packages -f", "package:/data/app/verbatim/base.apk=com.verbatim\n"),
+    ("pm list packages -U -i", "package:com.verbatim  installer=null uid:10001\n"),
+    ("cmd package list packages", "package:com.verbatim\n"),
+    ("pm list packages --user 0 -i", "package:com.verbatim  installer=null\n"),
+])
+def test_fewer_fields_are_derived_from_the_verbatim_answer(phone, line, expected):
+    # AOSP runListPackages: "package:" [PATH "="] NAME [" versionCode:" N] ["  installer=" X] [" uid:" N]
+    assert phone.run_shell(line).stdout.decode() == expected
+
+
+def test_more_fields_or_other_filters_are_not_derived(phone):
+    # the verbatim answer has no version codes, and says nothing of uninstalled or
+    # disabled packages: those requests fall back to the profile's package table
+    for line in ("pm list packages --show-versioncode", "pm list packages -u -i -f", "pm list packages -d"):
+        assert "com.verbatim" not in phone.run_shell(line).stdout.decode(), line
