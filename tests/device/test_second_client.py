@@ -6,8 +6,9 @@ CNXN / AUTH handshake itself with a key made under tmp, then runs `shell:` (v1),
 `exec:` and sync STAT / LIST / RECV. Everything it gets must equal what adbutils gets
 through the real adb server (bundled adb 36) for the same request, on the same phone.
 adb-shell speaks no shell v2, so v2 is compared here through adbutils alone (output
-and exit status against v1); Debian's adb is the third client
-(tests/simulator/test_adb_cli_on_profiles.py).
+and exit status against v1). Debian's adb 29 command line is the third client: its
+`exec-out` must read what adb-shell reads (more of it in
+tests/simulator/test_adb_cli_on_profiles.py).
 """
 
 from __future__ import annotations
@@ -133,3 +134,17 @@ def test_sync_stat_list_recv_equal_adbutils(both, tmp_path):
     digest = hashlib.sha256(a.read_bytes()).hexdigest()
     assert digest == hashlib.sha256(b.read_bytes()).hexdigest()
     assert device.shell(f"sha256sum {apk}").split()[0] == digest
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_debian_adb_cli_reads_the_same_as_adb_shell(profile, sim_phone, adb29_server, signer):
+    """The third client: Debian's adb 29 command line, through its own server."""
+    handle = sim_phone(profile, adb=adb29_server)
+    direct = AdbDeviceTcp("127.0.0.1", handle.port, default_transport_timeout_s=30)
+    assert direct.connect(rsa_keys=[signer], auth_timeout_s=30, read_timeout_s=30)
+    try:
+        for command in COMMANDS:
+            cli = adb29_server.adb("-s", handle.serial, "exec-out", command)
+            assert cli.stdout == direct.exec_out(command, read_timeout_s=30), command
+    finally:
+        direct.close()
