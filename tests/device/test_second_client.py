@@ -93,7 +93,8 @@ def test_file_tools_on_an_apk_equal_adbutils(both):
     _handle, device, direct = both
     line = device.shell("pm list packages -f", encoding="utf-8").splitlines()[0]
     apk = line.split(":", 1)[1].rsplit("=", 1)[0]
-    for tool in ("md5sum", "sha1sum", "sha256sum", "sha512sum", "stat", "wc -c", "head -c 64", "tail -c 64"):
+    for tool in ("md5sum", "sha1sum", "sha256sum", "sha512sum", "stat", "stat -c %s:%a:%Y", "wc -c",
+                 "head -c 64", "tail -c 64"):
         command = f"{tool} {apk}" + (" | base64" if tool.startswith(("head", "tail")) else "")
         via_server = device.shell(command, encoding=None, rstrip=False)
         assert direct.exec_out(command, decode=False, read_timeout_s=30) == via_server, command

@@ -177,3 +177,14 @@ def test_bu_never_backs_up_or_restores(phone):
     assert run(phone, "bu restore") == ("", "", 0)
     out, err, code = run(phone, "bu")
     assert out == "" and err.startswith("Usage: bu")
+
+
+def test_stat_format(phone):
+    # toybox stat -c: %s size, %n name, %a octal mode, %U owner, %Y mtime (epoch)
+    path = "/sdcard/notes.txt"
+    assert run(phone, f"stat -c '%s %n' {path}") == (f"20 {path}\n", "", 0)
+    out = run(phone, f"stat -c %a:%A:%F {path}")[0]
+    assert out == "644:-rw-r--r--:regular file\n"
+    assert run(phone, "stat -c %F /sdcard")[0] == "directory\n"
+    assert run(phone, f"stat -c %Y {path}")[0] == "1700000000\n"  # the build date stamps files
+    assert run(phone, "stat -c %s /nope") == ("", "stat: '/nope': No such file or directory\n", 1)
