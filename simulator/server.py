@@ -501,6 +501,14 @@ class Connection:
                 command = "cmd " + " ".join(_sh_quote(arg) for arg in rest.split("\0"))
                 self._send_control(A_OKAY, stream.local_id, stream.remote_id)
                 await self._shell(stream, base, command, "v2" if base == "abb" else "raw")
+            elif stream.service.rstrip(":") in ("root", "unroot"):
+                # A production build's adbd answers and stays as it is (AOSP
+                # daemon/restart_service.cpp): never a change of the phone.
+                self.log_request(stream.service.rstrip(":"), "", refused=True)
+                self._send_control(A_OKAY, stream.local_id, stream.remote_id)
+                text = (b"adbd cannot run as root in production builds\n" if stream.service.startswith("root")
+                        else b"adbd not running as root\n")
+                await stream.write(text)
             elif parsed is not None and parsed[0] == "sync" and not parsed[1]:
                 self._send_control(A_OKAY, stream.local_id, stream.remote_id)
                 await serve_sync(stream, self)

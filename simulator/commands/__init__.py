@@ -43,6 +43,7 @@ COMMANDS = {
     "ps": proc.ps,
     "logcat": proc.logcat,
     "bu": proc.bu,
+    "remount": proc.remount,
     "which": basic.which,
     "id": basic.id_,
     "echo": basic.echo,

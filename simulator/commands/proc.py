@@ -198,3 +198,8 @@ def bu(ctx, argv, stdin):
 
 #: abbreviated: the real usage text goes on to list every backup option
 BU_USAGE = "Usage: bu [--user USER_ID] backup|restore ...\n"
+
+
+def remount(ctx, argv, stdin):
+    """`adb remount` runs this over shell (feature remount_shell); the shell user may not."""
+    return ok(stderr='Not running as root. Try "adb root" first.\n', code=1)

@@ -90,3 +90,15 @@ def test_abb_is_framed_as_shell_v2(phone):
     assert b"".join(p for kind, p in packets if kind == 1) == expected
     assert packets[-1] == (3, b"\0")
 
+
+
+def test_root_and_unroot_answer_as_a_production_build(phone):
+    # AOSP daemon/restart_service.cpp on a user build (ro.debuggable=0)
+    assert _run(phone, b"root:") == b"adbd cannot run as root in production builds\n"
+    assert _run(phone, b"unroot:") == b"adbd not running as root\n"
+
+
+def test_remount_over_shell_is_refused_to_the_shell_user(phone):
+    # the remount_shell feature: `adb remount` runs `remount` in a shell
+    assert _run(phone, b"shell,v2,raw:remount") == (
+        b"\x02" + (43).to_bytes(4, "little") + b'Not running as root. Try "adb root" first.\n' + b"\x03\x01\x00\x00\x00\x01")
