@@ -45,15 +45,17 @@ def _inputs(ctx, tool: str, operands: list[str], stdin: bytes):
                 yield op, data, None
 
 
-def _count_option(args: list[str], default: int) -> tuple[int, bool, list[str], str | None]:
-    """-n N / -nN / -N / -c N for head and tail: (count, by_bytes, operands, error)."""
+def _count_option(args: list[str], default: int) -> tuple[int, bool, bool, list[str], str | None]:
+    """-n N / -nN / -N / -c N for head and tail: (count, by_bytes, from_start, operands,
+    error); `tail -n +N` (from_start) starts at line N."""
     count, by_bytes, operands = default, False, []
+    from_start = False
     i = 0
     while i < len(args):
         a = args[i]
         if a in ("-n", "-c"):
             if i + 1 >= len(args):
-                return count, by_bytes, operands, f"Missing argument to '{a[1]}'"
+                return count, by_bytes, from_start, operands, f"Missing argument to '{a[1]}'"
             value, by_bytes = args[i + 1], a == "-c"
             i += 2
         elif a.startswith(("-n", "-c")) and len(a) > 2:
@@ -66,16 +68,17 @@ def _count_option(args: list[str], default: int) -> tuple[int, bool, list[str], 
             operands.append(a)
             i += 1
             continue
+        from_start = value.startswith("+")
         try:
             count = int(value)
         except ValueError:
-            return count, by_bytes, operands, f"not integer: {value}"
-    return count, by_bytes, operands, None
+            return count, by_bytes, from_start, operands, f"not integer: {value}"
+    return count, by_bytes, from_start, operands, None
 
 
 def _head_or_tail(ctx, argv, stdin, tail: bool):
     tool = "tail" if tail else "head"
-    count, by_bytes, operands, problem = _count_option(argv[1:], 10)
+    count, by_bytes, from_start, operands, problem = _count_option(argv[1:], 10)
     if problem:
         return ok(stderr=f"{tool}: {problem}\n", code=1)
     out, err, code = [], [], 0
@@ -88,6 +91,10 @@ def _head_or_tail(ctx, argv, stdin, tail: bool):
         if many:
             out.append(f"{chr(10) if k else ''}==> {name} <==\n".encode())
         n = abs(count)
+        if tail and from_start:
+            start = max(n - 1, 0)
+            out.append(data[start:] if by_bytes else b"".join(data.splitlines(keepends=True)[start:]))
+            continue
         if by_bytes:
             out.append(data[-n:] if tail and n else (b"" if tail else data[:n]))
             continue

@@ -147,6 +147,7 @@ def test_head_tail_wc(phone):
     assert run(phone, f"head -n 1 {path}")[0] == "one\n"
     assert run(phone, f"head -2 {path}")[0] == "one\ntwo words\n"
     assert run(phone, f"tail -n 1 {path}")[0] == "three\n"
+    assert run(phone, f"tail -n +2 {path}")[0] == "two words\nthree\n"
     assert run(phone, f"head -c 5 {path}")[0] == "one\nt"
     assert run(phone, f"head -n 1 {path} /sdcard/Download/a.txt")[0] == (
         f"==> {path} <==\none\n\n==> /sdcard/Download/a.txt <==\na\n")
