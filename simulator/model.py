@@ -8,17 +8,33 @@ on its own and lets a profile be rendered without a socket.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol
+
+#: file descriptors of a ShellResult's pieces
+STDOUT = 1
+STDERR = 2
 
 
 @dataclass(frozen=True)
 class ShellResult:
-    """What a shell command printed and how it ended."""
+    """What a shell command printed and how it ended.
+
+    `order` keeps the writes in the order they happened, as (fd, bytes) pairs: adbd
+    sends them to the host in that order (interleaved on one channel for `shell:` v1
+    and `exec:`, as separate packets for shell v2). Empty means "stdout, then stderr".
+    """
 
     stdout: bytes = b""
     stderr: bytes = b""
     exit_code: int = 0
+    order: tuple[tuple[int, bytes], ...] = field(default=(), compare=False)
+
+    def pieces(self) -> tuple[tuple[int, bytes], ...]:
+        """The (fd, bytes) writes in order, without empty ones."""
+        if self.order:
+            return tuple(p for p in self.order if p[1])
+        return tuple(p for p in ((STDOUT, self.stdout), (STDERR, self.stderr)) if p[1])
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,9 @@ class PhoneModel:
         self.profile = profile
         self.state: str = profile.state
         self.faults: Faults = profile.faults
+        #: a secure build asks the host to authenticate (simulator/auth.py)
+        self.adb_secure: bool = profile.props.get("ro.adb.secure", "0") == "1"
+        self.adb_keys: tuple[str, ...] = profile.adb_keys
         self.apks = ApkStore(profile, apk_cache_dir)
         #: per-phone cache for renderers (rendered blocks, package tables)
         self.render_cache: dict = {}
@@ -171,6 +174,15 @@ class PhoneModel:
         with self._digest_lock:
             self._digests[key] = h.hexdigest()
         return self._digests[key]
+
+    def command_index(self) -> dict:
+        """The profile's [commands] answers by canonical request (simulator/command_match.py)."""
+        cached = self.render_cache.get("command_index")
+        if cached is None:
+            from simulator.command_match import index
+
+            cached = self.render_cache["command_index"] = index(self.profile.commands)
+        return cached
 
     # ------------------------------------------------------------------ DeviceModel
 

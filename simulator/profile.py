@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from model.snapshot import FrozenMap
+from simulator import auth
 from simulator.model import Faults
 from simulator.profile_checker import Checker, parse_time, type_name, where
 from simulator.profile_defaults import default_apk_path, patch_level_for_age
@@ -308,12 +309,20 @@ def load_profile(name_or_path: str | Path) -> Profile:
             raise ProfileError(f"{path}: missing required table [{req}]")
 
     dev = chk.table(("device",), data["device"], "device")
-    chk.keys(("device",), dev, ("state", "description", "patch_age_days"))
+    chk.keys(("device",), dev, ("state", "description", "patch_age_days", "adb_keys", "running", "logcat"))
     state = chk.get(("device",), dev, "state", "str", "device")
     if state not in STATES:
         raise chk.fail(("device",), "state", f'"state" must be one of {", ".join(STATES)}, not "{state}"')
     description = chk.get(("device",), dev, "description", "str", "")
     patch_age = chk.nonneg(("device",), dev, "patch_age_days")
+    adb_keys = tuple(chk.get(("device",), dev, "adb_keys", "strlist", []))
+    running = chk.get(("device",), dev, "running", "strlist", None)
+    logcat_file = chk.get(("device",), dev, "logcat", "str", None)
+    logcat = chk.local_file(folder, ("device",), "logcat", logcat_file).read_bytes() if logcat_file else b""
+    for line in adb_keys:
+        if auth.parse_public_key(line) is None:
+            raise chk.fail(("device",), "adb_keys",
+                           '"adb_keys" entries must be adb public keys as in adbkey.pub ("BASE64 user@host", 2048-bit RSA)')
 
     props = dict(chk.str_map(("props",), chk.table(("props",), data["props"], "props")))
     if patch_age is not None:
@@ -399,6 +408,9 @@ def load_profile(name_or_path: str | Path) -> Profile:
         folder=folder,
         description=description,
         state=state,
+        adb_keys=adb_keys,
+        running=tuple(running) if running is not None else None,
+        logcat=logcat,
         props=props_map,
         settings=FrozenMap(settings),
         packages=packages,

@@ -139,6 +139,12 @@ class Profile:
     folder: Path
     description: str = ""
     state: str = "device"
+    #: adb public keys the phone already trusts (its /data/misc/adb/adb_keys)
+    adb_keys: tuple[str, ...] = ()
+    #: packages with a process in `ps` (None: the simulator's default few)
+    running: tuple[str, ...] | None = None
+    #: what `logcat -d` prints
+    logcat: bytes = b""
     props: FrozenMap = field(default_factory=FrozenMap)
     #: namespace -> key -> value, always with "global", "secure" and "system"
     settings: FrozenMap = field(default_factory=FrozenMap)

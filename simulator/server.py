@@ -3,12 +3,18 @@
 `PhoneServer` listens on one TCP port and plays adbd for every host connection,
 asking a `DeviceModel` (simulator/model.py) what the phone would answer:
 
-- CNXN: the host speaks first; a phone in state "device" answers with its banner and
-  features, "unauthorized" runs the AUTH token dance and never sends CNXN (until
-  `authorize()`), "offline" accepts the connection and never answers.
+- CNXN: the host speaks first. As AOSP adbd, the answer carries adbd's own version
+  (A_VERSION) and the smaller of the host's and adbd's max payload. A secure build
+  (`adb_secure`, from `ro.adb.secure=1`) or a phone in state "unauthorized" first runs
+  AUTH (simulator/auth.py): a signature by a trusted key gets the CNXN; a public key
+  the host offers is allowed at once in state "device" (the user taps Allow) and
+  remembered for the run, or waits for `authorize()` in state "unauthorized". An
+  insecure build in state "device" answers with its banner and features at once;
+  "offline" accepts the connection and never answers.
 - Streams (OPEN/OKAY/WRTE/CLSE) with adb flow control, many at once: `shell:` (v1),
-  `shell,v2,...:` (packets with exit status), `exec:` and `sync:`; anything else is
-  refused with CLSE.
+  `shell,v2,...:` (packets with exit status), `exec:`, `sync:`, and `abb:` (v2 framing)
+  / `abb_exec:` (raw), whose NUL-separated arguments run as `cmd ARGS...`; anything
+  else is refused with CLSE. stdout and stderr go out in the order they were written.
 - Faults from `model.faults`: latency before each shell/sync reply, a bandwidth cap on
   sync RECV (a token bucket over the whole run), and two ways to pull the cable:
   after N payload bytes sent to the host (WRTE data, counted over the whole run,
@@ -33,7 +39,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
-from simulator import shellv2
+from simulator import auth, shellv2
 from simulator.model import DeviceModel, Faults
 from simulator.sync import serve_sync
 from simulator.transport import (
@@ -44,6 +50,7 @@ from simulator.transport import (
     A_OPEN,
     A_VERSION,
     A_WRTE,
+    AUTH_RSAPUBLICKEY,
     AUTH_SIGNATURE,
     AUTH_TOKEN,
     FEATURES,
@@ -125,6 +132,17 @@ def bind_listening_socket(host: str, port: int) -> socket.socket:
     raise OSError("could not find a free port outside 5555-5585")
 
 
+def _sh_quote(arg: str) -> str:
+    """One argument quoted for /system/bin/sh (abb's arguments are already split).
+
+    Plain words stay bare so that the command line reads as a person would type it
+    (the request log, and profile [commands] answers, see it that way).
+    """
+    if arg and all(ch.isalnum() or ch in "_@%+=:,./-" for ch in arg):
+        return arg
+    return "'" + arg.replace("'", "'\\''") + "'"
+
+
 def _parse_service(service: str) -> tuple[str, list[str], str] | None:
     """"shell,v2,raw:ls" -> ("shell", ["v2", "raw"], "ls"); None without a ':'."""
     name, sep, rest = service.partition(":")
@@ -148,6 +166,13 @@ class PhoneServer:
         #: True once a disconnect fault pulled the cable; cleared by restart()
         self.gone = False
         self.authorized = False
+        #: keys (modulus, exponent) whose signatures this phone accepts: the profile's
+        #: adb_keys, plus every key the user allowed during this run
+        self.trusted_keys: dict[tuple[int, int], Any] = {}
+        for line in getattr(model, "adb_keys", ()) or ():
+            key = auth.parse_public_key(line)
+            if key is not None:
+                self.trusted_keys[auth.key_id(key)] = key
         self._server: asyncio.base_events.Server | None = None
         self._connections: set[Connection] = set()
         self._numbers = itertools.count(1)
@@ -202,8 +227,20 @@ class PhoneServer:
             return "device"
         return state
 
+    def auth_required(self) -> bool:
+        """Whether a host must authenticate: a secure build, or a locked phone."""
+        return bool(getattr(self.model, "adb_secure", False)) or self.model.state == "unauthorized"
+
+    def signed_by_trusted_key(self, token: bytes, signature: bytes) -> bool:
+        return any(auth.verify(key, token, signature) for key in self.trusted_keys.values())
+
+    def trust(self, key: Any) -> None:
+        """The user allowed this key ("Always allow from this computer")."""
+        self.trusted_keys[auth.key_id(key)] = key
+
     def authorize(self) -> None:
-        """The user tapped "Allow": waiting unauthorized connections come online."""
+        """The user tapped "Allow": waiting unauthorized connections come online, and
+        keys offered from now on are allowed too."""
         self.authorized = True
         for conn in list(self._connections):
             conn.on_authorized()
@@ -270,6 +307,9 @@ class Connection:
         self.version = A_VERSION
         self.online = False
         self.awaiting_auth = False
+        #: the token of the last AUTH TOKEN sent, and the public key the host offered
+        self.token = b""
+        self.offered_key: Any = None
         self.silent = False
         self.dropped = False
         self.streams: dict[int, Stream] = {}
@@ -298,7 +338,7 @@ class Connection:
         if command == A_CNXN:
             self._on_cnxn(arg0, arg1)
         elif command == A_AUTH:
-            self._on_auth(arg0)
+            self._on_auth(arg0, payload)
         elif not self.online:
             return  # a host sends nothing else before CNXN; ignore stray messages
         elif command == A_OPEN:
@@ -324,29 +364,46 @@ class Connection:
                     task.cancel()
 
     def _on_cnxn(self, version: int, max_payload: int) -> None:
+        # AOSP atransport::update_version: the protocol version and max payload in use
+        # are the smaller of the host's and adbd's. (The floor only keeps a host that
+        # claims 0 from stalling the stream writer.)
         self.version = min(version, A_VERSION) if version else A_VERSION
         self.max_payload = max(256, min(max_payload or MAX_PAYLOAD, MAX_PAYLOAD))
         state = self.phone.current_state()
         if state == "offline":
             self.silent = True
-        elif state == "unauthorized":
+        elif self.phone.auth_required():
             self.awaiting_auth = True
-            self._send_control(A_AUTH, AUTH_TOKEN, 0, os.urandom(20))
+            self._send_token()
         else:
             self._send_cnxn()
 
-    def _on_auth(self, kind: int) -> None:
+    def _send_token(self) -> None:
+        self.token = auth.new_token()
+        self._send_control(A_AUTH, AUTH_TOKEN, 0, self.token)
+
+    def _on_auth(self, kind: int, payload: bytes) -> None:
         if not self.awaiting_auth:
             return
-        if self.phone.current_state() == "device":
-            self._send_cnxn()
-        elif kind == AUTH_SIGNATURE:
-            # The signature "failed": ask again with a fresh token. The host then
-            # offers its public key (AUTH 3), which a locked phone leaves unanswered.
-            self._send_control(A_AUTH, AUTH_TOKEN, 0, os.urandom(20))
+        if kind == AUTH_SIGNATURE:
+            if self.phone.signed_by_trusted_key(self.token, payload):
+                self._send_cnxn()
+            else:
+                # Not a key this phone knows: a fresh token, for the host's next key.
+                self._send_token()
+        elif kind == AUTH_RSAPUBLICKEY:
+            key = auth.parse_public_key(payload)
+            if key is None:
+                return  # nothing a user could allow; the host waits in vain
+            if self.phone.current_state() == "device":
+                self.phone.trust(key)
+                self._send_cnxn()
+            else:
+                self.offered_key = key  # "Allow USB debugging?" is on the screen
 
     def on_authorized(self) -> None:
-        if self.awaiting_auth and not self.dropped:
+        if self.awaiting_auth and self.offered_key is not None and not self.dropped:
+            self.phone.trust(self.offered_key)
             self._send_cnxn()
 
     def _send_cnxn(self) -> None:
@@ -356,7 +413,9 @@ class Connection:
         if not (banner.endswith(";") or banner.endswith("::")):
             banner += ";"
         banner += "features=" + ",".join(FEATURES)
-        self._send_control(A_CNXN, self.version, MAX_PAYLOAD, banner.encode("utf-8"))
+        # AOSP send_connect: arg0 is adbd's own A_VERSION (not the host's), arg1 the
+        # negotiated max payload.
+        self._send_control(A_CNXN, A_VERSION, self.max_payload, banner.encode("utf-8"))
 
     def _on_open(self, remote_id: int, payload: bytes) -> None:
         service = payload.rstrip(b"\0").decode("utf-8", errors="replace")
@@ -435,6 +494,21 @@ class Connection:
                 protocol = "raw" if base == "exec" else ("v2" if "v2" in options else "v1")
                 self._send_control(A_OKAY, stream.local_id, stream.remote_id)
                 await self._shell(stream, base, command, protocol)
+            elif parsed is not None and parsed[0] in ("abb", "abb_exec") and not parsed[1]:
+                # adbd hands these to abb, which runs the binder service's shell command
+                # in-process, as `cmd` does: `abb:` framed as shell v2, `abb_exec:` raw.
+                base, _options, rest = parsed
+                command = "cmd " + " ".join(_sh_quote(arg) for arg in rest.split("\0"))
+                self._send_control(A_OKAY, stream.local_id, stream.remote_id)
+                await self._shell(stream, base, command, "v2" if base == "abb" else "raw")
+            elif stream.service.rstrip(":") in ("root", "unroot"):
+                # A production build's adbd answers and stays as it is (AOSP
+                # daemon/restart_service.cpp): never a change of the phone.
+                self.log_request(stream.service.rstrip(":"), "", refused=True)
+                self._send_control(A_OKAY, stream.local_id, stream.remote_id)
+                text = (b"adbd cannot run as root in production builds\n" if stream.service.startswith("root")
+                        else b"adbd not running as root\n")
+                await stream.write(text)
             elif parsed is not None and parsed[0] == "sync" and not parsed[1]:
                 self._send_control(A_OKAY, stream.local_id, stream.remote_id)
                 await serve_sync(stream, self)
@@ -474,10 +548,11 @@ class Connection:
         await self.latency()
         result = await self.call_model("run_shell", command)
         if protocol == "v2":
-            payload = shellv2.encode_result(result.stdout, result.stderr, result.exit_code)
+            payload = shellv2.encode_result(result.pieces(), result.exit_code)
         else:
-            # v1 and exec have one channel: stdout and stderr arrive mixed.
-            payload = b"".join((result.stdout, result.stderr))
+            # v1 and exec have one channel: stdout and stderr arrive mixed, in the
+            # order the command wrote them.
+            payload = b"".join(data for _fd, data in result.pieces())
         if payload:
             await stream.write(payload)
 
@@ -518,17 +593,15 @@ class Connection:
                 result = await self.call_model("run_shell", command)
                 exit_code = result.exit_code
                 if reader is not None:
-                    parts = shellv2.encode_packets(shellv2.ID_STDOUT, result.stdout)
-                    parts += shellv2.encode_packets(shellv2.ID_STDERR, result.stderr)
-                    out = b"".join(parts)
+                    out = shellv2.encode_output(result.pieces())
                 else:
-                    out = result.stdout + result.stderr
+                    out = b"".join(data for _fd, data in result.pieces())
                 if out:
                     await stream.write(out)
             if ended:
                 break
         if reader is not None:
-            await stream.write(shellv2.encode_result(b"", b"", exit_code))
+            await stream.write(shellv2.encode_result((), exit_code))
 
     # -- ending -------------------------------------------------------------------------
     def drop(self) -> None:

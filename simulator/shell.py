@@ -15,7 +15,8 @@ import fnmatch
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
-from simulator.model import ShellResult
+from simulator.command_match import canonical, derive
+from simulator.model import STDERR, STDOUT, ShellResult
 
 if TYPE_CHECKING:
     from simulator.phone import PhoneModel
@@ -429,6 +430,10 @@ def _run_simple(ctx: ShellContext, cmd: SimpleCommand, stdin: bytes) -> ShellRes
     argv: list[str] = []
     for w in cmd.words:
         argv.extend(_expand_word(ctx, w))
+    if verbatim is None and argv:
+        # the same request spelled another way (flag order, cmd SERVICE, --user 0)
+        key = canonical(argv)
+        verbatim = ctx.phone.command_index().get(key) or derive(ctx.phone.command_index(), key)
     if verbatim is not None:
         res = ShellResult(verbatim.stdout, verbatim.stderr, verbatim.exit_code)
     elif not argv:
@@ -446,32 +451,39 @@ def _run_simple(ctx: ShellContext, cmd: SimpleCommand, stdin: bytes) -> ShellRes
             res = ShellResult(stderr=f"{SH}: {name}: inaccessible or not found\n".encode(), exit_code=127)
     out = _apply_redirects(ctx, cmd, res)
     if isinstance(res, _ExitResult):
-        out = _ExitResult(out.stdout, out.stderr, out.exit_code)
+        out = _ExitResult(out.stdout, out.stderr, out.exit_code, out.order)
     return out
 
 
+def _result(pieces: list[tuple[int, bytes]], exit_code: int) -> ShellResult:
+    """A ShellResult from (fd, bytes) writes in order."""
+    pieces = [p for p in pieces if p[1]]
+    out = b"".join(data for fd, data in pieces if fd == STDOUT)
+    err = b"".join(data for fd, data in pieces if fd == STDERR)
+    return ShellResult(out, err, exit_code, tuple(pieces))
+
+
 def _apply_redirects(ctx: ShellContext, cmd: SimpleCommand, res: ShellResult) -> ShellResult:
-    out, err = res.stdout, res.stderr
+    pieces = list(res.pieces())
     for r in cmd.redirects:
         target = " ".join(_expand_word(ctx, r.target, glob=False))
         if r.op == ">&":
             if r.fd == 2 and target == "1":
-                out, err = out + err, b""
+                pieces = [(STDOUT, data) for _fd, data in pieces]
             elif r.fd == 1 and target == "2":
-                out, err = b"", err + out
+                pieces = [(STDERR, data) for _fd, data in pieces]
             continue
         if r.op == "<":
             if target != "/dev/null" and ctx.phone.stat(target) is None:
-                return ShellResult(out, err + f"{SH}: can't open {target}: No such file or directory\n".encode(), 1)
+                pieces.append((STDERR, f"{SH}: can't open {target}: No such file or directory\n".encode()))
+                return _result(pieces, 1)
             continue
         if target == "/dev/null":
-            if r.fd == 1:
-                out = b""
-            elif r.fd == 2:
-                err = b""
+            if r.fd in (1, 2):
+                pieces = [p for p in pieces if p[0] != r.fd]
             continue
         return ShellResult(b"", f"{SH}: can't create {target}: Read-only file system\n".encode(), 1)
-    return ShellResult(out, err, res.exit_code)
+    return _result(pieces, res.exit_code)
 
 
 def run(phone: "PhoneModel", line: str, env: dict[str, str] | None = None) -> ShellResult:
@@ -484,34 +496,39 @@ def run(phone: "PhoneModel", line: str, env: dict[str, str] | None = None) -> Sh
     except ShellSyntaxError as e:
         return ShellResult(stderr=f"{SH}: {e}\n".encode(), exit_code=1)
     ctx = ShellContext(phone=phone, env=dict(env or DEFAULT_ENV))
-    out: list[bytes] = []
-    err: list[bytes] = []
+    pieces: list[tuple[int, bytes]] = []
     try:
         for ao in lists:
-            status = _run_pipeline(ctx, ao.first, out, err)
+            status = _run_pipeline(ctx, ao.first, pieces)
             ctx.status = status
             for op, pl in ao.rest:
                 if (op == "&&" and status == 0) or (op == "||" and status != 0):
-                    status = _run_pipeline(ctx, pl, out, err)
+                    status = _run_pipeline(ctx, pl, pieces)
                     ctx.status = status
     except _Exit as e:
         ctx.status = e.code
-    return ShellResult(b"".join(out), b"".join(err), ctx.status & 0xFF)
+    return _result(pieces, ctx.status & 0xFF)
 
 
-def _run_pipeline(ctx: ShellContext, pl: Pipeline, out: list[bytes], err: list[bytes]) -> int:
+def _run_pipeline(ctx: ShellContext, pl: Pipeline, pieces: list[tuple[int, bytes]]) -> int:
+    """Run one pipeline, appending what reaches the terminal to `pieces` in order."""
+    if len(pl.commands) == 1:
+        # One command: its own writes, in its own order.
+        res = _run_simple(ctx, pl.commands[0], b"")
+        pieces.extend(res.pieces())
+        if isinstance(res, _ExitResult):
+            raise _Exit(res.exit_code)
+        code = res.exit_code
+        return (0 if code else 1) if pl.negate else code
     data = b""
     code = 0
-    for i, cmd in enumerate(pl.commands):
+    for cmd in pl.commands:
         res = _run_simple(ctx, cmd, data)
-        err.append(res.stderr)
+        # Each stage's stderr reaches the terminal; only the last stage's stdout does.
+        pieces.append((STDERR, res.stderr))
         data = res.stdout
         code = res.exit_code
-        if isinstance(res, _ExitResult):
-            if len(pl.commands) == 1:
-                out.append(data)
-                raise _Exit(code)
-    out.append(data)
+    pieces.append((STDOUT, data))
     if pl.negate:
         code = 0 if code else 1
     return code

@@ -32,10 +32,17 @@ def encode_packets(packet_id: int, data: bytes) -> list[bytes]:
     return parts
 
 
-def encode_result(stdout: bytes, stderr: bytes, exit_code: int) -> bytes:
-    """A whole command's reply: stdout packets, stderr packets, then the exit packet."""
-    parts = encode_packets(ID_STDOUT, stdout)
-    parts += encode_packets(ID_STDERR, stderr)
+def encode_output(pieces) -> bytes:
+    """(fd, bytes) writes, in order, as stdout (fd 1) and stderr (fd 2) packets."""
+    parts: list[bytes] = []
+    for fd, data in pieces:
+        parts += encode_packets(ID_STDERR if fd == 2 else ID_STDOUT, data)
+    return b"".join(parts)
+
+
+def encode_result(pieces, exit_code: int) -> bytes:
+    """A whole command's reply: its writes in order as packets, then the exit packet."""
+    parts = [encode_output(pieces)]
     parts.append(_PACKET_HEADER.pack(ID_EXIT, 1))
     parts.append(bytes([exit_code & 0xFF]))
     return b"".join(parts)

@@ -40,8 +40,10 @@ AUTH_RSAPUBLICKEY = 3
 HEADER = struct.Struct("<6I")
 HEADER_SIZE = HEADER.size
 
-#: Features the simulated adbd advertises in its CNXN banner. No delayed_ack and no
-#: compression: both would change the stream semantics the server implements.
+#: Features the simulated adbd advertises in its CNXN banner: only what it serves
+#: (shell v2, cmd, abb/abb_exec, the v2 sync requests). No delayed_ack and no
+#: compression: both would change the stream semantics the server implements; no
+#: track_app: the track-app service is not served.
 FEATURES = (
     "shell_v2",
     "cmd",
@@ -53,7 +55,6 @@ FEATURES = (
     "fixed_push_symlink_timestamp",
     "abb_exec",
     "remount_shell",
-    "track_app",
     "sendrecv_v2",
 )
 

@@ -15,7 +15,9 @@ from simulator.commands import (
     fs,
     getprop,
     package,
+    proc,
     settings,
+    text,
 )
 
 COMMANDS = {
@@ -31,6 +33,17 @@ COMMANDS = {
     "cat": fs.cat,
     "sha256sum": fs.sha256sum,
     "md5sum": fs.md5sum,
+    "sha1sum": fs.sha1sum,
+    "sha512sum": fs.sha512sum,
+    "head": text.head,
+    "tail": text.tail,
+    "wc": text.wc,
+    "base64": text.base64,
+    "find": text.find,
+    "ps": proc.ps,
+    "logcat": proc.logcat,
+    "bu": proc.bu,
+    "remount": proc.remount,
     "which": basic.which,
     "id": basic.id_,
     "echo": basic.echo,

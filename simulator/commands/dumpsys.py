@@ -49,11 +49,29 @@ def _dumpsys_package(phone, args: list[str]):
     return ok(_package.dump_packages(phone, names or None))
 
 
+_RULE = "-" * 79
+
+
+def _dump_all(phone) -> str:
+    """A bare `dumpsys`, laid out as AOSP frameworks/native/cmds/dumpsys/dumpsys.cpp does:
+    the list of services, then each dump between a rule and a duration footer."""
+    import datetime as _dt
+
+    ending = _dt.datetime.fromtimestamp(phone.base_time, _dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    parts = ["Currently running services:\n"] + [f"  {name}\n" for name in RENDERED]
+    bodies = {"account": lambda: dump_account(phone), "package": lambda: _package.dump_packages(phone, None)}
+    for name in RENDERED:
+        parts.append(f"{_RULE}\nDUMP OF SERVICE {name}:\n")
+        parts.append(bodies[name]())
+        parts.append(f"--------- 0.001s was the duration of dumpsys {name}, ending at: {ending}\n")
+    return "".join(parts)
+
+
 def dumpsys(ctx, argv, stdin):
     phone = ctx.phone
     args = argv[1:]
     if not args:
-        return fail("dumpsys: dumping every service is not supported by the simulated phone\n", 1)
+        return ok(_dump_all(phone))
     if args[0] == "-l":
         return ok("Currently running services:\n" + "".join(f"  {s}\n" for s in RENDERED))
     service, rest = args[0], args[1:]

@@ -1,4 +1,4 @@
-"""File commands over the phone's files: ls, stat, cat, sha256sum, md5sum (toybox style)."""
+"""File commands over the phone's files: ls, stat, cat, md5sum, sha1sum, sha256sum, sha512sum (toybox style)."""
 
 from __future__ import annotations
 
@@ -86,9 +86,46 @@ def ls(ctx, argv, stdin):
     return ok("".join(out), "".join(err), code)
 
 
+_IDS = {"root": 0, "system": 1000, "shell": 2000}
+
+
+def _stat_format(phone, node, op: str, fmt: str) -> str:
+    """toybox stat -c FORMAT: %n %s %a %A %F %u %U %g %G %Y %y %b %B %i %h %%."""
+    size = phone.size_of(node)
+    kind = "directory" if node.is_dir else ("regular empty file" if size == 0 else "regular file")
+    t = _fmt_time(node.mtime, "%Y-%m-%d %H:%M:%S") + ".000000000 +0000"
+    values = {
+        "n": op, "s": str(size), "a": f"{node.mode & 0o7777:o}", "A": _stat.filemode(node.mode),
+        "F": kind, "u": str(_IDS.get(node.owner, 0)), "U": node.owner,
+        "g": str(_IDS.get(node.group, 0)), "G": node.group, "Y": str(node.mtime), "y": t,
+        "b": str((size + 511) // 512), "B": "512", "h": "2" if node.is_dir else "1",
+        "i": str(int(hashlib.md5(node.path.encode()).hexdigest()[:6], 16)), "%": "%",
+    }
+    out, i = [], 0
+    while i < len(fmt):
+        if fmt[i] == "%" and i + 1 < len(fmt):
+            out.append(values.get(fmt[i + 1], "?"))
+            i += 2
+        else:
+            out.append(fmt[i])
+            i += 1
+    return "".join(out) + "\n"
+
+
 def stat(ctx, argv, stdin):
     phone = ctx.phone
-    _flags, operands = _split_flags(argv[1:])
+    args = argv[1:]
+    fmt = None
+    for i, a in enumerate(args):
+        if a in ("-c", "--format") and i + 1 < len(args):
+            fmt = args[i + 1]
+            args = args[:i] + args[i + 2:]
+            break
+        if a.startswith("--format="):
+            fmt = a.split("=", 1)[1]
+            args = args[:i] + args[i + 1:]
+            break
+    _flags, operands = _split_flags(args)
     if not operands:
         return ok(stderr="stat: Needs 1 argument\n", code=1)
     out, err, code = [], [], 0
@@ -97,6 +134,9 @@ def stat(ctx, argv, stdin):
         if node is None:
             err.append(f"stat: '{op}': No such file or directory\n")
             code = 1
+            continue
+        if fmt is not None:
+            out.append(_stat_format(phone, node, op, fmt))
             continue
         size = phone.size_of(node)
         kind = "directory" if node.is_dir else ("regular empty file" if size == 0 else "regular file")
@@ -178,3 +218,11 @@ def sha256sum(ctx, argv, stdin):
 
 def md5sum(ctx, argv, stdin):
     return _hashsum(ctx, argv, stdin, "md5")
+
+
+def sha1sum(ctx, argv, stdin):
+    return _hashsum(ctx, argv, stdin, "sha1")
+
+
+def sha512sum(ctx, argv, stdin):
+    return _hashsum(ctx, argv, stdin, "sha512")

@@ -8,8 +8,6 @@ payload limits, one WRTE in flight, the AUTH dance, silence when offline.
 from __future__ import annotations
 
 import os
-import select
-import socket
 import struct
 
 import pytest
@@ -25,51 +23,9 @@ from simulator.transport import (
     FEATURES,
     checksum,
 )
+from support.adbkeys import host_key
+from support.rawhost import HOST_BANNER, RawHost
 from support.tiny_model import TinyPhone
-
-HEADER = struct.Struct("<6I")
-HOST_BANNER = b"host::features=shell_v2,cmd,stat_v2,ls_v2"
-
-
-class RawHost:
-    """A bare-bones adb host speaking the transport directly over TCP."""
-
-    def __init__(self, port: int):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-
-    def close(self):
-        self.sock.close()
-
-    def send(self, command: int, arg0: int, arg1: int, payload: bytes = b""):
-        header = HEADER.pack(command, arg0, arg1, len(payload), sum(payload) & 0xFFFFFFFF, command ^ 0xFFFFFFFF)
-        self.sock.sendall(header + payload)
-
-    def _read(self, n: int) -> bytes:
-        parts = []
-        while n:
-            chunk = self.sock.recv(n)
-            if not chunk:
-                raise EOFError("device closed the connection")
-            parts.append(chunk)
-            n -= len(chunk)
-        return b"".join(parts)
-
-    def recv(self):
-        command, arg0, arg1, length, check, magic = HEADER.unpack(self._read(24))
-        payload = self._read(length) if length else b""
-        assert magic == command ^ 0xFFFFFFFF
-        assert check == (sum(payload) & 0xFFFFFFFF), "data_check must be the byte sum"
-        return command, arg0, arg1, payload
-
-    def quiet(self, seconds: float = 0.3) -> bool:
-        """True if the device sends nothing for `seconds`."""
-        readable, _, _ = select.select([self.sock], [], [], seconds)
-        return not readable
-
-    def connect(self, max_payload: int = 1 << 20):
-        self.send(A_CNXN, 0x01000001, max_payload, HOST_BANNER)
-        return self.recv()
-
 
 @pytest.fixture
 def phone():
@@ -82,7 +38,9 @@ def test_cnxn_banner_and_negotiated_payload(phone):
     command, version, max_payload, banner = host.connect(max_payload=4096)
     assert command == A_CNXN
     assert version == 0x01000001
-    assert max_payload == 1 << 20
+    # AOSP adbd answers the smaller of the host's and its own (1 MiB) max payload
+    # (atransport::update_version, then send_connect).
+    assert max_payload == 4096
     text = banner.decode()
     assert text.startswith("device::ro.product.name=tiny;ro.product.model=Tiny_Phone;")
     features = text.rsplit("features=", 1)[1].split(",")
@@ -175,7 +133,8 @@ def test_unknown_service_gets_clse(phone):
     host.close()
 
 
-def test_unauthorized_auth_dance():
+def test_unauthorized_auth_dance(tmp_path):
+    _signer, public = host_key(tmp_path)
     with SimulatedPhone(TinyPhone(state="unauthorized")) as p:
         host = RawHost(p.port)
         command, kind, _, token = host.connect()
@@ -183,7 +142,7 @@ def test_unauthorized_auth_dance():
         host.send(A_AUTH, 2, 0, os.urandom(256))  # a signature the phone does not accept
         command, kind, _, token2 = host.recv()
         assert (command, kind, len(token2)) == (A_AUTH, 1, 20) and token2 != token
-        host.send(A_AUTH, 3, 0, b"QAAAAFakePublicKey= user@host\0")
+        host.send(A_AUTH, 3, 0, public.encode() + b"\0")
         assert host.quiet(0.3)  # the phone waits for the user; no CNXN
         p.authorize()  # the user taps Allow
         command, _, _, banner = host.recv()

@@ -76,6 +76,9 @@ class TinyPhone:
 
     state: str = "device"
     faults: Faults = field(default_factory=Faults)
+    #: a secure build (ro.adb.secure=1) and the host keys it already trusts
+    adb_secure: bool = False
+    adb_keys: tuple[str, ...] = ()
     model: str = "Tiny Phone"
     big_size: int = BIG_SIZE
 
