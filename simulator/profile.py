@@ -52,6 +52,7 @@ from typing import Any
 from model.snapshot import FrozenMap
 from simulator.model import Faults
 from simulator.profile_checker import Checker, parse_time, type_name, where
+from simulator.profile_schema import validate
 from simulator.profile_defaults import default_apk_path, patch_level_for_age
 from simulator.profile_model import (
     APPOP_MODES,
@@ -299,12 +300,10 @@ def load_profile(name_or_path: str | Path) -> Profile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ProfileError(f"{path}: not valid TOML: {e}") from None
+    # the structure and types, as profile.schema.json says them; what follows relies
+    # on it and checks only what a schema cannot say
+    validate(data, path, text)
     chk = Checker(path, text)
-    top = ("device", "props", "settings", "packages", "accounts", "content", "commands", "files", "faults")
-    chk.keys((), data, top)
-    for req in ("device", "props"):
-        if req not in data:
-            raise ProfileError(f"{path}: missing required table [{req}]")
 
     dev = chk.table(("device",), data["device"], "device")
     chk.keys(("device",), dev, ("state", "description", "patch_age_days"))
