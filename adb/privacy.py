@@ -84,7 +84,11 @@ def minimise_sms_output(out: RawOutput, vendors: frozenset[str]) -> RawOutput:
             # a dropped value reads back as NULL, which the SMS parser treats as absent
             cells.append(f"{col}={'NULL' if v is None else v}")
         lines.append(f"Row: {n} " + ", ".join(cells))
-    return replace(out, stdout=("\n".join(lines) + ("\n" if lines else "")).encode("utf-8"))
+    if not lines:
+        # what `content query` prints for no rows: the answer stays an answer (the
+        # ledger reads an empty one as "not understood")
+        return replace(out, stdout=b"No result found.\n")
+    return replace(out, stdout=("\n".join(lines) + "\n").encode("utf-8"))
 
 
 def minimise_account_output(out: RawOutput) -> RawOutput:

@@ -26,11 +26,11 @@ def _statuses(report: dict) -> dict[str, str]:
     return {f["check"]: f["status"] for f in report["findings"]}
 
 
-def test_sms_numbers_and_account_names_are_never_kept(adb_server, tmp_path):
-    hostile = P.personal_markers(tmp_path / "profiles")
-    run = _audit_one(adb_server, tmp_path / "runs", hostile)
+def test_sms_numbers_and_account_names_are_never_kept(adb_server, short_tmp):
+    hostile = P.personal_markers(short_tmp / "profiles")
+    run = _audit_one(adb_server, short_tmp / "runs", hostile)
     assert run.code in (0, 1, 2), run.explain()
-    again = tmp_path / "again"
+    again = short_tmp / "again"
     for sub in ("home", "cwd", "tmp", "out"):
         (again / sub).mkdir(parents=True)
     re_run = subprocess.run(
@@ -99,3 +99,12 @@ def test_a_vendor_written_row_keeps_its_number_others_lose_theirs():
 def test_every_sms_column_read_has_a_declared_policy():
     assert {f"sms.{c}" for c in C.SMS_COLUMNS} <= set(POLICY)
     assert {"account.name", "account.type"} <= set(POLICY)
+
+
+def test_no_sms_stays_an_answer_after_minimising():
+    # `content query` prints this for an empty cursor; an empty stdout would read as
+    # "not understood" in the ledger and make every audit of a phone without SMS incomplete
+    raw = minimise_raw(_sms_raw("No result found.\n"), [])
+    assert raw.outputs[0].stdout == b"No result found.\n"
+    assert build_snapshot(raw).facts["sms"].state == "read"
+    assert minimise_raw(raw, []) == raw
