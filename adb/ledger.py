@@ -19,11 +19,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
+from adb.allowlist import quote_argv
 from adb.capture import RawCapture, RawOutput, decode
 from adb.parsers import commands as C
 from adb.refusals import find_refusal
+
+if TYPE_CHECKING:
+    from adb.gate import CommandResult
 
 READ = "read"
 REFUSED = "refused"
@@ -32,6 +36,11 @@ TIMED_OUT = "timed_out"
 TRUNCATED = "truncated"
 NOT_REACHED = "not_reached"
 UNRECOGNISED = "unrecognised"
+#: APK facts only: pulled (or found in the cache) but no report could be made of it
+#: (past its time budget, its worker killed, a corrupt or hostile file)
+NOT_INSPECTED = "not_inspected"
+#: APK facts only: outside the `--scope` this audit was asked to inspect
+SKIPPED = "skipped"
 
 #: plain words for each state, as reports show them
 WHY = {
@@ -42,6 +51,8 @@ WHY = {
     TRUNCATED: "the answer was cut short",
     NOT_REACHED: "not reached (the audit stopped before it)",
     UNRECOGNISED: "the answer was not understood",
+    NOT_INSPECTED: "could not be inspected",
+    SKIPPED: "not inspected: outside the scope of this audit",
 }
 
 
@@ -53,6 +64,8 @@ class Fact:
     state: str
     command: str
     detail: str = ""
+    #: how the command is sent: `adb shell` for a shell line, `adb` for `pull PATH`
+    via: str = "adb shell"
 
     @property
     def read(self) -> bool:
@@ -63,7 +76,7 @@ class Fact:
         return WHY.get(self.state, self.state) + (f": {self.detail}" if self.detail else "")
 
     def to_dict(self) -> dict[str, str]:
-        return {"fact": self.key, "state": self.state, "command": "adb shell " + self.command,
+        return {"fact": self.key, "state": self.state, "command": f"{self.via} {self.command}",
                 "detail": self.detail}
 
 
@@ -109,7 +122,7 @@ KEYS: tuple[str, ...] = ("getprop", PACKAGES, "pm list packages -d", "pm list pa
 _UNSUPPORTED = re.compile(r"(?i)unknown option|unknown command|not found|no such|inaccessible")
 
 
-def state_of(out: RawOutput | None, recognise: Callable[[str], bool] | None = None) -> tuple[str, str]:
+def state_of(out: "RawOutput | CommandResult | None", recognise: Callable[[str], bool] | None = None) -> tuple[str, str]:
     """(state, detail) of one command's output."""
     if out is None:
         return NOT_REACHED, ""
@@ -209,3 +222,24 @@ def _single(raw: RawCapture, key: str) -> tuple[str, str, str]:
     argv, recognise = SINGLE[key]
     state, detail = state_of(raw.get(C.line(argv)), recognise)
     return state, C.line(argv), detail
+
+
+# -- the APK stage ---------------------------------------------------------------------
+# The runner (`audit.apk_pipeline`) adds these facts to the snapshot's ledger once the
+# APKs are hashed, looked up, pulled and inspected: one per command it sent for an APK,
+# and one per package ("apk PKG"), the state `AuditInput.apk_states` carries.
+
+
+def apk_key(package: str) -> str:
+    """The ledger key of one package's APKs."""
+    return f"apk {package}"
+
+
+def hash_fact(path: str, state: str, detail: str = "") -> Fact:
+    """The phone's `sha256sum PATH` for one APK."""
+    return Fact(f"sha256sum {path}", state, quote_argv(("sha256sum", path)), detail)
+
+
+def pull_fact(path: str, state: str, detail: str = "") -> Fact:
+    """The copy of one APK (`adb pull PATH`, over the sync service)."""
+    return Fact(f"pull {path}", state, quote_argv(("pull", path)), detail, via="adb")

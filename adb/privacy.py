@@ -99,7 +99,11 @@ def minimise_sms_output(out: RawOutput, vendors: frozenset[str]) -> RawOutput:
         # a dropped value reads back as NULL, which the SMS parser treats as absent
         text = ", ".join(f"{col}={'NULL' if v is None else v}" for col, v in cells)
         lines.append(f"Row: {n} {text}")
-    return replace(out, stdout=("\n".join(lines) + ("\n" if lines else "")).encode("utf-8"))
+    if not lines:
+        # what `content query` prints for no rows: the answer stays an answer (the
+        # ledger reads an empty one as "not understood")
+        return replace(out, stdout=b"No result found.\n")
+    return replace(out, stdout=("\n".join(lines) + "\n").encode("utf-8"))
 
 
 def minimise_account_output(out: RawOutput) -> RawOutput:

@@ -57,15 +57,23 @@ def parse_sha256sum(text: str | bytes, paths: Sequence[str]) -> dict[str, str]:
 
 def remote_sha256(phone: "Phone", paths: Sequence[str]) -> dict[str, str | None]:
     """SHA-256 of each APK as the phone computes it (None if it could not)."""
+    return remote_sha256_answers(phone, paths)[0]
+
+
+def remote_sha256_answers(phone: "Phone", paths: Sequence[str]):
+    """`remote_sha256`, and for each path the `sha256sum` answer it came in (None for a
+    path never asked: not an APK location), so the ledger can say why a hash is missing."""
     result: dict[str, str | None] = {p: None for p in paths}
+    answers: dict[str, object] = {p: None for p in paths}
     good = [p for p in dict.fromkeys(paths) if is_apk_path(p)]
     calls = [good[i:i + PATHS_PER_CALL] for i in range(0, len(good), PATHS_PER_CALL)]
     if not calls:
-        return result
+        return result, answers
     outs = phone.gate.run_many([("sha256sum", *chunk) for chunk in calls], timeout=600)
     for chunk, out in zip(calls, outs):
         result.update(parse_sha256sum(out.stdout, chunk))
-    return result
+        answers.update(dict.fromkeys(chunk, out))
+    return result, answers
 
 
 def _hash_file(path: Path) -> str:

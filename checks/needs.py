@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from adb.ledger import apk_key
 from model.audit_input import AuditInput
 from model.findings import CheckMeta, Finding, Status
 
@@ -33,8 +34,10 @@ def missing_facts(meta: CheckMeta, inp: AuditInput) -> list[dict]:
         for pkg, state in sorted(inp.apk_states.items()):
             if state == "read" or (meta.apk_scope == "third-party" and pkg in system):
                 continue
-            out.append({"fact": f"apk {pkg}", "state": state,
-                        "command": f"adb shell pm path {pkg}", "detail": ""})
+            # the runner's ledger says which command for this package's APKs failed
+            fact = facts.get(apk_key(pkg))
+            out.append(fact.to_dict() if fact is not None else
+                       {"fact": apk_key(pkg), "state": state, "command": f"adb shell pm path {pkg}", "detail": ""})
     return out
 
 

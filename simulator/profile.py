@@ -2,9 +2,12 @@
 
 A profile folder holds `profile.toml` (and optional apks/, raw/, files/). `load_profile`
 parses it into frozen dataclasses, with every default resolved, so the renderers in
-`simulator.commands` never have to guess. A typo must not silently change a
-phone: unknown keys and wrong types raise `ProfileError` naming the file, the key and
-its line (tomllib has no positions, so `simulator.profile_lines.Locator` finds the line in the text).
+`simulator.commands` never have to guess. A typo must not silently change a phone:
+the parsed TOML is first checked against `profile.schema.json`
+(`simulator.profile_schema`: unknown keys, wrong types, missing keys, values out of
+range), and this module then checks what a schema cannot say (a package or APK path
+used twice, files inside the profile folder, keys that exclude each other). Every
+error is a `ProfileError` naming the file, the line and the key.
 
 Extensions to the contract (additive; profiles without them behave as the spec says):
 
@@ -47,20 +50,17 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
 
 from model.snapshot import FrozenMap
 from simulator import auth
 from simulator.model import Faults
-from simulator.profile_checker import Checker, parse_time, type_name, where
+from simulator.profile_checker import Checker, parse_time, where
+from simulator.profile_schema import validate
 from simulator.profile_defaults import default_apk_path, patch_level_for_age
 from simulator.profile_model import (
-    APPOP_MODES,
-    COMPONENT_KINDS,
     DEFAULT_EPOCH,
     PROFILE_FILE,
     SETTINGS_NAMESPACES,
-    STATES,
     Account,
     ApkDecl,
     CommandReply,
@@ -70,8 +70,6 @@ from simulator.profile_model import (
     Profile,
     ProfileError,
 )
-
-_PKG_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$")
 
 
 def builtin_profiles_dir() -> Path:
@@ -121,121 +119,78 @@ def resolve_profile(name_or_path: str | Path) -> Path:
     raise ProfileError(f"no profile {text!r}: not a built-in name (built-in: {names}) nor a profile folder")
 
 
-def _load_components(chk: Checker, table: tuple, raw: Any) -> tuple[ComponentDecl, ...]:
-    if not isinstance(raw, list):
-        raise chk.fail(table, "components", f'"components" in {where(table)} must be an array of tables, not {type_name(raw)}')
-    out = []
-    for i, c in enumerate(raw):
-        ct = table + ("components", i)
-        if not isinstance(c, dict):
-            raise chk.fail(table, "components", f'each of "components" in {where(table)} must be a table, not {type_name(c)}')
-        for k in c:
-            if k not in ("kind", "name", "permission", "actions", "exported"):
-                raise chk.fail(table, k, f'unknown key "{k}" in a component of {where(table)}')
-        kind = chk.get(ct, c, "kind", "str", required=True)
-        if kind not in COMPONENT_KINDS:
-            raise chk.fail(table, "kind", f'component kind "{kind}" in {where(table)} must be one of {", ".join(COMPONENT_KINDS)}')
-        actions = chk.get(ct, c, "actions", "strlist", ())
-        out.append(
-            ComponentDecl(
-                kind=kind,
-                name=chk.get(ct, c, "name", "str", required=True),
-                permission=chk.get(ct, c, "permission", "str"),
-                actions=actions,
-                exported=chk.get(ct, c, "exported", "bool", bool(actions)),
-            )
+def _text_map(data: dict) -> FrozenMap:
+    """A table of strings (the schema also allows integers, rendered in decimal)."""
+    return FrozenMap({k: str(v) for k, v in data.items()})
+
+
+def _load_components(raw: list) -> tuple[ComponentDecl, ...]:
+    return tuple(
+        ComponentDecl(
+            kind=c["kind"],
+            name=c["name"],
+            permission=c.get("permission"),
+            actions=tuple(c.get("actions", ())),
+            # a component with an intent filter is exported unless it says otherwise
+            exported=c.get("exported", bool(c.get("actions"))),
         )
-    return tuple(out)
+        for c in raw
+    )
 
 
 def _load_apk(chk: Checker, folder: Path, table: tuple, data: dict) -> ApkDecl:
-    allowed = ("file", "permissions", "classes", "strings", "signer", "signer_organization", "size", "label",
-               "min_sdk", "target_sdk", "components", "dex_count")
-    chk.keys(table, data, allowed)
-    file_rel = chk.get(table, data, "file", "str")
-    file = chk.local_file(folder, table, "file", file_rel) if file_rel is not None else None
+    file = chk.local_file(folder, table, "file", data["file"]) if "file" in data else None
     if file is not None:
         for k in ("classes", "strings", "signer", "signer_organization", "size", "components", "dex_count"):
             if k in data:
                 raise chk.fail(table, k, f'"{k}" in {where(table)} describes an APK to synthesize; it cannot go with "file"')
-    comps = _load_components(chk, table, data["components"]) if "components" in data else ()
-    dex_count = chk.nonneg(table, data, "dex_count")
-    if dex_count is not None and dex_count < 1:
-        raise chk.fail(table, "dex_count", f'"dex_count" in {where(table)} must be at least 1')
     return ApkDecl(
         file=file,
-        permissions=chk.get(table, data, "permissions", "strlist", ()),
-        classes=chk.get(table, data, "classes", "strlist", ()),
-        strings=chk.get(table, data, "strings", "strlist", ()),
-        signer=chk.get(table, data, "signer", "str"),
-        signer_organization=chk.get(table, data, "signer_organization", "str"),
-        size=chk.nonneg(table, data, "size"),
-        label=chk.get(table, data, "label", "str"),
-        min_sdk=chk.nonneg(table, data, "min_sdk"),
-        target_sdk=chk.nonneg(table, data, "target_sdk"),
-        components=comps,
-        dex_count=dex_count,
+        permissions=tuple(data.get("permissions", ())),
+        classes=tuple(data.get("classes", ())),
+        strings=tuple(data.get("strings", ())),
+        signer=data.get("signer"),
+        signer_organization=data.get("signer_organization"),
+        size=data.get("size"),
+        label=data.get("label"),
+        min_sdk=data.get("min_sdk"),
+        target_sdk=data.get("target_sdk"),
+        components=_load_components(data.get("components", [])),
+        dex_count=data.get("dex_count"),
     )
 
 
-def _load_packages(chk: Checker, folder: Path, raw: Any, sdk: int, default_time: int) -> tuple[PackageSpec, ...]:
-    if not isinstance(raw, list):
-        raise chk.fail((), "packages", f'"packages" must be an array of tables ([[packages]]), not {type_name(raw)}')
-    allowed = ("name", "path", "system", "enabled", "installed", "installer", "uid", "version_code",
-               "version_name", "label", "granted", "appops", "apk", "splits",
-               "first_install_time", "last_update_time")
+def _load_packages(chk: Checker, folder: Path, raw: list, sdk: int, default_time: int) -> tuple[PackageSpec, ...]:
     staged = []
     seen_names: set[str] = set()
     seen_paths: set[str] = set()
-    used_uids = {p["uid"] for p in raw if isinstance(p, dict) and isinstance(p.get("uid"), int)}
+    used_uids = {p["uid"] for p in raw if "uid" in p}
     next_uid = 10050
     for i, p in enumerate(raw):
         t = ("packages", i)
-        if not isinstance(p, dict):
-            raise chk.fail((), "packages", f"each [[packages]] entry must be a table, not {type_name(p)}")
-        chk.keys(t, p, allowed)
-        name = chk.get(t, p, "name", "str", required=True)
-        if not _PKG_NAME.match(name):
-            raise chk.fail(t, "name", f'"{name}" is not a valid package name')
+        name = p["name"]
         if name in seen_names:
             raise chk.fail(t, "name", f'package "{name}" appears twice')
         seen_names.add(name)
-        system = chk.get(t, p, "system", "bool", False)
-        path = chk.get(t, p, "path", "str") or default_apk_path(name, system, sdk)
-        splits = chk.get(t, p, "splits", "strlist", ())
+        system = p.get("system", False)
+        path = p.get("path") or default_apk_path(name, system, sdk)
+        splits = tuple(p.get("splits", ()))
         for key, ap in [("path", path)] + [("splits", s) for s in splits]:
-            if not ap.startswith("/") or not ap.endswith(".apk") or "/../" in ap or "//" in ap:
-                raise chk.fail(t, key, f'"{ap}" ({key} of {name}) must be an absolute device path ending in .apk')
             if ap in seen_paths:
                 raise chk.fail(t, key, f'APK path "{ap}" is used twice')
             seen_paths.add(ap)
-        uid = chk.nonneg(t, p, "uid")
+        uid = p.get("uid")
         if uid is None:
             while next_uid in used_uids:
                 next_uid += 1
             uid = next_uid
             used_uids.add(uid)
-        appops_raw = chk.get(t, p, "appops", "table", {})
-        appops = {}
-        for op, mode in appops_raw.items():
-            at = t + ("appops",)
-            if not isinstance(mode, str):
-                raise chk.fail(t, op, f'app op "{op}" of {name} must be a string mode, not {type_name(mode)}')
-            if mode not in APPOP_MODES:
-                raise chk.fail(t, op, f'app op "{op}" of {name}: mode "{mode}" must be one of {", ".join(APPOP_MODES)}')
-            if not re.fullmatch(r"[A-Z][A-Z0-9_]*", op):
-                raise chk.fail(at, op, f'app op "{op}" of {name} must be an op name such as REQUEST_INSTALL_PACKAGES')
-            appops[op] = mode
-        apk = None
-        if "apk" in p:
-            apk = _load_apk(chk, folder, t + ("apk",), chk.table(t + ("apk",), p["apk"], "apk"))
+        apk = _load_apk(chk, folder, t + ("apk",), p["apk"]) if "apk" in p else None
         first = p.get("first_install_time")
         last = p.get("last_update_time")
-        chk.get(t, p, "first_install_time", "time")
-        chk.get(t, p, "last_update_time", "time")
         first_t = parse_time(chk, t, "first_install_time", first) if first is not None else default_time
         last_t = parse_time(chk, t, "last_update_time", last) if last is not None else max(first_t, default_time)
-        label = chk.get(t, p, "label", "str")
+        label = p.get("label")
         if label is None:
             label = (apk.label if apk and apk.label else None) or name.rsplit(".", 1)[-1]
         staged.append(
@@ -243,15 +198,15 @@ def _load_packages(chk: Checker, folder: Path, raw: Any, sdk: int, default_time:
                 name=name,
                 path=path,
                 system=system,
-                enabled=chk.get(t, p, "enabled", "bool", True),
-                installed=chk.get(t, p, "installed", "bool", True),
-                installer=chk.get(t, p, "installer", "str"),
+                enabled=p.get("enabled", True),
+                installed=p.get("installed", True),
+                installer=p.get("installer"),
                 uid=uid,
-                version_code=chk.nonneg(t, p, "version_code", 1),
-                version_name=chk.get(t, p, "version_name", "str", "1.0"),
+                version_code=p.get("version_code", 1),
+                version_name=p.get("version_name", "1.0"),
                 label=label,
-                granted=chk.get(t, p, "granted", "strlist", ()),
-                appops=FrozenMap(appops),
+                granted=tuple(p.get("granted", ())),
+                appops=FrozenMap(p.get("appops", {})),
                 apk=apk,
                 splits=splits,
                 first_install_time=first_t,
@@ -261,31 +216,18 @@ def _load_packages(chk: Checker, folder: Path, raw: Any, sdk: int, default_time:
     return tuple(staged)
 
 
-def _load_commands(chk: Checker, folder: Path, raw: Any) -> FrozenMap:
+def _load_commands(chk: Checker, folder: Path, data: dict) -> FrozenMap:
     t = ("commands",)
-    data = chk.table(t, raw, "commands")
     out = {}
     for cmd, spec in data.items():
-        if not isinstance(spec, dict):
-            raise chk.fail(t, cmd, f'[commands] "{cmd}" must be a table like {{ stdout = "..." }}, not {type_name(spec)}')
-        for k in spec:
-            if k not in ("file", "stdout", "stderr", "exit"):
-                raise chk.fail(t, cmd, f'unknown key "{k}" in [commands] "{cmd}"')
-        for k, kind in (("file", "str"), ("stdout", "str"), ("stderr", "str"), ("exit", "int")):
-            if k in spec:
-                ok = isinstance(spec[k], str) if kind == "str" else (isinstance(spec[k], int) and not isinstance(spec[k], bool))
-                if not ok:
-                    raise chk.fail(t, cmd, f'"{k}" of [commands] "{cmd}" must be {"a string" if kind == "str" else "an integer"}, not {type_name(spec[k])}')
         if "file" in spec and "stdout" in spec:
             raise chk.fail(t, cmd, f'[commands] "{cmd}" has both "file" and "stdout"; give one')
         if "file" in spec:
             stdout = chk.local_file(folder, t, cmd, spec["file"]).read_bytes()
         else:
             stdout = spec.get("stdout", "").encode()
-        code = spec.get("exit", 0)
-        if not 0 <= code <= 255:
-            raise chk.fail(t, cmd, f'"exit" of [commands] "{cmd}" must be 0..255')
-        out[cmd.strip()] = CommandReply(stdout=stdout, stderr=spec.get("stderr", "").encode(), exit_code=code)
+        out[cmd.strip()] = CommandReply(stdout=stdout, stderr=spec.get("stderr", "").encode(),
+                                        exit_code=spec.get("exit", 0))
     return FrozenMap(out)
 
 
@@ -301,30 +243,26 @@ def load_profile(name_or_path: str | Path) -> Profile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ProfileError(f"{path}: not valid TOML: {e}") from None
+    # the structure and types, as profile.schema.json says them; what follows relies
+    # on it and checks only what a schema cannot say
+    validate(data, path, text)
     chk = Checker(path, text)
-    top = ("device", "props", "settings", "packages", "accounts", "content", "commands", "files", "faults")
-    chk.keys((), data, top)
-    for req in ("device", "props"):
-        if req not in data:
-            raise ProfileError(f"{path}: missing required table [{req}]")
 
-    dev = chk.table(("device",), data["device"], "device")
-    chk.keys(("device",), dev, ("state", "description", "patch_age_days", "adb_keys", "running", "logcat"))
-    state = chk.get(("device",), dev, "state", "str", "device")
-    if state not in STATES:
-        raise chk.fail(("device",), "state", f'"state" must be one of {", ".join(STATES)}, not "{state}"')
-    description = chk.get(("device",), dev, "description", "str", "")
-    patch_age = chk.nonneg(("device",), dev, "patch_age_days")
-    adb_keys = tuple(chk.get(("device",), dev, "adb_keys", "strlist", []))
-    running = chk.get(("device",), dev, "running", "strlist", None)
-    logcat_file = chk.get(("device",), dev, "logcat", "str", None)
+    dev = data["device"]
+    state = dev.get("state", "device")
+    description = dev.get("description", "")
+    patch_age = dev.get("patch_age_days")
+    adb_keys = tuple(dev.get("adb_keys", ()))
+    running = dev.get("running")
+    running = tuple(running) if running is not None else None
+    logcat_file = dev.get("logcat")
     logcat = chk.local_file(folder, ("device",), "logcat", logcat_file).read_bytes() if logcat_file else b""
     for line in adb_keys:
         if auth.parse_public_key(line) is None:
             raise chk.fail(("device",), "adb_keys",
                            '"adb_keys" entries must be adb public keys as in adbkey.pub ("BASE64 user@host", 2048-bit RSA)')
 
-    props = dict(chk.str_map(("props",), chk.table(("props",), data["props"], "props")))
+    props = {k: str(v) for k, v in data["props"].items()}
     if patch_age is not None:
         if "ro.build.version.security_patch" in props:
             raise chk.fail(("device",), "patch_age_days",
@@ -341,67 +279,26 @@ def load_profile(name_or_path: str | Path) -> Profile:
         default_time = DEFAULT_EPOCH
 
     settings = {ns: FrozenMap() for ns in SETTINGS_NAMESPACES}
-    if "settings" in data:
-        st = chk.table(("settings",), data["settings"], "settings")
-        chk.keys(("settings",), st, SETTINGS_NAMESPACES)
-        for ns, table in st.items():
-            settings[ns] = chk.str_map(("settings", ns), chk.table(("settings", ns), table, ns))
+    for ns, table in data.get("settings", {}).items():
+        settings[ns] = _text_map(table)
 
     packages = _load_packages(chk, folder, data.get("packages", []), sdk, default_time)
-
-    accounts = []
-    raw_acc = data.get("accounts", [])
-    if not isinstance(raw_acc, list):
-        raise chk.fail((), "accounts", f'"accounts" must be an array of tables ([[accounts]]), not {type_name(raw_acc)}')
-    for i, a in enumerate(raw_acc):
-        t = ("accounts", i)
-        a = chk.table(t, a, "accounts")
-        chk.keys(t, a, ("name", "type"))
-        accounts.append(Account(chk.get(t, a, "name", "str", required=True), chk.get(t, a, "type", "str", required=True)))
-
-    content = []
-    raw_content = data.get("content", [])
-    if not isinstance(raw_content, list):
-        raise chk.fail((), "content", f'"content" must be an array of tables ([[content]]), not {type_name(raw_content)}')
-    for i, c in enumerate(raw_content):
-        t = ("content", i)
-        c = chk.table(t, c, "content")
-        chk.keys(t, c, ("uri", "rows"))
-        uri = chk.get(t, c, "uri", "str", required=True)
-        if not uri.startswith("content://"):
-            raise chk.fail(t, "uri", f'"uri" in [[content]] must start with content://, not "{uri}"')
-        rows_raw = chk.get(t, c, "rows", "list", [])
-        rows = []
-        for r in rows_raw:
-            if not isinstance(r, dict):
-                raise chk.fail(t, "rows", f'each row of [[content]] "{uri}" must be a table, not {type_name(r)}')
-            rows.append(chk.str_map(t, r))
-        content.append(ContentTable(uri=uri.rstrip("/"), rows=tuple(rows)))
-
-    commands = _load_commands(chk, folder, data["commands"]) if "commands" in data else FrozenMap()
-
-    files = {}
-    if "files" in data:
-        ft = chk.table(("files",), data["files"], "files")
-        for dev_path, rel in ft.items():
-            if not isinstance(rel, str):
-                raise chk.fail(("files",), dev_path, f'[files] "{dev_path}" must be a file name in the profile folder, not {type_name(rel)}')
-            if not dev_path.startswith("/") or "/../" in dev_path or dev_path.endswith("/"):
-                raise chk.fail(("files",), dev_path, f'[files] "{dev_path}" must be an absolute device path to a file')
-            files[dev_path] = chk.local_file(folder, ("files",), dev_path, rel)
-
-    faults = Faults()
-    if "faults" in data:
-        fa = chk.table(("faults",), data["faults"], "faults")
-        chk.keys(("faults",), fa, ("latency_ms", "bandwidth_bytes_per_s", "disconnect_after_bytes",
-                                   "disconnect_on_command", "hang_on_command"))
-        faults = Faults(
-            latency_ms=chk.nonneg(("faults",), fa, "latency_ms", 0),
-            bandwidth_bytes_per_s=chk.nonneg(("faults",), fa, "bandwidth_bytes_per_s", 0),
-            disconnect_after_bytes=chk.nonneg(("faults",), fa, "disconnect_after_bytes", 0),
-            disconnect_on_command=chk.get(("faults",), fa, "disconnect_on_command", "str", ""),
-            hang_on_command=chk.get(("faults",), fa, "hang_on_command", "str", ""),
-        )
+    accounts = [Account(a["name"], a["type"]) for a in data.get("accounts", [])]
+    content = [
+        ContentTable(uri=c["uri"].rstrip("/"), rows=tuple(_text_map(r) for r in c.get("rows", [])))
+        for c in data.get("content", [])
+    ]
+    commands = _load_commands(chk, folder, data.get("commands", {}))
+    files = {dev_path: chk.local_file(folder, ("files",), dev_path, rel)
+             for dev_path, rel in data.get("files", {}).items()}
+    fa = data.get("faults", {})
+    faults = Faults(
+        latency_ms=fa.get("latency_ms", 0),
+        bandwidth_bytes_per_s=fa.get("bandwidth_bytes_per_s", 0),
+        disconnect_after_bytes=fa.get("disconnect_after_bytes", 0),
+        disconnect_on_command=fa.get("disconnect_on_command", ""),
+        hang_on_command=fa.get("hang_on_command", ""),
+    )
 
     return Profile(
         name=folder.name,

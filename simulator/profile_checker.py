@@ -1,5 +1,9 @@
-"""Validating a parsed profile.toml: `Checker` reports unknown keys and wrong types
-as `ProfileError`s that name the file, the key and its line.
+"""What a schema cannot check in a profile.toml, and the words of its errors.
+
+`simulator.profile_schema` checks the structure and types first; `Checker` then reports
+the cross-field and file-system problems `simulator.profile` finds (a referenced file
+outside the profile folder, a time it cannot read) as `ProfileError`s that name the
+file, the key and its line. `where` and `type_name` word both kinds of message.
 """
 
 from __future__ import annotations
@@ -9,7 +13,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from model.snapshot import FrozenMap
 from simulator.profile_lines import Locator
 from simulator.profile_model import ProfileError
 
@@ -41,7 +44,7 @@ def type_name(v: Any) -> str:
 
 
 class Checker:
-    """Validates the parsed TOML against the contract; every error names file and line."""
+    """Raises the loader's own errors; each names the file and the line of the key."""
 
     def __init__(self, path: Path, text: str) -> None:
         self.path = path
@@ -54,57 +57,6 @@ class Checker:
 
     def fail(self, table: tuple, key, message: str) -> ProfileError:
         return ProfileError(f"{self.path} line {self.loc.line(table, key)}: {message}")
-
-    def keys(self, table: tuple, data: dict, allowed: tuple[str, ...]) -> None:
-        for k in data:
-            if k not in allowed:
-                raise self.fail(table, k, f'unknown key "{k}" in {where(table)}')
-
-    def table(self, table: tuple, data: Any, key: str) -> dict:
-        if not isinstance(data, dict):
-            raise self.fail(table[:-1] if table else (), key, f'"{key}" must be a table, not {type_name(data)}')
-        return data
-
-    def get(self, table: tuple, data: dict, key: str, kind: str, default: Any = None, required: bool = False) -> Any:
-        if key not in data:
-            if required:
-                raise self.fail(table, None, f'missing required key "{key}" in {where(table)}')
-            return default
-        v = data[key]
-        ok = {
-            "str": isinstance(v, str),
-            "bool": isinstance(v, bool),
-            "int": isinstance(v, int) and not isinstance(v, bool),
-            "strlist": isinstance(v, list) and all(isinstance(x, str) for x in v),
-            "table": isinstance(v, dict),
-            "list": isinstance(v, list),
-            "time": isinstance(v, (str, _dt.datetime, _dt.date)),
-        }[kind]
-        if not ok:
-            want = {
-                "str": "a string", "bool": "a boolean (true/false)", "int": "an integer",
-                "strlist": "an array of strings", "table": "a table", "list": "an array",
-                "time": 'a date-time or a "YYYY-MM-DD HH:MM:SS" string',
-            }[kind]
-            raise self.fail(table, key, f'"{key}" in {where(table)} must be {want}, not {type_name(v)}')
-        if kind == "strlist":
-            return tuple(v)
-        return v
-
-    def nonneg(self, table: tuple, data: dict, key: str, default: int | None = None) -> int | None:
-        v = self.get(table, data, key, "int", default)
-        if v is not None and v < 0:
-            raise self.fail(table, key, f'"{key}" in {where(table)} must not be negative')
-        return v
-
-    def str_map(self, table: tuple, data: dict) -> FrozenMap:
-        """A table of string (or integer) values, as strings."""
-        out = {}
-        for k, v in data.items():
-            if isinstance(v, bool) or not isinstance(v, (str, int)):
-                raise self.fail(table, k, f'"{k}" in {where(table)} must be a string, not {type_name(v)}')
-            out[k] = str(v)
-        return FrozenMap(out)
 
     def local_file(self, folder: Path, table: tuple, key: str, rel: str) -> Path:
         """A file inside the profile folder (no escaping it with .. or absolute paths)."""

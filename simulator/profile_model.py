@@ -1,6 +1,5 @@
 """What a loaded device profile is: frozen dataclasses with every default resolved
-(`Profile`, `PackageSpec`, `ApkDecl`, ...), the format's fixed vocabularies, and
-`ProfileError`. `simulator.profile.load_profile` builds them.
+(`Profile`, `PackageSpec`, `ApkDecl`, ...) and `ProfileError`. `simulator.profile.load_profile` builds them.
 """
 
 from __future__ import annotations
@@ -15,13 +14,9 @@ from simulator.model import Faults
 
 PROFILE_FILE = "profile.toml"
 
-STATES = ("device", "unauthorized", "offline")
-
+#: the fixed vocabularies (device states, app-op modes, component kinds) are in
+#: profile.schema.json; this one is also the loader's default set of tables
 SETTINGS_NAMESPACES = ("global", "secure", "system")
-
-COMPONENT_KINDS = ("activity", "service", "receiver", "provider")
-
-APPOP_MODES = ("allow", "ignore", "deny", "default", "foreground")
 
 
 #: AOSP system images are stamped 2009-01-01 00:00:00 UTC when no build date is known

@@ -226,3 +226,16 @@ def hostile_runs(adb_server, hostile_profiles, tmp_path_factory) -> dict[str, Ru
     with ThreadPoolExecutor(max_workers=3) as pool:
         futures = {h.name: pool.submit(_audit_one, adb_server, root, h) for h in todo}
         return {name: f.result() for name, f in futures.items()}
+
+
+@pytest.fixture
+def short_tmp():
+    """A short scratch folder for a scan's TMPDIR: the inspection pool's Unix socket
+    lives there, and under pytest's long tmp_path it passes the 108-byte AF_UNIX limit
+    (every inspection then fails with "AF_UNIX path too long")."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="pa-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)

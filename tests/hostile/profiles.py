@@ -101,6 +101,18 @@ BASE_SETTINGS = {
 }
 
 
+#: `dumpsys device_policy` of a phone with no device admin (as an Android 14 phone prints it)
+NO_DEVICE_ADMINS = (
+    "Current Device Policy Manager state:\n"
+    "  Immutable state:\n"
+    "    mHasFeature=true\n"
+    "  Device Owner: none\n"
+    "  Profile Owner (User 0): none\n"
+    "\n"
+    "  Enabled Device Admins (User 0, provisioningState: 3):\n"
+)
+
+
 def base_packages() -> list[dict]:
     """Two ordinary apps every hostile phone has (so there is something to pull)."""
     return [
@@ -154,8 +166,10 @@ def write_profile(folder: Path, *, description: str, props: dict | None = None,
         lines += ["", "[[content]]", f"uri = {q(table['uri'])}", "rows = ["]
         lines += [f"  {_value(r)}," for r in table["rows"]]
         lines.append("]")
-    if commands:
-        lines += ["", "[commands]"] + [f"{q(k)} = {_value(v)}" for k, v in commands.items()]
+    # the simulator's own `dumpsys device_policy` is a refusal: a hostile phone is an
+    # ordinary phone apart from its attack, so it answers as a phone without admins does
+    commands = {"dumpsys device_policy": {"stdout": NO_DEVICE_ADMINS}, **(commands or {})}
+    lines += ["", "[commands]"] + [f"{q(k)} = {_value(v)}" for k, v in commands.items()]
     if files:
         lines += ["", "[files]"] + [f"{q(k)} = {q(v)}" for k, v in files.items()]
     if faults:
@@ -254,7 +268,9 @@ def shell_meta(root: Path) -> Hostile:
         commands=commands,
         files={dollar: ok_apk, quote: ok_apk},
     )
+    # the APK paths with ../ or no leading / are never sent to the phone: not read, so incomplete
     return Hostile("shell-meta", folder, "shell metacharacters, newlines and ../ in package names and paths",
+                   exits=(3,), complete=False, reason="not read",
                    extra={"names": names, "paths": (dollar, quote)})
 
 
@@ -278,7 +294,8 @@ def zip_bomb(root: Path) -> Hostile:
         {"name": "com.bomb.dex", "apk": {"file": _apk_file(folder, "dexbomb.apk", dexbomb)}},
     ]
     write_profile(folder, description="APKs that are zip bombs", packages=pkgs)
-    return Hostile("zip-bomb", folder, "an APK that is a zip bomb",
+    # APKs that cannot be inspected leave the checks that need them without evidence: incomplete
+    return Hostile("zip-bomb", folder, "an APK that is a zip bomb", exits=(3,), complete=False,
                    extra={"bad": {"com.bomb.zip": "zip bomb", "com.bomb.dex": "zip bomb"},
                           "sizes": (len(bomb), len(dexbomb))})
 
@@ -301,7 +318,7 @@ def zip_traversal(root: Path) -> Hostile:
         {"name": "com.zip.abs", "apk": {"file": _apk_file(folder, "abs.apk", buf.getvalue())}},
     ]
     write_profile(folder, description="APK entries that climb out of any folder", packages=pkgs)
-    return Hostile("zip-traversal", folder, "an APK with an entry named ../../x",
+    return Hostile("zip-traversal", folder, "an APK with an entry named ../../x", exits=(3,), complete=False,
                    extra={"bad": {"com.zip.slip": "unsafe entry name", "com.zip.abs": "unsafe entry name"},
                           "escapes": ("x", "phone-audit-slip", "evil-absolute")})
 
@@ -320,7 +337,7 @@ def broken_apks(root: Path) -> Hostile:
         {"name": "com.broken.pkzip", "apk": {"file": _apk_file(folder, "pk.apk", b"PK\x05\x06" + bytes(18))}},
     ]
     write_profile(folder, description="APKs that are not APKs", packages=pkgs)
-    return Hostile("broken-apks", folder, "truncated and random-byte APKs",
+    return Hostile("broken-apks", folder, "truncated and random-byte APKs", exits=(3,), complete=False,
                    extra={"bad": {"com.broken.trunc": "", "com.broken.random": "", "com.broken.empty": "",
                                   "com.broken.nomanifest": "AndroidManifest.xml", "com.broken.pkzip": ""}})
 
@@ -351,7 +368,8 @@ def malformed_axml_dex(root: Path) -> Hostile:
         for name, entries in apks.items()
     ]
     write_profile(folder, description="malformed binary XML and DEX", packages=pkgs)
-    return Hostile("malformed-axml-dex", folder, "malformed AXML and DEX", extra={"pkgs": tuple(apks)})
+    return Hostile("malformed-axml-dex", folder, "malformed AXML and DEX", exits=(3,), complete=False,
+                   extra={"pkgs": tuple(apks)})
 
 
 def huge_getprop(root: Path, size: int = 200 << 20) -> Hostile:
@@ -403,7 +421,8 @@ def non_utf8(root: Path) -> Hostile:
     pkgs = [{"name": "com.android.settings", "system": True, "uid": 1000,
              "path": "/system/priv-app/Settings/Settings.apk", "apk": {"label": "Set\x00tings\ufffe\ufffd"}}]
     write_profile(folder, description="non-UTF-8 bytes everywhere", packages=pkgs, commands=commands)
-    return Hostile("non-utf8", folder, "non-UTF-8 bytes everywhere")
+    # a getenforce of garbage bytes is not understood, so the SELinux fact is not read
+    return Hostile("non-utf8", folder, "non-UTF-8 bytes everywhere", exits=(3,), complete=False)
 
 
 def content_rows(root: Path) -> Hostile:
@@ -493,7 +512,9 @@ def many_packages(root: Path, n: int = 50_000) -> Hostile:
     write_profile(folder, description="50,000 packages", commands=commands,
                   packages=[{"name": "com.android.settings", "system": True, "uid": 1000,
                              "path": "/system/priv-app/Settings/Settings.apk", "apk": {"label": "Settings"}}])
-    return Hostile("many-packages", folder, "a package list of 50,000 entries", extra={"n": n})
+    # the listed APKs are not there to hash: not read, so incomplete
+    return Hostile("many-packages", folder, "a package list of 50,000 entries", exits=(3,), complete=False,
+                   extra={"n": n})
 
 
 def adb_killed(root: Path) -> Hostile:
@@ -561,6 +582,60 @@ def raw_c1_bytes(root: Path) -> Hostile:
     write_profile(folder, description="raw C1 bytes in getprop",
                   commands={"getprop": {"file": _raw(folder, "getprop.txt", props)}})
     return Hostile("raw-c1-bytes", folder, "8-bit C1 controls as raw bytes")
+
+
+#: the clean and the bad app of the lying-`sha256sum` phones (`honest_vendor`, `lying_sha256`)
+CLEAN_APP, CLEAN_PATH = "com.vendor.clean", "/system/app/AClean/AClean.apk"
+BAD_APP, BAD_PATH = "com.vendor.stats", "/system/app/BStats/BStats.apk"
+#: the Tencent statistics class the bad app carries (a real SDK's, in the knowledge base)
+TENCENT_CLASS = "com.tencent.stat.StatService"
+
+
+def _vendor_apk(package: str, classes: tuple[str, ...] = ()) -> bytes:
+    return synthesize_apk(ApkSpec(package=package, label=package.rsplit(".", 1)[-1],
+                                  permissions=("android.permission.INTERNET",), classes=classes))
+
+
+def clean_apk_sha256() -> str:
+    """The SHA-256 of the clean app's APK: what the lying phone claims for the bad one."""
+    import hashlib
+
+    return hashlib.sha256(_vendor_apk(CLEAN_APP)).hexdigest()
+
+
+def _vendor_package(folder: Path, name: str, path: str, apk: bytes) -> dict:
+    return {"name": name, "system": True, "path": path, "granted": ["android.permission.INTERNET"],
+            "apk": {"file": _apk_file(folder, name + ".apk", apk)}}
+
+
+def honest_vendor(root: Path) -> Hostile:
+    """A phone with one clean pre-installed app, honest about its SHA-256 (its report
+    then sits in the APK cache for the lying phone to point at)."""
+    folder = root / "honest-vendor"
+    write_profile(folder, description="one clean vendor app",
+                  packages=[_vendor_package(folder, CLEAN_APP, CLEAN_PATH, _vendor_apk(CLEAN_APP))])
+    return Hostile("honest-vendor", folder, "a clean vendor app")
+
+
+def lying_sha256(root: Path, with_clean: bool = False) -> Hostile:
+    """A pre-installed app carrying Tencent statistics code whose `sha256sum` is the
+    digest of the clean app's APK: an auditor that trusts the phone's digest reuses the
+    clean report (from the cache, or from the clean app pulled in the same audit) and
+    passes it. With `with_clean`, the clean app is on this phone too."""
+    name = "lying-sha256" + ("-both" if with_clean else "")
+    folder = root / name
+    clean = clean_apk_sha256()
+    packages = [_vendor_package(folder, BAD_APP, BAD_PATH, _vendor_apk(BAD_APP, (TENCENT_CLASS,)))]
+    paths = [BAD_PATH]
+    if with_clean:
+        packages.insert(0, _vendor_package(folder, CLEAN_APP, CLEAN_PATH, _vendor_apk(CLEAN_APP)))
+        paths.insert(0, CLEAN_PATH)
+    # the runner hashes its (sorted) APK paths in one `sha256sum` call: answer that line
+    answer = "".join(f"{clean}  {p}\n" for p in paths)
+    write_profile(folder, description="a vendor app whose sha256sum is the clean app's",
+                  packages=packages, commands={"sha256sum " + " ".join(paths): {"stdout": answer}})
+    return Hostile(name, folder, "sha256sum gives a bad app the digest of a clean one",
+                   extra={"claimed": clean})
 
 
 #: round-two profiles, run by tests/hostile/test_terminal.py on their own (not by the

@@ -27,12 +27,12 @@ def _bad_modes(top) -> list[str]:
     return bad
 
 
-def test_everything_created_is_owner_only_under_umask_000(adb_server, tmp_path):
-    hostile = P.personal_markers(tmp_path / "profiles")
+def test_everything_created_is_owner_only_under_umask_000(adb_server, short_tmp):
+    hostile = P.personal_markers(short_tmp / "profiles")
     old = os.umask(0)
     try:
-        run = _audit_one(adb_server, tmp_path / "runs", hostile)
-        again = tmp_path / "again"
+        run = _audit_one(adb_server, short_tmp / "runs", hostile)
+        again = short_tmp / "again"
         for sub in ("home", "cwd", "tmp"):
             (again / sub).mkdir(parents=True)
         env = scan_env(adb_server, again)

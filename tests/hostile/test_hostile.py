@@ -294,7 +294,8 @@ def test_fifty_thousand_packages(hostile_runs):
     report = run.report
     n = run.hostile.extra["n"]
     assert len(report["apps"]) == n + 1
-    assert report["complete"] is True
+    # none of the 50,000 listed APKs is there to read: every APK check says so
+    assert report["complete"] is False
 
 
 def test_every_hostile_profile_is_distinct_and_there_are_enough(hostile_profiles):
