@@ -56,7 +56,7 @@ MAX_CLASSES = 1 << 16
 #: method_ids per DEX (the 64K method reference limit of one DEX)
 MAX_METHODS = 1 << 16
 #: bytes of string data decoded per DEX (all items, size prefixes included)
-MAX_STRING_DATA = 32 << 20
+MAX_STRING_DATA = 16 << 20
 
 _strip_first = itemgetter(slice(1, None))
 _is_l = methodcaller("startswith", "L")
