@@ -48,6 +48,7 @@ from model.apk_report import ApkReport, Component, Hit
 from checks.axml_depth import MAX_XML_DEPTH, axml_too_deep
 from checks.bounded_zip import ApkRejected, CheckedZip, Limits
 from checks.dex import DexError, DexTooLarge, read_dex
+from checks.hit_caps import merge_hits
 from model.knowledge import Knowledge
 from checks.matching import DexIndex, match_indicators, match_trackers
 
@@ -336,8 +337,14 @@ def _inspect_open(f: BinaryIO, size: int, knowledge: Knowledge, digest: str) -> 
         dex_files=tuple(dex_files),
         class_count=classes,
         string_count=strings,
-        trackers=tuple(trackers),
-        indicators=tuple(indicators),
         error=error,
         warnings=tuple(warnings),
+        **_capped_hits(trackers, indicators),
     )
+
+
+def _capped_hits(trackers: list[Hit], indicators: list[Hit]) -> dict[str, Any]:
+    """The hits of all DEX files, one id kept for a few DEX files only (`merge_hits`)."""
+    kept_t, cut_t = merge_hits(trackers)
+    kept_i, cut_i = merge_hits(indicators)
+    return dict(trackers=tuple(kept_t), indicators=tuple(kept_i), hits_cut=cut_t + cut_i)
