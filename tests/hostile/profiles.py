@@ -563,9 +563,46 @@ def raw_c1_bytes(root: Path) -> Hostile:
     return Hostile("raw-c1-bytes", folder, "8-bit C1 controls as raw bytes")
 
 
+#: one megabyte of phone text (no one-line view may show it whole); random letters, so
+#: an APK holding it does not look like a zip bomb
+MEGA = "M" + "".join(random.Random(13).choices("abcdefghijklmnopqrstuvwxyz", k=(1 << 20) - 1))
+
+
+def package_payloads(root: Path) -> Hostile:
+    """1 MB strings, terminal sequences, `../../x` and shell metacharacters as package
+    names (raw `pm list` output), labels, installer names, account types and setting
+    values; the app with the big label and installer is a real APK the scan pulls."""
+    folder = root / "package-payloads"
+    evil = "".join(ST_PAYLOADS[:-1])  # not NEL (U+0085): it would end the `pm list` line
+    big = MEGA + evil
+    app = _apk_file(folder, "big.apk", synthesize_apk(ApkSpec(package="com.payload.big", label=big,
+                                                              classes=("com.tencent.stat.StatService",))))
+    path = "/data/app/com.payload.big-$(reboot)`id`/base.apk"
+    names = ("../../x", "com.payload.$(reboot);`id`", "com.payload." + evil, "com.payload." + MEGA)
+    lines = [f"package:{path}=com.payload.big versionCode:1 installer={big} uid:10100",
+             "package:/system/priv-app/Settings/Settings.apk=com.android.settings installer=null uid:1000"]
+    lines += [f"package:/data/app/p{i}/base.apk={n} versionCode:1 installer=../../x uid:{10101 + i}"
+              for i, n in enumerate(names)]
+    write_profile(
+        folder,
+        description="1 MB strings, escapes, ../../x and shell metacharacters in package fields",
+        settings={"secure": {"enabled_accessibility_services": "../../x/.A:" + big,
+                             "sms_default_application": "com.payload.$(reboot)"},
+                  "global": {"device_name": big}},
+        packages=[{"name": "com.android.settings", "system": True, "uid": 1000,
+                   "path": "/system/priv-app/Settings/Settings.apk", "apk": {"label": "Settings"}}],
+        accounts=[{"name": "../../x", "type": big}, {"name": "a", "type": "$(reboot)`id`;"}],
+        commands={"pm list packages -f -i -U -u --show-versioncode":
+                  {"file": _raw(folder, "pm-list.txt", ("\n".join(lines) + "\n").encode())}},
+        files={path: app},
+    )
+    return Hostile("package-payloads", folder, "1 MB strings, escapes, ../../x and $(...) in package fields",
+                   extra={"evil": evil, "big": big, "names": names})
+
+
 #: round-two profiles, run by tests/hostile/test_terminal.py on their own (not by the
 #: session fixture, so the slow suite is not longer for everyone)
-TERMINAL_BUILDERS = (terminal_sequences, raw_c1_bytes)
+TERMINAL_BUILDERS = (terminal_sequences, raw_c1_bytes, package_payloads)
 
 BUILDERS = (escapes, shell_meta, zip_bomb, zip_traversal, broken_apks, malformed_axml_dex, huge_getprop,
             non_utf8, content_rows, sms_privacy, hang, disconnect_mid_pull, many_packages, adb_killed)
