@@ -600,6 +600,26 @@ def package_payloads(root: Path) -> Hostile:
                    extra={"evil": evil, "big": big, "names": names})
 
 
+def dex_string_flood(root: Path, strings: int = 3_000_000) -> Hostile:
+    """An app whose classes.dex lists 3 million strings (a 30 MB stored APK: a worker
+    peaked at 579 MB reading it), beside an app with a tracker that is read as usual."""
+    from support.big_apks import dex_with_strings, write_apk
+
+    folder = root / "dex-string-flood"
+    (folder / "apks").mkdir(parents=True, exist_ok=True)
+    write_apk(folder / "apks" / "flood.apk", [("AndroidManifest.xml", _manifest("com.flood.strings")),
+                                              ("classes.dex", dex_with_strings(strings))])
+    normal = _apk_file(folder, "normal.apk", synthesize_apk(ApkSpec(
+        package="com.flood.normal", classes=("com.tencent.stat.StatService",))))
+    pkgs = base_packages() + [
+        {"name": "com.flood.strings", "installer": "com.android.vending", "apk": {"file": "apks/flood.apk"}},
+        {"name": "com.flood.normal", "installer": "com.android.vending", "apk": {"file": normal}},
+    ]
+    write_profile(folder, description="a DEX with millions of strings", packages=pkgs)
+    return Hostile("dex-string-flood", folder, f"a DEX listing {strings} strings",
+                   extra={"strings": strings})
+
+
 #: round-two profiles, run by tests/hostile/test_terminal.py on their own (not by the
 #: session fixture, so the slow suite is not longer for everyone)
 TERMINAL_BUILDERS = (terminal_sequences, raw_c1_bytes, package_payloads)
