@@ -83,8 +83,8 @@ MAX_DEX_BYTES = 32 << 20
 MAX_DEX_FILES = 100
 #: resources.arsc, META-INF signature files, each
 MAX_META_BYTES = 32 << 20
-#: AndroidManifest.xml (real ones are tens of KB)
-MAX_MANIFEST_BYTES = 4 << 20
+#: AndroidManifest.xml (real ones are tens of KB; 8 MB lets the depth pre-scan judge deep ones)
+MAX_MANIFEST_BYTES = 8 << 20
 #: all that androguard is given together (manifest, resources.arsc, signature files)
 MAX_ANDROGUARD_BYTES = 64 << 20
 #: the APK Signing Block (v2/v3 signers; real ones are a few KB, padded to 4 KiB)
