@@ -620,6 +620,29 @@ def dex_string_flood(root: Path, strings: int = 3_000_000) -> Hostile:
                    extra={"strings": strings})
 
 
+def dex_hit_flood(root: Path) -> Hostile:
+    """An app of 100 DEX files (the most read), each defining a class of every tracker of
+    the knowledge base and holding every indicator string."""
+    from checks.knowledge import load
+    from support.big_apks import write_apk
+
+    kb = load()
+    classes = tuple(t.namespaces[0] + "Zz" for t in kb.trackers if t.namespaces and not t.withdrawn)
+    strings = tuple(p for i in kb.indicators if i.kind in ("string", "substring", "url", "host")
+                    for p in i.patterns)
+    dex = build_dex(classes, strings)
+    folder = root / "dex-hit-flood"
+    (folder / "apks").mkdir(parents=True, exist_ok=True)
+    names = ["classes.dex"] + [f"classes{i}.dex" for i in range(2, 101)]
+    write_apk(folder / "apks" / "hits.apk",
+              [("AndroidManifest.xml", _manifest("com.flood.hits"))] + [(n, dex) for n in names])
+    pkgs = base_packages() + [{"name": "com.flood.hits", "installer": "com.android.vending",
+                               "apk": {"file": "apks/hits.apk"}}]
+    write_profile(folder, description="every tracker in every one of 100 DEX files", packages=pkgs)
+    return Hostile("dex-hit-flood", folder, "every tracker in 100 DEX files",
+                   extra={"trackers": len(classes)})
+
+
 #: round-two profiles, run by tests/hostile/test_terminal.py on their own (not by the
 #: session fixture, so the slow suite is not longer for everyone)
 TERMINAL_BUILDERS = (terminal_sequences, raw_c1_bytes, package_payloads)

@@ -285,25 +285,53 @@ def test_one_gib_apk_is_read_entry_by_entry(big_apks):
     assert peak < RSS_LIMIT, peak >> 20  # 1,075 MB before: the file was read whole
 
 
+def _scan_phone(adb_server, tmp_path, hostile):
+    from support.adbenv import SimPhoneHandle
+
+    from simulator import SimulatedPhone
+
+    phone = SimulatedPhone(hostile.folder, log=tmp_path / "phone.jsonl").start()
+    handle = SimPhoneHandle(phone=phone, adb=adb_server, log_path=tmp_path / "phone.jsonl",
+                            expected_state="device")
+    try:
+        handle.register()
+        return run_scan(adb_server, tmp_path / "run", ["-s", phone.serial], hostile, timeout=600)
+    finally:
+        handle.close()
+
+
+@pytest.mark.adb
+def test_scan_of_a_dex_hit_flood_writes_small_reports(adb_server, tmp_path):
+    """Every tracker in each of 100 DEX files, through `scan`: every tracker is still
+    named, no finding has more than 100 evidence lines, the JSON and HTML reports stay
+    small, and the scan and its workers stay under the memory limit."""
+    import profiles as P
+
+    hostile = P.dex_hit_flood(tmp_path / "profiles")
+    run = _scan_phone(adb_server, tmp_path, hostile)
+    assert run.code in (0, 1), run.explain()
+    assert run.peak_rss < RSS_LIMIT and run.peak_child_rss < RSS_LIMIT, (run.peak_rss, run.peak_child_rss)
+    report = run.report
+    app = next(a for a in report["apps"] if a["package"] == "com.flood.hits")
+    assert len(app["trackers"]) == hostile.extra["trackers"]
+    for f in report["findings"]:
+        assert len(f["evidence"]) <= 100, (f["check"], len(f["evidence"]))
+    trackers = next(f for f in report["findings"] if f["check"] == "apps.trackers")
+    assert trackers["status"] == "warn"
+    # measured: 98 KB and 426 KB (the HTML holds a page per tracker found)
+    sizes = {name: (run.out / name).stat().st_size for name in ("r.json", "r.html")}
+    assert sizes["r.json"] < 500_000 and sizes["r.html"] < 1_000_000, sizes
+
+
 @pytest.mark.adb
 def test_scan_of_a_dex_string_flood_stays_bounded_and_says_why(adb_server, tmp_path):
     """End to end: the scan and every worker stay under the limit, the flooded app is
     "could not inspect" with the cap named in the tracker check's evidence (not counted
     as clean), while the normal app's tracker is still found."""
     import profiles as P
-    from support.adbenv import SimPhoneHandle
-
-    from simulator import SimulatedPhone
 
     hostile = P.dex_string_flood(tmp_path / "profiles")
-    phone = SimulatedPhone(hostile.folder, log=tmp_path / "phone.jsonl").start()
-    handle = SimPhoneHandle(phone=phone, adb=adb_server, log_path=tmp_path / "phone.jsonl",
-                            expected_state="device")
-    try:
-        handle.register()
-        run = run_scan(adb_server, tmp_path / "run", ["-s", phone.serial], hostile, timeout=600)
-    finally:
-        handle.close()
+    run = _scan_phone(adb_server, tmp_path, hostile)
     assert run.code in (0, 1), run.explain()
     assert run.peak_rss < RSS_LIMIT and run.peak_child_rss < RSS_LIMIT, (run.peak_rss, run.peak_child_rss)
     apps = {a["package"]: a for a in run.report["apps"]}
