@@ -82,3 +82,29 @@ def test_read_refuses_a_stream_longer_than_declared():
     z = CheckedZip(io.BytesIO(bytes(new)), len(new), _limits())
     with pytest.raises(ApkRejected, match="x.bin: inflates to more than 1000 bytes"):
         z.read("x.bin", 1000)
+
+
+def test_signing_block_and_androguard_view_have_caps(real_apks):
+    """On a real v2-signed APK: the signing block is found where the format puts it
+    (its 16-byte magic is its last bytes), and refused over a cap; the view for
+    androguard is refused when its entries together are over theirs."""
+    from checks.inspect import MANIFEST
+
+    signed = []
+    for path in real_apks:
+        with path.open("rb") as f:
+            z = CheckedZip(f, path.stat().st_size, _limits())
+            block = z.signing_block(16 << 20)
+            if block is None:
+                continue
+            signed.append(path.name)
+            assert block.endswith(b"APK Sig Block 42")
+            assert struct.unpack_from("<Q", block)[0] == len(block) - 8
+            with pytest.raises(ApkRejected, match=f"APK signing block of {len(block)} bytes"):
+                z.signing_block(len(block) - 1)
+            size = z.infos[MANIFEST].file_size
+            with pytest.raises(ApkRejected, match="over 10 bytes together"):
+                z.androguard_view([MANIFEST], size, 10, 16 << 20)
+            view = z.androguard_view([MANIFEST], size, size, 16 << 20)
+            assert block in view
+    assert signed
