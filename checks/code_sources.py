@@ -43,8 +43,10 @@ MAX_NESTING = 2
 #: DEX files and sections read per APK, all sources together (the bound of
 #: `checks.inspect.MAX_DEX_FILES` on classes*.dex, kept for the whole)
 MAX_CODE_UNITS = 100
-#: one nested archive or DEX inflated in memory (as `checks.inspect.MAX_DEX_BYTES`)
-MAX_ARCHIVE_BYTES = 256 << 20
+#: one nested archive inflated in memory; the inspection holds one code entry at a time
+#: (and a member of it), so this bounds a worker's memory with the DEX cap
+#: (`checks.inspect.MAX_DEX_BYTES`, 32 MiB) under the 400 MB a worker may use
+MAX_ARCHIVE_BYTES = 64 << 20
 #: all code outside the top-level classes*.dex inflated for one APK
 MAX_EXTRA_BYTES = 1 << 30
 #: entries of one nested archive (its directory is counted before zipfile reads it)
@@ -132,8 +134,9 @@ def dex_sections(buf: bytes, unread: list[str], location: str) -> list[int]:
     return offsets
 
 
-class _Budget:
-    """Counts units read and bytes inflated outside the top-level classes*.dex."""
+class CodeBudget:
+    """Counts units read and bytes inflated outside the top-level classes*.dex, across
+    every `code_units` call of one APK (the inspection reads one entry at a time)."""
 
     def __init__(self) -> None:
         self.units = 0
@@ -141,7 +144,7 @@ class _Budget:
         self.full = False
 
 
-def _units_of_dex(location: str, data: bytes, unread: list[str], budget: _Budget) -> Iterator[CodeUnit]:
+def _units_of_dex(location: str, data: bytes, unread: list[str], budget: CodeBudget) -> Iterator[CodeUnit]:
     offsets = dex_sections(data, unread, location)
     for i, at in enumerate(offsets):
         where = location if len(offsets) == 1 and i == 0 else f"{location}#{i + 1}"
@@ -179,7 +182,7 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, n: int) -> bytes:
 
 
 def _units_of_archive(location: str, raw: bytes, depth: int, unread: list[str],
-                      budget: _Budget) -> Iterator[CodeUnit]:
+                      budget: CodeBudget) -> Iterator[CodeUnit]:
     members = _nested_entries(location, raw, unread)
     if members is None:
         return
@@ -200,7 +203,7 @@ class _Unreadable(Exception):
     pass
 
 
-def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget) -> bytes:
+def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: CodeBudget) -> bytes:
     """A member's bytes, within `MAX_ARCHIVE_BYTES` and what is left of `MAX_EXTRA_BYTES`
     (the declared size is checked first, the inflated size is capped whatever it says)."""
     left = MAX_EXTRA_BYTES - budget.extra_bytes
@@ -221,7 +224,7 @@ def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget) ->
 
 
 def _units_of_entry(location: str, load, head: bytes, depth: int, unread: list[str],
-                    budget: _Budget) -> Iterator[CodeUnit]:
+                    budget: CodeBudget) -> Iterator[CodeUnit]:
     kind = sniff(head)
     if kind is None:
         unread.append(f"{location}: named like code but neither a DEX nor a zip (encrypted or packed?), not read")
@@ -251,10 +254,11 @@ def _units_of_entry(location: str, load, head: bytes, depth: int, unread: list[s
 
 
 def code_units(entries: dict[str, bytes], unread: list[str], manifest: str = "AndroidManifest.xml",
-               top_level: frozenset[str] = frozenset()) -> Iterator[CodeUnit]:
+               top_level: frozenset[str] = frozenset(),
+               budget: CodeBudget | None = None) -> Iterator[CodeUnit]:
     """Every DEX unit of an APK's inflated code entries (`checks.inspect.check_zip`),
     top-level `classes*.dex` first in the order given, then the others by name."""
-    budget = _Budget()
+    budget = budget if budget is not None else CodeBudget()
     names = [n for n in entries if n != manifest]
     first = [n for n in names if n in top_level]
     rest = sorted(n for n in names if n not in top_level)

@@ -16,8 +16,9 @@ their bytes. Type descriptors are dotted with two `str.replace` calls over all o
 joined. Anything unusual (items out of order, overlapping, not UTF-8) falls back to a
 per-string path that is slower but still linear.
 
-Hostile input: every count is checked against the buffer size before anything is
-allocated for it, every offset is bounds-checked, string items must not overlap (so the
+Hostile input: every count is checked against a cap (`MAX_STRINGS`, `MAX_TYPES`,
+`MAX_METHODS`, `MAX_CLASSES`; `DexTooLarge`) and against the buffer size before anything
+is allocated for it, the decoded string data is capped (`MAX_STRING_DATA`), every offset is bounds-checked, string items must not overlap (so the
 total decoded text is bounded by the file size), and every failure is a `DexError` with
 a reason. Nothing else is raised for any input.
 """
@@ -31,7 +32,8 @@ from array import array
 from dataclasses import dataclass, field
 from operator import itemgetter, methodcaller
 
-__all__ = ["DexError", "DexTables", "read_dex", "decode_mutf8", "DEX_VERSIONS"]
+__all__ = ["DexError", "DexTooLarge", "DexTables", "read_dex", "decode_mutf8", "DEX_VERSIONS",
+           "MAX_STRINGS", "MAX_TYPES", "MAX_CLASSES", "MAX_METHODS", "MAX_STRING_DATA"]
 
 #: the DEX format versions ART loads: 035 (all Android), 037 (7.0), 038 (8.0), 039 (9),
 #: 040 (a revision unused by d8 but accepted by ART), 041 (15: containers)
@@ -43,6 +45,22 @@ _REVERSE_ENDIAN_CONSTANT = 0x78563412
 _CLASS_DEF_SIZE = 32
 #: a uleb128 u32 takes at most 5 bytes
 _MAX_ULEB = 5
+
+# Caps checked on the header counts before any table is read. Each string costs about
+# 170 bytes of Python objects while a DEX is read and indexed (9 million strings took
+# 1.5 GB), so the caps, not the file, bound a worker's memory. Real DEX files stay far
+# below: type, method and class indexes are 16-bit in the instruction set (the "64K
+# limit"), and d8 writes some 10^5 strings per DEX at most.
+#: string_ids per DEX
+MAX_STRINGS = 1_000_000
+#: type_ids per DEX (a type index is 16 bits: 65,536 is the format's own limit)
+MAX_TYPES = 1 << 16
+#: class_defs per DEX (each defines one type)
+MAX_CLASSES = 1 << 16
+#: method_ids per DEX (the 64K method reference limit of one DEX)
+MAX_METHODS = 1 << 16
+#: bytes of string data decoded per DEX (all items, size prefixes included)
+MAX_STRING_DATA = 16 << 20
 
 _strip_first = itemgetter(slice(1, None))
 _is_l = methodcaller("startswith", "L")
@@ -56,6 +74,15 @@ _HIGH_SURROGATE_BYTES = re.compile(rb"\xed[\xa0-\xaf]")
 
 class DexError(ValueError):
     """The bytes are not a DEX file this reader can read; the message says why."""
+
+
+class DexTooLarge(DexError):
+    """A header count or table is over one of the caps: the DEX is not read at all."""
+
+
+def _cap(count: int, cap: int, what: str) -> None:
+    if count > cap:
+        raise DexTooLarge(f"{count} {what} (more than {cap})")
 
 
 @dataclass
@@ -259,6 +286,8 @@ def _strings_contiguous(buf: bytes, ids: bytes, size: int) -> list[str] | None:
     last_nul = buf.find(b"\x00", last + _uleb_len(buf, last, size), size)
     if last_nul < 0 or size >= 1 << 31:  # the offset check needs lengths below 2**31
         return None
+    if last_nul - start > MAX_STRING_DATA:
+        raise DexTooLarge(f"{last_nul - start} bytes of string data (more than {MAX_STRING_DATA})")
     text = buf[start:last_nul].decode("latin-1")
     pieces = text.split("\0")
     m = n - first_index
@@ -296,6 +325,7 @@ def _strings_general(buf: bytes, offs: list[int], size: int) -> list[str]:
     n = len(offs)
     order = sorted(range(n), key=offs.__getitem__)
     raws: list[bytes] = [b""] * n
+    total = 0
     for pos, idx in enumerate(order):
         off = offs[idx]
         limit = offs[order[pos + 1]] if pos + 1 < n else size
@@ -305,6 +335,9 @@ def _strings_general(buf: bytes, offs: list[int], size: int) -> list[str]:
         nul = buf.find(b"\x00", off + ulen, limit)
         if nul < 0:
             raise DexError(f"string {idx}: data at {off:#x} not NUL-terminated before the next item")
+        total += nul - off
+        if total > MAX_STRING_DATA:
+            raise DexTooLarge(f"more than {MAX_STRING_DATA} bytes of string data")
         raws[idx] = buf[off + ulen : nul]
     return _decode_many(raws)
 
@@ -355,6 +388,11 @@ def read_dex(data: bytes | bytearray | memoryview, at: int = 0) -> DexTables:
     if file_size > size - at:
         raise DexError(f"truncated: header says {file_size} bytes, have {size - at}")
     fields = struct.unpack_from("<8I", buf, at + 0x38)
+    # the caps first, on the header alone: nothing is allocated for a count over one
+    _cap(fields[0], MAX_STRINGS, "strings")
+    _cap(fields[2], MAX_TYPES, "types")
+    _cap(struct.unpack_from("<I", buf, at + 0x58)[0], MAX_METHODS, "methods")
+    _cap(struct.unpack_from("<I", buf, at + 0x60)[0], MAX_CLASSES, "classes")
     n_str, str_off = _table(fields[0:2], "string_ids", 4, size)
     n_typ, typ_off = _table(fields[2:4], "type_ids", 4, size)
     n_cls, cls_off = _table(struct.unpack_from("<II", buf, at + 0x60), "class_defs", _CLASS_DEF_SIZE, size)

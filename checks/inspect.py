@@ -4,9 +4,10 @@
 `error` is "could not inspect: <reason>". It is a top-level function of picklable
 arguments, so the audit runner can call it in a ProcessPoolExecutor.
 
-Nothing is ever extracted to disk: the file is read into memory once and every entry
-is inflated in memory. Before androguard sees the file, the zip is checked
-(`check_zip`) against these limits, chosen so a real APK always passes and a hostile
+Nothing is ever extracted to disk, and the file is never read whole: `open_apk`
+(`checks.bounded_zip`) reads the central directory and local headers through the open
+file, and each entry that is needed is inflated in memory, one DEX at a time. The
+zip is checked against these limits, chosen so a real APK always passes and a hostile
 one cannot exhaust memory or trick the reader:
 
 - at most `MAX_ENTRIES` (200,000) entries and `MAX_DIRECTORY_BYTES` of central
@@ -23,31 +24,35 @@ one cannot exhaust memory or trick the reader:
   central directory (androguard's zip reader trusts local headers, zipfile the
   central directory: a disagreement is how an APK shows one reader other bytes);
 - the entries that are inflated (the manifest, classes*.dex, resources.arsc and the
-  v1 signature files) are inflated here first with a hard output cap
-  (`MAX_DEX_BYTES`, `MAX_META_BYTES`): a deflate stream that does not end within the
-  cap, or whose CRC is wrong, is rejected, so androguard's unbounded inflate of the
-  same entries is safe afterwards;
+  v1 signature files) are inflated in chunks with a hard output cap
+  (`MAX_MANIFEST_BYTES`, `MAX_DEX_BYTES`, `MAX_META_BYTES`): a deflate stream that
+  does not end within the cap, or whose CRC is wrong, is rejected;
+- androguard never sees the APK: it reads a small stored zip of the manifest,
+  resources.arsc and the v1 signature files (`MAX_ANDROGUARD_BYTES` together) plus the
+  APK Signing Block (`MAX_SIGNING_BLOCK_BYTES`), since it reads its input whole;
+- a DEX over a cap of `checks.dex` (strings, types, methods, classes, string data) is
+  not read, and the APK is reported "could not inspect: classesN.dex not read: ..."
+  (so the checks that need its code are inconclusive), never as clean;
 - AndroidManifest.xml must exist.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import re
-import struct
-import zipfile
-import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from model.apk_report import ApkReport, Component, Hit
 from checks.axml_depth import MAX_XML_DEPTH, axml_too_deep
-from checks.code_sources import MAX_CODE_UNITS, MAX_EXTRA_BYTES, code_units, is_code_entry
-from checks.dex import DexError, read_dex
+from checks.bounded_zip import ApkRejected, CheckedZip, Limits
+from checks.code_sources import MAX_ARCHIVE_BYTES, MAX_CODE_UNITS, CodeBudget, code_units, is_code_entry, sniff
+from checks.dex import DexError, DexTooLarge, read_dex
+from checks.hit_caps import merge_hits
 from model.knowledge import Knowledge
 from checks.matching import DexIndex, match_indicators, match_trackers
 from checks.stalkerware_match import match_certificate, match_hosts
-from checks.zip_directory import directory_size
 
 __all__ = [
     "inspect_apk",
@@ -60,7 +65,11 @@ __all__ = [
     "MAX_RATIO",
     "MAX_DEX_BYTES",
     "MAX_META_BYTES",
+    "MAX_MANIFEST_BYTES",
+    "MAX_ANDROGUARD_BYTES",
+    "MAX_SIGNING_BLOCK_BYTES",
     "MAX_APK_BYTES",
+    "open_apk",
 ]
 
 MAX_ENTRIES = 200_000
@@ -69,13 +78,20 @@ MAX_DIRECTORY_BYTES = 64 << 20
 MAX_TOTAL_UNCOMPRESSED = 2 << 30
 MAX_RATIO = 200
 RATIO_MIN_SIZE = 1 << 20
-#: one classes*.dex inflated (real ones stay under ~20 MB: 64K method refs per DEX)
-MAX_DEX_BYTES = 256 << 20
+#: one classes*.dex inflated (real ones stay near 10 MB: 64K method refs per DEX); one
+#: DEX is in memory at a time, with its tables (see the caps in `checks.dex`)
+MAX_DEX_BYTES = 32 << 20
 #: classes*.dex files read per APK (real multidex apps have a few dozen at most)
 MAX_DEX_FILES = 100
-#: manifest, resources.arsc, META-INF signature files
-MAX_META_BYTES = 64 << 20
-#: the APK file itself is read into memory once
+#: resources.arsc, META-INF signature files, each
+MAX_META_BYTES = 32 << 20
+#: AndroidManifest.xml (real ones are tens of KB; 8 MB lets the depth pre-scan judge deep ones)
+MAX_MANIFEST_BYTES = 8 << 20
+#: all that androguard is given together (manifest, resources.arsc, signature files)
+MAX_ANDROGUARD_BYTES = 64 << 20
+#: the APK Signing Block (v2/v3 signers; real ones are a few KB, padded to 4 KiB)
+MAX_SIGNING_BLOCK_BYTES = 16 << 20
+#: the APK file (read entry by entry, never whole)
 MAX_APK_BYTES = 4 << 30
 
 MANIFEST = "AndroidManifest.xml"
@@ -100,163 +116,56 @@ DEVICE_ADMIN_ACTION = "android.app.action.DEVICE_ADMIN_ENABLED"
 _NS = "{http://schemas.android.com/apk/res/android}"
 
 
-class ApkRejected(Exception):
-    """The file is not an APK this module will read; the message says why."""
+def _limits() -> Limits:
+    return Limits(max_entries=MAX_ENTRIES, max_directory_bytes=MAX_DIRECTORY_BYTES,
+                  max_total_uncompressed=MAX_TOTAL_UNCOMPRESSED, max_ratio=MAX_RATIO,
+                  ratio_min_size=RATIO_MIN_SIZE)
 
 
-def _unsafe_name(name: str) -> bool:
-    if not name or "\0" in name or name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name):
-        return True
-    return any(part == ".." for part in re.split(r"[/\\]", name))
+def open_apk(f: BinaryIO, size: int) -> CheckedZip:
+    """Check an open APK's zip structure (see the module docstring); nothing inflated yet.
 
-
-def _inflate(raw: bytes, info: zipfile.ZipInfo, data_start: int, cap: int) -> bytes:
-    """Inflate one entry from the raw file, refusing to produce more than `cap` bytes."""
-    comp = raw[data_start : data_start + info.compress_size]
-    if info.compress_type == zipfile.ZIP_STORED:
-        out = comp
-    elif info.compress_type == zipfile.ZIP_DEFLATED:
-        d = zlib.decompressobj(-15)
-        try:
-            out = d.decompress(comp, cap + 1)
-        except zlib.error as exc:
-            raise ApkRejected(f"{info.filename}: corrupt deflate data ({exc})") from None
-        if len(out) > cap or d.unconsumed_tail:
-            raise ApkRejected(f"{info.filename}: inflates to more than {cap} bytes (zip bomb?)")
-    else:
-        raise ApkRejected(f"{info.filename}: unsupported compression method {info.compress_type}")
-    if len(out) != info.file_size:
-        raise ApkRejected(f"{info.filename}: inflated size {len(out)} differs from the declared {info.file_size}")
-    if zlib.crc32(out) != info.CRC:
-        raise ApkRejected(f"{info.filename}: CRC mismatch (corrupt or tampered)")
-    return out
-
-
-def check_zip(raw: bytes, unread: list[str] | None = None) -> dict[str, bytes]:
-    """Check an APK's zip structure (see the module docstring) and inflate what is read.
-
-    Returns {entry name: bytes} for the manifest, every classes*.dex (in DEX order),
-    then every other code entry (`checks.code_sources.is_code_entry`: a DEX or archive
-    anywhere in the APK). Raises `ApkRejected` with the reason. A code entry outside
-    classes*.dex that cannot be inflated within the bounds does not reject the APK: it
-    is appended to `unread` ("<name>: <reason>") when a list is given, else raises.
-    """
-    import io
-
-    declared = directory_size(raw)
-    # counted from the EOCD record, before zipfile builds one object per entry
-    if declared is not None and declared[0] > MAX_ENTRIES:
-        raise ApkRejected(f"{declared[0]} entries (more than {MAX_ENTRIES})")
-    if declared is not None and declared[1] > MAX_DIRECTORY_BYTES:
-        raise ApkRejected(f"central directory of {declared[1]} bytes (more than {MAX_DIRECTORY_BYTES})")
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(raw))
-    except zipfile.BadZipFile as exc:
-        raise ApkRejected(f"not a zip file or truncated ({exc})") from None
-    except (OSError, ValueError, EOFError, struct.error) as exc:
-        raise ApkRejected(f"unreadable zip ({exc})") from None
-    infos = zf.infolist()
-    if len(infos) > MAX_ENTRIES:
-        raise ApkRejected(f"{len(infos)} entries (more than {MAX_ENTRIES})")
-    seen: set[str] = set()
-    total = 0
-    data_starts: dict[str, int] = {}
-    for info in infos:
-        name = info.filename
-        if _unsafe_name(info.orig_filename):
-            raise ApkRejected(f"unsafe entry name {name!r}")
-        if name in seen:
-            raise ApkRejected(f"duplicate entry name {name!r}")
-        seen.add(name)
-        total += info.file_size
-        if total > MAX_TOTAL_UNCOMPRESSED:
-            raise ApkRejected(f"declared uncompressed size over {MAX_TOTAL_UNCOMPRESSED >> 30} GiB (zip bomb?)")
-        if info.file_size > RATIO_MIN_SIZE and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise ApkRejected(
-                f"{name}: compression ratio {info.file_size // max(info.compress_size, 1)}:1 (zip bomb?)"
-            )
-        off = info.header_offset
-        if off < 0 or off + 30 > len(raw):
-            raise ApkRejected(f"{name}: local header outside the file (truncated?)")
-        sig, _ver, _flag, method, _t, _d, crc, csize, usize, nlen, elen = struct.unpack_from(
-            "<IHHHHHIIIHH", raw, off
-        )
-        if sig != 0x04034B50:
-            raise ApkRejected(f"{name}: bad local header (truncated or not a zip)")
-        lname = raw[off + 30 : off + 30 + nlen]
-        if lname != info.orig_filename.encode("utf-8") and lname != info.orig_filename.encode("cp437", "replace"):
-            raise ApkRejected(f"{name}: local header names another file {lname[:100]!r}")
-        if method != info.compress_type:
-            raise ApkRejected(f"{name}: local header compression differs from the central directory")
-        if (csize or usize) and (csize, usize) != (info.compress_size, info.file_size) and csize != 0xFFFFFFFF:
-            raise ApkRejected(f"{name}: local header sizes differ from the central directory")
-        start = off + 30 + nlen + elen
-        if start + info.compress_size > len(raw):
-            raise ApkRejected(f"{name}: data runs past the end of the file (truncated)")
-        data_starts[name] = start
-    if MANIFEST not in seen:
+    Raises `ApkRejected` with the reason."""
+    z = CheckedZip(f, size, _limits())
+    if MANIFEST not in z.infos:
         raise ApkRejected("no AndroidManifest.xml (not an APK)")
-    by_name = {i.filename: i for i in infos}
-    out: dict[str, bytes] = {}
-    out[MANIFEST] = _inflate(raw, by_name[MANIFEST], data_starts[MANIFEST], MAX_META_BYTES)
-    dex_names = sorted((n for n in seen if _DEX_NAME.fullmatch(n)), key=_dex_order)
+    dex_names = _dex_names(z)
     if len(dex_names) > MAX_DEX_FILES:
         # each DEX is inflated and indexed: thousands of them cost memory and report size
         raise ApkRejected(f"{len(dex_names)} DEX files (more than {MAX_DEX_FILES})")
-    for name in dex_names:
-        out[name] = _inflate(raw, by_name[name], data_starts[name], MAX_DEX_BYTES)
-    _inflate_other_code(raw, by_name, data_starts, out, unread)
-    for name in seen:
-        if name == "resources.arsc" or _V1_SIG.fullmatch(name):
-            _inflate(raw, by_name[name], data_starts[name], MAX_META_BYTES)
+    return z
+
+
+def _dex_names(z: CheckedZip) -> list[str]:
+    return sorted((n for n in z.infos if _DEX_NAME.fullmatch(n)), key=_dex_order)
+
+
+def _androguard_names(z: CheckedZip) -> list[str]:
+    """What androguard reads: the manifest, resources.arsc, the v1 signature files."""
+    return [MANIFEST] + [n for n in z.infos if n == "resources.arsc" or _V1_SIG.fullmatch(n)]
+
+
+def check_zip(raw: bytes) -> dict[str, bytes]:
+    """`open_apk` on bytes in memory, then the manifest and every classes*.dex inflated
+    (in DEX order) as {entry name: bytes}. Raises `ApkRejected` with the reason."""
+    z = open_apk(io.BytesIO(raw), len(raw))
+    out = {MANIFEST: z.read(MANIFEST, MAX_MANIFEST_BYTES)}
+    for name in _dex_names(z):
+        out[name] = z.read(name, MAX_DEX_BYTES)
     return out
 
 
-def _head(raw: bytes, info: zipfile.ZipInfo, start: int) -> bytes:
-    """An entry's first 8 bytes, inflating no more than that."""
-    comp = memoryview(raw)[start : start + min(info.compress_size, 4096)]
-    if info.compress_type == zipfile.ZIP_STORED:
-        return bytes(comp[:8])
-    if info.compress_type != zipfile.ZIP_DEFLATED:
-        return b""
-    try:
-        return zlib.decompressobj(-15).decompress(comp, 8)
-    except zlib.error:
-        return b""
-
-
-def _inflate_other_code(raw: bytes, by_name: dict, data_starts: dict[str, int], out: dict[str, bytes],
-                        unread: list[str] | None) -> None:
-    """Inflate the code entries outside classes*.dex (a DEX or an archive anywhere),
-    within `code_sources.MAX_CODE_UNITS` entries and `MAX_EXTRA_BYTES` in all."""
-    names = [n for n in sorted(by_name) if n not in out and not by_name[n].is_dir()
-             and is_code_entry(n, _head(raw, by_name[n], data_starts[n]))]
-    total = 0
-    count = len(out) - 1  # the manifest is not code
-    for i, name in enumerate(names):
-        info = by_name[name]
-        reason = None
-        if count >= MAX_CODE_UNITS:
-            reason = f"more than {MAX_CODE_UNITS} code files; this one and {len(names) - i - 1} more not read"
-            if unread is None:
-                raise ApkRejected(f"{name}: {reason}")
-            unread.append(f"{name}: {reason}")
-            return
-        if total + info.file_size > MAX_EXTRA_BYTES:
-            reason = f"code outside classes*.dex over {MAX_EXTRA_BYTES >> 20} MiB in all; not read"
-        else:
-            try:
-                out[name] = _inflate(raw, info, data_starts[name], MAX_DEX_BYTES)
-                total += info.file_size
-                count += 1
-                continue
-            except ApkRejected as exc:
-                if unread is None:
-                    raise
-                reason = f"{exc}; not read".removeprefix(f"{name}: ")
-        if unread is None:
-            raise ApkRejected(f"{name}: {reason}")
-        unread.append(f"{name}: {reason}")
+def _other_code_names(z: CheckedZip, top: list[str], unread: list[str]) -> list[str]:
+    """The code entries outside classes*.dex (a DEX or an archive anywhere in the APK,
+    `checks.code_sources.is_code_entry`), at most `MAX_CODE_UNITS` of them in all; the
+    rest are said in `unread`, never silently dropped."""
+    names = [n for n in sorted(z.infos) if n not in top and n != MANIFEST and not z.infos[n].is_dir()
+             and is_code_entry(n, z.head(n))]
+    room = max(MAX_CODE_UNITS - len(top), 0)
+    if len(names) > room:
+        unread.append(f"{names[room]}: more than {MAX_CODE_UNITS} code files; "
+                      f"this one and {len(names) - room - 1} more not read")
+    return names[:room]
 
 
 def _dex_order(name: str) -> int:
@@ -311,7 +220,10 @@ def _components(xml: Any, package: str) -> tuple[Component, ...]:
 
 
 def _manifest_and_signers(raw: bytes) -> tuple[dict[str, Any], list[str]]:
-    """Manifest facts and signer certificates via androguard; problems as warnings."""
+    """Manifest facts and signer certificates via androguard; problems as warnings.
+
+    `raw` is the small view of the APK from `CheckedZip.androguard_view`, never the
+    APK itself (androguard reads its input whole)."""
     import loguru
 
     loguru.logger.disable("androguard")
@@ -372,60 +284,100 @@ def _first(value: Any) -> str:
 
 
 def inspect_apk(path: Path, knowledge: Knowledge, sha256: str | None = None) -> ApkReport:
-    """Inspect one APK file. Never raises for a bad APK: see `ApkReport.error`."""
+    """Inspect one APK file. Never raises for a bad APK: see `ApkReport.error`.
+
+    The file is read through its zip central directory, entry by entry, never whole."""
     path = Path(path)
     try:
         size = path.stat().st_size
         if size > MAX_APK_BYTES:
             return ApkReport(sha256=sha256 or "", size=size, kb_version=knowledge.version,
                              error=f"could not inspect: file larger than {MAX_APK_BYTES >> 30} GiB")
-        raw = path.read_bytes()
+        with path.open("rb") as f:
+            if sha256 is None:
+                sha256 = hashlib.file_digest(f, "sha256").hexdigest()
+            return _inspect_open(f, size, knowledge, sha256)
     except OSError as exc:
         return ApkReport(sha256=sha256 or "", kb_version=knowledge.version,
                          error=f"could not inspect: cannot read file ({exc.strerror or exc})")
-    return inspect_apk_bytes(raw, knowledge, sha256)
 
 
 def inspect_apk_bytes(raw: bytes, knowledge: Knowledge, sha256: str | None = None) -> ApkReport:
     """`inspect_apk` on bytes already in memory."""
-    digest = sha256 or hashlib.sha256(raw).hexdigest()
-    base = dict(sha256=digest, size=len(raw), kb_version=knowledge.version)
-    unread: list[str] = []
+    return _inspect_open(io.BytesIO(raw), len(raw), knowledge, sha256 or hashlib.sha256(raw).hexdigest())
+
+
+def _inspect_open(f: BinaryIO, size: int, knowledge: Knowledge, digest: str) -> ApkReport:
+    base = dict(sha256=digest, size=size, kb_version=knowledge.version)
     try:
-        entries = check_zip(raw, unread)
+        z = open_apk(f, size)
+        manifest = z.read(MANIFEST, MAX_MANIFEST_BYTES)
+        if axml_too_deep(manifest):
+            # refused before androguard, whose time grows with the square of the depth
+            return ApkReport(**base, error=f"could not inspect: manifest nests deeper than {MAX_XML_DEPTH} elements")
+        del manifest
+        view = z.androguard_view(_androguard_names(z), MAX_META_BYTES, MAX_ANDROGUARD_BYTES,
+                                 MAX_SIGNING_BLOCK_BYTES)
+        dex_names = _dex_names(z)
     except ApkRejected as exc:
         return ApkReport(**base, error=f"could not inspect: {exc}")
     except Exception as exc:  # a zip reader bug must not take down the audit
         return ApkReport(**base, error=f"could not inspect: {type(exc).__name__}: {exc}")
 
-    if axml_too_deep(entries.get(MANIFEST, b"")):
-        # refused before androguard, whose time grows with the square of the depth
-        return ApkReport(**base, error=f"could not inspect: manifest nests deeper than {MAX_XML_DEPTH} elements")
-    facts, warnings = _manifest_and_signers(raw)
+    facts, warnings = _manifest_and_signers(view)
+    del view
     dex_files: list[str] = []
     trackers: list[Hit] = []
     indicators: list[Hit] = []
     stalkerware: list[Hit] = match_certificate(
         facts.get("cert_common_names", ()), facts.get("cert_organizations", ()), knowledge)
+    not_read: list[str] = []
+    unread: list[str] = []
     classes = strings = 0
-    top = frozenset(n for n in entries if _DEX_NAME.fullmatch(n))
-    for unit in code_units(entries, unread, MANIFEST, top):
-        name = unit.location
+    top = frozenset(dex_names)
+    budget = CodeBudget()
+    for entry in dex_names + _other_code_names(z, dex_names, unread):
+        # one code entry in memory at a time: inflated, each DEX in it read, matched, dropped
+        cap = MAX_DEX_BYTES if entry in top or sniff(z.head(entry)) == "dex" else MAX_ARCHIVE_BYTES
         try:
-            tables = read_dex(unit.data, unit.at)
-        except DexError as exc:
-            warnings.append(f"{name}: {exc}, skipped")
-            unread.append(f"{name}: {exc}")
+            data = z.read(entry, cap)
+        except ApkRejected as exc:
+            if entry in top:
+                return ApkReport(**base, error=f"could not inspect: {exc}")
+            # code outside classes*.dex that cannot be read is said, not fatal
+            unread.append(f"{entry}: {str(exc).removeprefix(entry + ': ')}; not read")
             continue
-        dex_files.append(name)
-        classes += len(tables.class_names)
-        strings += len(tables.strings)
-        index = DexIndex.build(tables)
-        trackers += match_trackers(index, knowledge.trackers, name)
-        indicators += match_indicators(index, knowledge.indicators, name)
-        stalkerware += match_hosts(index, knowledge, name)
+        for unit in code_units({entry: data}, unread, MANIFEST, top, budget):
+            name = unit.location
+            try:
+                tables = read_dex(unit.data, unit.at)
+            except DexTooLarge as exc:
+                # over a cap: not read, so the checks that need this app's code cannot pass
+                # it; a top-level classes*.dex makes the whole APK "could not inspect", code
+                # elsewhere is listed as unread like any other code that cannot be read
+                if entry in top:
+                    not_read.append(f"{name} not read: {exc}")
+                else:
+                    unread.append(f"{name}: {exc}, not read")
+                continue
+            except DexError as exc:
+                warnings.append(f"{name}: {exc}, skipped")
+                unread.append(f"{name}: {exc}")
+                continue
+            dex_files.append(name)
+            classes += len(tables.class_names)
+            strings += len(tables.strings)
+            index = DexIndex.build(tables)
+            del tables
+            trackers += match_trackers(index, knowledge.trackers, name)
+            indicators += match_indicators(index, knowledge.indicators, name)
+            stalkerware += match_hosts(index, knowledge, name)
+            del index
+        del data
     error = None
-    if not dex_files and any(n in top for n in entries):
+    if not_read:
+        error = "could not inspect: " + "; ".join(not_read)
+    elif not dex_files and dex_names:
         error = "could not inspect: no readable DEX file (" + "; ".join(warnings) + ")"
     elif "package" not in facts:
         # DEX hits stand; what failed is said.
@@ -437,10 +389,16 @@ def inspect_apk_bytes(raw: bytes, knowledge: Knowledge, sha256: str | None = Non
         dex_files=tuple(dex_files),
         class_count=classes,
         string_count=strings,
-        trackers=tuple(trackers),
-        indicators=tuple(indicators),
         stalkerware=tuple(_first_per_family(stalkerware)),
         error=error,
         warnings=tuple(warnings),
         unread_code=tuple(unread),
+        **_capped_hits(trackers, indicators),
     )
+
+
+def _capped_hits(trackers: list[Hit], indicators: list[Hit]) -> dict[str, Any]:
+    """The hits of all DEX files, one id kept for a few DEX files only (`merge_hits`)."""
+    kept_t, cut_t = merge_hits(trackers)
+    kept_i, cut_i = merge_hits(indicators)
+    return dict(trackers=tuple(kept_t), indicators=tuple(kept_i), hits_cut=cut_t + cut_i)

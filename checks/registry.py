@@ -12,6 +12,7 @@ from types import ModuleType
 
 from model.audit_input import AuditInput
 from model.findings import CheckMeta, Finding, Status, finding
+from checks.hit_caps import cap_evidence
 from checks.needs import enforce
 
 #: Every check, in catalogue order, as its module path under `checks/`. Adding a check
@@ -62,7 +63,7 @@ def run_one(module: ModuleType, inp: AuditInput) -> Finding:
                        f"internal error in this check: {type(exc).__name__}")
     if not isinstance(result, Finding) or result.check != module.META.id:
         return finding(module.META, Status.INCONCLUSIVE, "internal error in this check: bad result")
-    return enforce(module.META, result, inp)
+    return cap_evidence(enforce(module.META, result, inp))
 
 
 def evaluate_all(inp: AuditInput) -> list[Finding]:

@@ -64,10 +64,13 @@ class ApkReport:
     dex_files: tuple[str, ...] = ()
     class_count: int = 0
     string_count: int = 0
-    #: tracker SDKs found by DEX namespace; one Hit per tracker per DEX file (first class)
+    #: tracker SDKs found by DEX namespace; one Hit per tracker per DEX file (first class),
+    #: for at most `checks.hit_caps.MAX_FILES_PER_HIT` DEX files per tracker
     trackers: tuple[Hit, ...] = ()
-    #: risk indicators (NCSC machinery, store redirects, hosts, ...)
+    #: risk indicators (NCSC machinery, store redirects, hosts, ...), capped the same way
     indicators: tuple[Hit, ...] = ()
+    #: hits left out by that cap (the same id found in more DEX files)
+    hits_cut: int = 0
     #: knowledge-base version the hits were computed with (cache key part)
     kb_version: str = ""
     #: "could not inspect: <reason>" when inspection failed (other fields partial)

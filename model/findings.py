@@ -83,6 +83,8 @@ class Finding:
     why: str = ""
     #: facts this verdict needed and could not have (`adb.ledger.Fact.to_dict()` each)
     missing: tuple[dict, ...] = ()
+    #: evidence lines left out by the per-finding cap (`checks.hit_caps.cap_evidence`)
+    evidence_cut: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         d = {
@@ -100,6 +102,8 @@ class Finding:
         }
         if self.missing:
             d["missing"] = [dict(m) for m in self.missing]
+        if self.evidence_cut:
+            d["evidence_cut"] = self.evidence_cut
         return d
 
     @classmethod
@@ -119,6 +123,7 @@ class Finding:
             references=tuple(d.get("references", ())),
             why=d.get("why", ""),
             missing=tuple(dict(m) for m in d.get("missing", ())),
+            evidence_cut=int(d.get("evidence_cut", 0)),
         )
 
 

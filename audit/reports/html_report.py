@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from audit.reports.summary import STATUS_ORDER, STATUS_WORD, counts
-from audit.reports.terminal_text import plain
+from audit.reports.terminal_text import one_line, plain
 from checks.knowledge import load as load_knowledge
 from checks.knowledge.pages import page_rows
 
@@ -75,6 +75,20 @@ def _e(value: object) -> str:
     return escape(plain(value), quote=True)
 
 
+#: characters of phone text in one table cell or list item (the JSON has the whole value)
+HTML_CELL = 200
+#: characters of a finding's summary sentence (it can quote phone text)
+HTML_SUMMARY = 600
+
+
+def _c(value: object, limit: int = HTML_CELL) -> str:
+    """`_e`, cut to `limit` characters with the count of what was left out: a cell of
+    phone text stays readable (and the page small) whatever the phone sent."""
+    if value is None or value == "":
+        return "—"
+    return escape(one_line(value, limit), quote=True)
+
+
 def _link(url: str) -> str:
     if url.startswith(("https://", "http://")):
         return f'<a href="{escape(url, quote=True)}">{escape(url)}</a>'
@@ -96,7 +110,7 @@ def _device_table(report: dict[str, Any]) -> str:
         ("Finished", report.get("finished_at")),
         ("Knowledge base", report.get("knowledge_version")),
     ]
-    body = "".join(f"<tr><th>{_e(k)}</th><td class=\"mono\">{_e(v)}</td></tr>" for k, v in rows)
+    body = "".join(f"<tr><th>{_e(k)}</th><td class=\"mono\">{_c(v)}</td></tr>" for k, v in rows)
     return f'<table class="device">{body}</table>'
 
 
@@ -113,9 +127,9 @@ def _evidence(items: Iterable[dict[str, str]]) -> str:
         cmd = ev.get("command")
         rows.append(
             "<tr>"
-            f"<td>{_e(ev.get('source'))}</td>"
-            f"<td class=\"mono\">{_e(ev.get('detail'))}</td>"
-            f"<td class=\"mono\">{_e(cmd) if cmd else ''}</td>"
+            f"<td>{_c(ev.get('source'))}</td>"
+            f"<td class=\"mono\">{_c(ev.get('detail'))}</td>"
+            f"<td class=\"mono\">{_c(cmd) if cmd else ''}</td>"
             "</tr>"
         )
     if not rows:
@@ -135,12 +149,12 @@ def _panel(f: dict[str, Any]) -> str:
         f'<section class="panel s-{status}" id="{_e(f["check"])}">',
         f'<div><span class="badge b-{status}">{_e(STATUS_WORD.get(f["status"], f["status"]))}</span>'
         f'<h3>{_e(f["title"])}</h3><span class="sev">{_e(f["check"])} · severity {_e(f["severity"])}</span></div>',
-        f'<p>{_e(f["summary"])}</p>',
+        f'<p>{_c(f["summary"], HTML_SUMMARY)}</p>',
     ]
     if f.get("subjects"):
         parts.append(
             '<p class="label">Concerns</p><ul>'
-            + "".join(f'<li class="mono">{_e(s)}</li>' for s in f["subjects"])
+            + "".join(f'<li class="mono">{_c(s)}</li>' for s in f["subjects"])
             + "</ul>"
         )
     parts.append(_evidence(f.get("evidence", ())))
@@ -167,11 +181,11 @@ def _apps_table(apps: list[dict[str, Any]], system: bool) -> str:
         state = "" if a.get("enabled", True) else " (disabled)"
         rows.append(
             "<tr>"
-            f"<td class=\"mono\">{_e(a['package'])}{_e(state) if state else ''}</td>"
-            f"<td>{_e(a.get('label'))}</td>"
-            f"<td class=\"mono\">{_e(a.get('version_name'))}</td>"
-            f"<td class=\"mono\">{_e(a.get('installer'))}</td>"
-            f"<td>{_e(trackers) if trackers else ('none found' if a.get('inspected') else 'not inspected')}</td>"
+            f"<td class=\"mono\">{_c(a['package'])}{_e(state) if state else ''}</td>"
+            f"<td>{_c(a.get('label'))}</td>"
+            f"<td class=\"mono\">{_c(a.get('version_name'))}</td>"
+            f"<td class=\"mono\">{_c(a.get('installer'))}</td>"
+            f"<td>{_c(trackers, 4 * HTML_CELL) if trackers else ('none found' if a.get('inspected') else 'not inspected')}</td>"
             "</tr>"
         )
     if not rows:

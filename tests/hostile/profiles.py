@@ -638,9 +638,89 @@ def lying_sha256(root: Path, with_clean: bool = False) -> Hostile:
                    extra={"claimed": clean})
 
 
+#: one megabyte of phone text (no one-line view may show it whole); random letters, so
+#: an APK holding it does not look like a zip bomb
+MEGA = "M" + "".join(random.Random(13).choices("abcdefghijklmnopqrstuvwxyz", k=(1 << 20) - 1))
+
+
+def package_payloads(root: Path) -> Hostile:
+    """1 MB strings, terminal sequences, `../../x` and shell metacharacters as package
+    names (raw `pm list` output), labels, installer names, account types and setting
+    values; the app with the big label and installer is a real APK the scan pulls."""
+    folder = root / "package-payloads"
+    evil = "".join(ST_PAYLOADS[:-1])  # not NEL (U+0085): it would end the `pm list` line
+    big = MEGA + evil
+    app = _apk_file(folder, "big.apk", synthesize_apk(ApkSpec(package="com.payload.big", label=big,
+                                                              classes=("com.tencent.stat.StatService",))))
+    path = "/data/app/com.payload.big-$(reboot)`id`/base.apk"
+    names = ("../../x", "com.payload.$(reboot);`id`", "com.payload." + evil, "com.payload." + MEGA)
+    lines = [f"package:{path}=com.payload.big versionCode:1 installer={big} uid:10100",
+             "package:/system/priv-app/Settings/Settings.apk=com.android.settings installer=null uid:1000"]
+    lines += [f"package:/data/app/p{i}/base.apk={n} versionCode:1 installer=../../x uid:{10101 + i}"
+              for i, n in enumerate(names)]
+    write_profile(
+        folder,
+        description="1 MB strings, escapes, ../../x and shell metacharacters in package fields",
+        settings={"secure": {"enabled_accessibility_services": "../../x/.A:" + big,
+                             "sms_default_application": "com.payload.$(reboot)"},
+                  "global": {"device_name": big}},
+        packages=[{"name": "com.android.settings", "system": True, "uid": 1000,
+                   "path": "/system/priv-app/Settings/Settings.apk", "apk": {"label": "Settings"}}],
+        accounts=[{"name": "../../x", "type": big}, {"name": "a", "type": "$(reboot)`id`;"}],
+        commands={"pm list packages -f -i -U -u --show-versioncode":
+                  {"file": _raw(folder, "pm-list.txt", ("\n".join(lines) + "\n").encode())}},
+        files={path: app},
+    )
+    return Hostile("package-payloads", folder, "1 MB strings, escapes, ../../x and $(...) in package fields",
+                   extra={"evil": evil, "big": big, "names": names})
+
+
+def dex_string_flood(root: Path, strings: int = 3_000_000) -> Hostile:
+    """An app whose classes.dex lists 3 million strings (a 30 MB stored APK: a worker
+    peaked at 579 MB reading it), beside an app with a tracker that is read as usual."""
+    from support.big_apks import dex_with_strings, write_apk
+
+    folder = root / "dex-string-flood"
+    (folder / "apks").mkdir(parents=True, exist_ok=True)
+    write_apk(folder / "apks" / "flood.apk", [("AndroidManifest.xml", _manifest("com.flood.strings")),
+                                              ("classes.dex", dex_with_strings(strings))])
+    normal = _apk_file(folder, "normal.apk", synthesize_apk(ApkSpec(
+        package="com.flood.normal", classes=("com.tencent.stat.StatService",))))
+    pkgs = base_packages() + [
+        {"name": "com.flood.strings", "installer": "com.android.vending", "apk": {"file": "apks/flood.apk"}},
+        {"name": "com.flood.normal", "installer": "com.android.vending", "apk": {"file": normal}},
+    ]
+    write_profile(folder, description="a DEX with millions of strings", packages=pkgs)
+    return Hostile("dex-string-flood", folder, f"a DEX listing {strings} strings",
+                   extra={"strings": strings})
+
+
+def dex_hit_flood(root: Path) -> Hostile:
+    """An app of 100 DEX files (the most read), each defining a class of every tracker of
+    the knowledge base and holding every indicator string."""
+    from checks.knowledge import load
+    from support.big_apks import write_apk
+
+    kb = load()
+    classes = tuple(t.namespaces[0] + "Zz" for t in kb.trackers if t.namespaces and not t.withdrawn)
+    strings = tuple(p for i in kb.indicators if i.kind in ("string", "substring", "url", "host")
+                    for p in i.patterns)
+    dex = build_dex(classes, strings)
+    folder = root / "dex-hit-flood"
+    (folder / "apks").mkdir(parents=True, exist_ok=True)
+    names = ["classes.dex"] + [f"classes{i}.dex" for i in range(2, 101)]
+    write_apk(folder / "apks" / "hits.apk",
+              [("AndroidManifest.xml", _manifest("com.flood.hits"))] + [(n, dex) for n in names])
+    pkgs = base_packages() + [{"name": "com.flood.hits", "installer": "com.android.vending",
+                               "apk": {"file": "apks/hits.apk"}}]
+    write_profile(folder, description="every tracker in every one of 100 DEX files", packages=pkgs)
+    return Hostile("dex-hit-flood", folder, "every tracker in 100 DEX files",
+                   extra={"trackers": len(classes)})
+
+
 #: round-two profiles, run by tests/hostile/test_terminal.py on their own (not by the
 #: session fixture, so the slow suite is not longer for everyone)
-TERMINAL_BUILDERS = (terminal_sequences, raw_c1_bytes)
+TERMINAL_BUILDERS = (terminal_sequences, raw_c1_bytes, package_payloads)
 
 BUILDERS = (escapes, shell_meta, zip_bomb, zip_traversal, broken_apks, malformed_axml_dex, huge_getprop,
             non_utf8, content_rows, sms_privacy, hang, disconnect_mid_pull, many_packages, adb_killed)

@@ -87,6 +87,51 @@ def test_scan_output_has_no_terminal_sequences(adb_server, tmp_path, builder):
         assert run.report["device"]["model"] == "T-2" + hostile.extra["evil"]
 
 
+def test_package_payloads_are_cut_in_views_and_kept_whole_in_json(adb_server, tmp_path):
+    """1 MB strings and path / shell payloads in package fields: every line of the scan's
+    output stays short, the HTML tables cut them, the JSON keeps them whole, and no
+    file is made from them."""
+    hostile = P.package_payloads(tmp_path / "profiles")
+    run = _scan(adb_server, tmp_path, hostile)
+    assert run.code in hostile.exits, run.explain()
+    big = hostile.extra["big"]
+    for name, stream in (("stdout", run.stdout), ("stderr", run.stderr)):
+        assert b"\x1b" not in stream and b"\x07" not in stream, name
+        longest = max(map(len, stream.decode("utf-8").splitlines()), default=0)
+        assert longest < 1000, (name, longest)  # one_line views: 80 characters per value
+    # the HTML tables cut phone text (13 MB before: the values were there whole, 13 times)
+    html = (run.out / "r.html").read_text(encoding="utf-8")
+    assert len(html) < 300_000, len(html)
+    assert big[:700] not in html and "more chars)" in html  # cells 200, summaries 600
+    # the JSON keeps the whole values
+    apps = {a["package"]: a for a in run.report["apps"]}
+    assert apps["com.payload.big"]["installer"] == big
+    label = apps["com.payload.big"]["label"]  # the resource string: its controls come back as "_"
+    assert label.startswith(P.MEGA) and len(label) == len(big)
+    # no file is made from a phone string, here or at ../../x
+    for where in ("home", "cwd", "tmp"):
+        made = run.after[where] - run.before[where]
+        assert not [m for m in made if "payload" in m or "reboot" in m or m.split(" ")[0] == "x"], made
+    assert not (run.folder / "x").exists() and not (tmp_path / "x").exists()
+    # a command shown with a phone string in it has the string quoted for a shell
+    shown = [e["command"] for f in run.report["findings"] for e in f["evidence"] if e.get("command")]
+    risky = [c for c in shown if "$(" in c or "`" in c]
+    assert risky, "no command showed a shell payload: the test would prove nothing"
+    for cmd in risky:
+        assert _unquoted(cmd).count("$(") == 0 and "`" not in _unquoted(cmd), cmd
+
+
+def _unquoted(cmd: str) -> str:
+    """The parts of a POSIX shell command outside single quotes (where `$(` would run)."""
+    out, quoted = [], False
+    for ch in cmd:
+        if ch == "'":
+            quoted = not quoted
+        elif not quoted:
+            out.append(ch)
+    return "".join(out)
+
+
 def _tmux(env, *args, check=True):
     return subprocess.run([TMUX, *args], env=env, capture_output=True, text=True, timeout=30, check=check)
 

@@ -130,9 +130,49 @@ def test_truncated_and_out_of_range():
         read_dex(craft_dex([item(b"Lx;")], types=[0], classes=[3]))
     # a count that cannot fit in the file is refused before anything is allocated
     blob = bytearray(good)
-    struct.pack_into("<I", blob, 0x38, 0x3FFFFFFF)
+    struct.pack_into("<I", blob, 0x38, 900_000)
     with pytest.raises(DexError, match="do not fit"):
         read_dex(bytes(blob))
+
+
+def test_counts_over_a_cap_are_refused_from_the_header_alone():
+    """Header counts over the caps are refused before any table is read, whatever the
+    file holds: the 12 KB file below cannot hold any of these tables."""
+    from checks.dex import DexTooLarge
+
+    good = craft_dex([item(b"Lx;")], types=[0], classes=[0]) + bytes(12_000)
+    # (header offset, count, message) written from the DEX header layout by hand
+    for off, count, message in ((0x38, 1_000_001, "1000001 strings (more than 1000000)"),
+                                (0x40, 65_537, "65537 types (more than 65536)"),
+                                (0x58, 65_537, "65537 methods (more than 65536)"),
+                                (0x60, 65_537, "65537 classes (more than 65536)"),
+                                (0x38, 0x3FFFFFFF, "1073741823 strings (more than 1000000)")):
+        blob = bytearray(good)
+        struct.pack_into("<I", blob, off, count)
+        with pytest.raises(DexTooLarge) as caught:
+            read_dex(bytes(blob))
+        assert str(caught.value) == message
+    # at the caps (and fitting in the file) the same header is read
+    assert read_dex(good).class_names == ["x"]
+
+
+def test_string_data_over_its_cap_is_refused():
+    from checks import dex
+    from checks.dex import DexTooLarge
+
+    # two strings of 600 bytes each: 1,204 bytes of items with their prefixes and NULs
+    blob = craft_dex([item(b"a" * 600), item(b"b" * 600)])
+    assert len(read_dex(blob).strings) == 2
+    old = dex.MAX_STRING_DATA
+    dex.MAX_STRING_DATA = 1000
+    try:
+        with pytest.raises(DexTooLarge, match="string data"):
+            read_dex(blob)
+        # the general path (items written out of id order) is capped too
+        with pytest.raises(DexTooLarge, match="string data"):
+            read_dex(craft_dex([item(b"a" * 600), item(b"b" * 600)], layout=[1, 0]))
+    finally:
+        dex.MAX_STRING_DATA = old
 
 
 def test_shared_and_unterminated_string_data():

@@ -143,6 +143,20 @@ def test_hits_per_dex_file(tmp_path, knowledge):
                                                         ("classes2.dex", "com.tencent.bugly.B")]
 
 
+def test_the_same_tracker_in_twelve_dex_files_is_kept_for_three(tmp_path, knowledge):
+    # 12 DEX files, classes spread over them: every one defines a Bugly class
+    spec = ApkSpec(package="org.example.many",
+                   classes=tuple(f"com.tencent.bugly.C{i}" for i in range(12)), dex_count=12)
+    path = tmp_path / "many.apk"
+    path.write_bytes(synthesize_apk(spec))
+    r = inspect_apk(path, knowledge)
+    assert len(r.dex_files) == 12
+    bugly = [h for h in r.trackers if h.id == "tracker.tencent-bugly"]
+    assert [h.file for h in bugly] == ["classes.dex", "classes2.dex", "classes3.dex"]
+    assert r.hits_cut == 9
+
+
+
 def test_inspect_real_apks(real_apks, knowledge):
     for path in real_apks:
         r = inspect_apk(path, knowledge)

@@ -99,3 +99,32 @@ async def test_hostile_strings_render_literally_everywhere(sim_phone, db, tmp_pa
         assert app.is_running
         await pilot.press("q")
     assert app.return_code == 0
+
+
+@run_async
+async def test_a_megabyte_label_is_one_short_row_in_the_apps_table(sim_phone, db, tmp_path):
+    """A 1 MB app label (random letters: an APK holding it is no zip bomb) is audited for
+    real; the apps table shows 120 characters and the count of the rest, the report
+    keeps it whole."""
+    import random
+
+    big = "L" + "".join(random.Random(7).choices("abcdefghijklmnopqrstuvwxyz", k=(1 << 20) - 1))
+    phone = sim_phone(derive_profile(tmp_path, "pixel-clean", "mega-label",
+                                     (('label = "System UI"', f"label = '{big}'"),)))
+    app = create_app(Backend(db))
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.main.query_one(DeviceTable)
+        await wait_for(pilot, lambda: phone.serial in table.rows_by_key, timeout=60)
+        table.move_cursor(row=table.get_row_index(phone.serial))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.main.audit_panes() and app.main.audit_panes()[0].data)
+        pane = app.main.audit_panes()[0]
+        labels = {a["package"]: a["label"] for a in pane.data.report["apps"]}
+        assert labels["com.android.systemui"] == big
+        await pilot.press("a")
+        assert isinstance(app.screen, AppsScreen)
+        apps = app.screen.query_one("#apps")
+        # written by hand: 120 characters kept, 1,048,456 counted
+        assert apps.get_row("com.android.systemui")[0].plain == big[:120] + "… (1048456 more chars)"
+        await pilot.press("escape", "q")
+    assert app.return_code == 0

@@ -96,3 +96,13 @@ def test_badge_colour_does_not_spread_to_what_follows():
     spans = [(s.start, s.end, str(s.style)) for s in head.spans if "on #" in str(s.style)]
     assert spans == [(0, 8, STATUS_STYLE["fail"])]
     assert not head.style
+
+
+def test_a_table_cell_of_phone_text_is_cut_with_the_count():
+    from tui.widgets.text import cell
+
+    # written by hand: the escapes shown as 12 characters, 108 x kept (120 in all), the other
+    # 1,048,468 characters counted
+    text = cell("\x1b]2;t\x07" + "x" * (1 << 20))
+    assert text.plain == "\\x1b]2;t\\x07" + "x" * 108 + "… (1048468 more chars)"
+    assert cell("short", style="bold").plain == "short"

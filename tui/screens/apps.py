@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from tui.viewmodel import AppRow, AuditData
-from tui.widgets.text import safe
+from tui.widgets.text import cell, safe
 
 #: (column key, title, sort key)
 COLUMNS = (
@@ -81,16 +81,16 @@ class AppsScreen(Screen):
         table.clear()
         rows = self.visible()
         for r in rows:
-            label = safe(r.label) if r.label else Text("(no label)", style="dim")
+            label = cell(r.label) if r.label else Text("(no label)", style="dim")
             if not r.enabled:
                 label.append(" (disabled)", style="dim")
             table.add_row(
                 label,
-                safe(r.package),
+                cell(r.package),
                 Text("system" if r.system else "3rd-party", style="" if r.system else "bold"),
-                safe(r.installer) if r.installer else Text("-", style="dim"),
-                safe(", ".join(r.trackers), style="bold yellow") if r.trackers else Text(""),
-                safe(", ".join(r.risky)),
+                cell(r.installer) if r.installer else Text("-", style="dim"),
+                cell(", ".join(r.trackers), style="bold yellow") if r.trackers else Text(""),
+                cell(", ".join(r.risky)),
                 key=r.package,
             )
         parts = [f"{len(rows)} of {len(self.rows)} apps", f"sorted by {COLUMNS[self.sort_index][1]}"]

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from audit.reports import terminal_text
 from audit.reports.terminal_text import plain
+
+#: characters of phone text in one table cell (the JSON and the detail screens keep it whole)
+CELL = 120
 
 #: status -> style name of the panel badge (defined per theme in app.tcss variables)
 STATUS_STYLE = {
@@ -24,6 +28,12 @@ STATUS_STYLE = {
 def safe(value: object, style: str = "") -> Text:
     """`value` as literal text (None shows as "-")."""
     return Text(plain(value), style=style)
+
+
+def cell(value: object, style: str = "", limit: int = CELL) -> Text:
+    """`value` for one table cell: plain, cut to `limit` characters with the count of
+    what was left out (`terminal_text.one_line`), so a 1 MB label is one short row."""
+    return Text(terminal_text.one_line(value, limit), style=style)
 
 
 def one_line(value: object, limit: int = 400) -> str:
