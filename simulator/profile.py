@@ -12,6 +12,8 @@ Extensions to the contract (additive; profiles without them behave as the spec s
     patch_age_days = N        ro.build.version.security_patch becomes the 5th of the month
                               that was N days before today (a "recent patch" phone stays
                               recent). Giving it together with that prop is an error.
+                              ro.build.date(.utc), if older, move up to that level (a
+                              build cannot hold fixes published after it).
   [props], [settings.*], [[content]] rows
     integer values are accepted and rendered as decimal strings.
   [[packages]]
@@ -52,7 +54,7 @@ from typing import Any
 from model.snapshot import FrozenMap
 from simulator.model import Faults
 from simulator.profile_checker import Checker, parse_time, type_name, where
-from simulator.profile_defaults import default_apk_path, patch_level_for_age
+from simulator.profile_defaults import align_build_date, default_apk_path, patch_level_for_age
 from simulator.profile_model import (
     APPOP_MODES,
     COMPONENT_KINDS,
@@ -329,6 +331,10 @@ def load_profile(name_or_path: str | Path) -> Profile:
         default_time = int(props.get("ro.build.date.utc", DEFAULT_EPOCH))
     except ValueError:
         default_time = DEFAULT_EPOCH
+    if patch_age is not None:
+        # after default_time: install times keep the profile's own build date
+        align_build_date(props, props["ro.build.version.security_patch"])
+        props_map = FrozenMap(props)
 
     settings = {ns: FrozenMap() for ns in SETTINGS_NAMESPACES}
     if "settings" in data:

@@ -212,6 +212,10 @@ def _packages(b: _Builder) -> tuple[PackageInfo, ...]:
                 last_update_time=d.last_update_time if d else None,
                 target_sdk=d.target_sdk if d else None,
                 appops=appops.get(name, FrozenMap()),
+                initiating_installer=d.initiating_installer if d else None,
+                shared_user=d.shared_user if d else None,
+                users=d.installed_users if d else (),
+                other_user_runtime_permissions=d.other_user_runtime_permissions if d else (),
             )
         )
     return tuple(result)
@@ -330,5 +334,6 @@ def build_snapshot(raw: RawCapture) -> DeviceSnapshot:
         complete=raw.complete,
         problems=tuple(b.problems),
         collected_at=raw.started_at,
+        users=tuple(sorted({u for p in packages for u in p.users})),
         facts=build_ledger(raw),
     )
