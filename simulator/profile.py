@@ -20,6 +20,12 @@ Extensions to the contract (additive; profiles without them behave as the spec s
     installed = false         uninstalled for user 0 but kept (`pm list packages -u`)
     splits = ["/data/app/.../split_config.arm64_v8a.apk", ...]
                               extra APK paths: shown by `pm path`, served over sync
+    initiating_installer = "com.android.shell"
+                              Android 11+ `initiatingPackageName` (default: the installer)
+    shared_user = "com.x.shared"
+                              `sharedUser=` of dumpsys package (give the same uid to each)
+    users = [0, 10]           the users it is installed for (default [0]; [10] with
+                              installed = false is a work-profile-only app)
     first_install_time, last_update_time
                               "YYYY-MM-DD HH:MM:SS" (UTC) or a TOML date-time; default:
                               ro.build.date.utc (or 2009-01-01 00:00:00 UTC)
@@ -183,7 +189,7 @@ def _load_packages(chk: Checker, folder: Path, raw: Any, sdk: int, default_time:
         raise chk.fail((), "packages", f'"packages" must be an array of tables ([[packages]]), not {type_name(raw)}')
     allowed = ("name", "path", "system", "enabled", "installed", "installer", "uid", "version_code",
                "version_name", "label", "granted", "appops", "apk", "splits",
-               "first_install_time", "last_update_time")
+               "first_install_time", "last_update_time", "initiating_installer", "shared_user", "users")
     staged = []
     seen_names: set[str] = set()
     seen_paths: set[str] = set()
@@ -256,9 +262,27 @@ def _load_packages(chk: Checker, folder: Path, raw: Any, sdk: int, default_time:
                 splits=splits,
                 first_install_time=first_t,
                 last_update_time=last_t,
+                initiating_installer=chk.get(t, p, "initiating_installer", "str"),
+                shared_user=chk.get(t, p, "shared_user", "str"),
+                users=_users(chk, t, p, name),
             )
         )
     return tuple(staged)
+
+
+def _users(chk: Checker, t: tuple, p: dict, name: str) -> tuple[int, ...]:
+    """`users = [0, 10]`: the users a package is installed for (0 the owner, 10 a work
+    profile); `installed = false` with users = [10] is a work-profile-only app."""
+    raw = p.get("users")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(u, int) and not isinstance(u, bool) and 0 <= u < 1000
+                                            for u in raw):
+        raise chk.fail(t, "users", f'"users" of {name} must be a list of user ids such as [0, 10]')
+    users = tuple(sorted(set(raw)))
+    if (0 in users) != chk.get(t, p, "installed", "bool", True):
+        raise chk.fail(t, "users", f'"users" of {name} and "installed" disagree about user 0')
+    return users
 
 
 def _load_commands(chk: Checker, folder: Path, raw: Any) -> FrozenMap:
