@@ -85,7 +85,7 @@ def evaluate(inp: AuditInput) -> Finding:
     snap, kb = inp.snapshot, inp.knowledge
     third, pre, ev = [], [], []
     for p in snap.packages:
-        if not p.installed or not p.enabled or p.name in PLATFORM:
+        if not p.installed_anywhere or not p.enabled or p.name in PLATFORM:
             continue
         why = installs_apps(p)
         if not why:

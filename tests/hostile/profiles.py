@@ -664,11 +664,14 @@ def work_profile(root: Path) -> Hostile:
     pkgs = base_packages() + [PLAY,
         {"name": "com.work.watcher", "installed": False, "users": [10], "granted": ["android.permission.READ_SMS"],
          "apk": {"label": "Watcher", "permissions": ["android.permission.READ_SMS", "android.permission.INTERNET"]}},
+        # a known stalkerware package name (TheTruthSpy), hidden in the work profile too
+        {"name": "com.thetruth", "installed": False, "users": [10], "apk": {"label": "System Service"}},
     ]
     folder = write_profile(root / "work-profile", description="a sideloaded SMS reader in user 10", packages=pkgs)
-    return Hostile("work-profile", folder, "an app only in the work profile",
-                   extra=_trick({"apps.sideloaded": "warn", "apps.sms-access": "fail"},
-                                {"apps.sideloaded": ["com.work.watcher"], "apps.sms-access": ["com.work.watcher"]}))
+    return Hostile("work-profile", folder, "apps only in the work profile",
+                   extra=_trick({"apps.sideloaded": "warn", "apps.sms-access": "fail", "apps.stalkerware": "fail"},
+                                {"apps.sideloaded": ["com.work.watcher", "com.thetruth"],
+                                 "apps.sms-access": ["com.work.watcher"], "apps.stalkerware": ["com.thetruth"]}))
 
 
 def shared_uid(root: Path) -> Hostile:
