@@ -230,6 +230,10 @@ class DeviceSnapshot:
     #: every user id (0, a work profile 10, ...) some package is installed for, from the
     #: `User N:` lines of `dumpsys package`; empty = not told
     users: tuple[int, ...] = ()
+    #: secure settings of the other users read (`settings --user N list secure`): user -> key -> value
+    user_secure_settings: Mapping[int, FrozenMap] = field(default_factory=dict)
+    #: other users whose secure settings were asked for and not read: user -> why
+    user_settings_unread: Mapping[int, str] = field(default_factory=dict)
     #: the ledger (`adb.ledger`): fact key -> `adb.ledger.Fact`; empty for a snapshot not
     #: built from a capture (hand-made in tests), which the framework does not police
     facts: Mapping[str, object] = field(default_factory=dict)

@@ -318,6 +318,21 @@ def build_snapshot(raw: RawCapture) -> DeviceSnapshot:
     if default_sms == "null":
         default_sms = None
 
+    user_secure: dict[int, FrozenMap] = {}
+    user_unread: dict[int, str] = {}
+    for u in sorted({u for p in packages for u in p.users if u != 0})[:C.MAX_OTHER_USERS]:
+        argv = C.settings_list_user("secure", u)
+        o = b.out(argv)
+        why = _failure(o)
+        table = b.safe(C.line(argv), lambda: parse_settings_list(o.stdout), FrozenMap()) if why is None else None
+        if why is None and not table:
+            why = "the answer was empty or not understood"  # every user has secure settings
+        if why is None and table is not None:
+            user_secure[u] = table
+        else:
+            user_unread[u] = why or "not read"
+            b.problem(C.line(argv), f"could not be read ({why})")
+
     return DeviceSnapshot(
         device=info,
         props=props,
@@ -335,5 +350,7 @@ def build_snapshot(raw: RawCapture) -> DeviceSnapshot:
         problems=tuple(b.problems),
         collected_at=raw.started_at,
         users=tuple(sorted({u for p in packages for u in p.users})),
+        user_secure_settings=user_secure,
+        user_settings_unread=user_unread,
         facts=build_ledger(raw),
     )

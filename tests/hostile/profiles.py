@@ -667,11 +667,17 @@ def work_profile(root: Path) -> Hostile:
         # a known stalkerware package name (TheTruthSpy), hidden in the work profile too
         {"name": "com.thetruth", "installed": False, "users": [10], "apk": {"label": "System Service"}},
     ]
-    folder = write_profile(root / "work-profile", description="a sideloaded SMS reader in user 10", packages=pkgs)
+    # user 10 keeps its own secure settings: the watcher's accessibility service is on there
+    user10 = ("enabled_accessibility_services=com.work.watcher/.Watch\n"
+              "sms_default_application=com.google.android.apps.messaging\nuser_setup_complete=1\n")
+    folder = write_profile(root / "work-profile", description="a sideloaded SMS reader in user 10", packages=pkgs,
+                           commands={"settings --user 10 list secure": {"stdout": user10}})
     return Hostile("work-profile", folder, "apps only in the work profile",
-                   extra=_trick({"apps.sideloaded": "warn", "apps.sms-access": "fail", "apps.stalkerware": "fail"},
+                   extra=_trick({"apps.sideloaded": "warn", "apps.sms-access": "fail", "apps.stalkerware": "fail",
+                                 "apps.accessibility": "fail"},
                                 {"apps.sideloaded": ["com.work.watcher", "com.thetruth"],
-                                 "apps.sms-access": ["com.work.watcher"], "apps.stalkerware": ["com.thetruth"]}))
+                                 "apps.sms-access": ["com.work.watcher"], "apps.stalkerware": ["com.thetruth"],
+                                 "apps.accessibility": ["com.work.watcher"]}))
 
 
 def shared_uid(root: Path) -> Hostile:

@@ -96,3 +96,18 @@ def test_trick_scanned_through_adb(name, tmp_path, adb_server, sim_phone):
     assert report["complete"] is True, report["problems"]
     got = {f["check"]: (f["status"], tuple(f.get("subjects", ())), f["summary"]) for f in report["findings"]}
     _judge(h, got, "scan")
+
+
+def test_work_profile_settings_refused_is_not_a_pass(tmp_path, kb):
+    """user 10's settings refused: the accessibility check cannot pass on user 0's alone."""
+    from tests.evidence.replay import with_output
+
+    raw = capture(str(P.work_profile(tmp_path).folder))
+    line = "settings --user 10 list secure"
+    assert raw.get(line) is not None  # the audit asked for the work profile's own settings
+    refused = with_output(raw, line, stdout=b"", stderr=b"Security exception: Shell does not have permission "
+                                                       b"to access user 10\n", exit_code=255)
+    a11y = verdicts(refused, kb)["apps.accessibility"]
+    assert a11y.status.value == "inconclusive", a11y.summary
+    assert a11y.missing[0]["fact"] == "settings secure (user 10)"
+    assert a11y.missing[0]["command"] == "adb shell settings --user 10 list secure"
