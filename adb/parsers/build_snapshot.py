@@ -331,7 +331,8 @@ def build_snapshot(raw: RawCapture) -> DeviceSnapshot:
             user_secure[u] = table
         else:
             user_unread[u] = why or "not read"
-            b.problem(C.line(argv), f"could not be read ({why})")
+            if o is not None or raw.complete:  # an incomplete capture already says where it stopped
+                b.problem(C.line(argv), f"could not be read ({why})")
 
     return DeviceSnapshot(
         device=info,
