@@ -98,6 +98,8 @@ KINDS = {
     "name": lambda v: PACKAGE_RE.fullmatch(v) is not None,
     "key": lambda v: KEY_RE.fullmatch(v) is not None,
     "namespace": lambda v: v in ("global", "secure", "system"),
+    # a user id as `settings --user N` takes it (0 the owner, 10+ work profiles, ...)
+    "user": lambda v: v.isascii() and v.isdigit() and len(v) <= 4,
     "op": lambda v: OP_RE.fullmatch(v) is not None,
     "path": _plain_path,
     "apk_path": is_apk_path,
@@ -125,7 +127,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "settings",
-        (("list", Slot("namespace")), ("get", Slot("namespace"), Slot("key"))),
+        (("list", Slot("namespace")), ("get", Slot("namespace"), Slot("key")),
+         ("--user", Slot("user"), "list", Slot("namespace"))),
     ),
     Rule(
         "content",

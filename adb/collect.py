@@ -144,6 +144,9 @@ def collect(
                 run.many([C.appops_get(p) for p in wanting if _ok_name(p)])
             elif name == "settings":
                 run.many([C.settings_list(ns) for ns in C.NAMESPACES])
+                dump = next((o for o in reversed(run.outputs) if o.command == C.line(C.DUMPSYS_PACKAGE)), None)
+                others = _other_users(dump)
+                run.many([C.settings_list_user("secure", u) for u in others])
             elif name == "accounts, device admins, accessibility":
                 run.many([C.DUMPSYS_ACCOUNT, C.DUMPSYS_DEVICE_POLICY, C.DUMPSYS_ACCESSIBILITY])
             elif name == "security state and root traces":
@@ -166,6 +169,15 @@ def collect(
         complete=complete,
         problems=tuple(problems),
     )
+
+
+def _other_users(dump: RawOutput | None) -> list[int]:
+    """Users other than 0 that `dumpsys package` shows a package installed for (a work
+    profile), so their own secure settings (accessibility services) are read too."""
+    if dump is None or not dump.ok:
+        return []
+    users = sorted({u for d in parse_dumpsys_package(dump.stdout) for u in d.installed_users if u != 0})
+    return users[:C.MAX_OTHER_USERS]
 
 
 def _ok_name(name: str) -> bool:

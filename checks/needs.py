@@ -41,6 +41,13 @@ def missing_facts(meta: CheckMeta, inp: AuditInput) -> list[dict]:
     return out
 
 
+def unread(inp: AuditInput, *keys: str) -> list[dict]:
+    """The ledger rows of `keys` that were not read, for a check whose need depends on the
+    phone (a setting only Android < 8 consults): it names them itself, as `enforce` would."""
+    facts = getattr(inp.snapshot, "facts", None) or {}
+    return [facts[k].to_dict() for k in keys if k in facts and not facts[k].read]
+
+
 def enforce(meta: CheckMeta, result: Finding, inp: AuditInput) -> Finding:
     """The finding, or an inconclusive one when it stands on facts that were not read."""
     missing = missing_facts(meta, inp)

@@ -47,15 +47,38 @@ def installs_apps(pkg) -> list[str]:
     return why
 
 
-def may_use_internet(pkg, apks: PackageApks | None = None) -> bool:
-    """False only when the full permission list is known and lacks INTERNET."""
+def _known_permissions(pkg, apks: PackageApks | None) -> set[str]:
     known: set[str] = set(pkg.requested_permissions) | set(pkg.install_permissions)
     if apks is not None:
         for r in apks.reports:
             known.update(r.permissions)
+    return known
+
+
+def uid_peers(snapshot, pkg) -> list:
+    """The other packages that run under `pkg`'s uid (`android:sharedUserId`): Android
+    grants permissions, and so network access, per uid, not per package."""
+    if snapshot is None or pkg.uid is None and not getattr(pkg, "shared_user", None):
+        return []
+    shared = getattr(pkg, "shared_user", None)
+    return [p for p in snapshot.packages if p.name != pkg.name
+            and ((pkg.uid is not None and p.uid == pkg.uid) or (shared and p.shared_user == shared))]
+
+
+def may_use_internet(pkg, apks: PackageApks | None = None, snapshot=None, all_apks: dict | None = None) -> bool:
+    """False only when the full permission list is known and lacks INTERNET, for the
+    package and for every package sharing its uid (pass `snapshot`, and `all_apks` for
+    their inspected manifests): one of them asking for INTERNET opens it for all."""
+    known = _known_permissions(pkg, apks)
     if not known:
         return True  # the phone did not say: assume it may
-    return INTERNET in known
+    if INTERNET in known:
+        return True
+    for peer in uid_peers(snapshot, pkg):
+        peer_known = _known_permissions(peer, (all_apks or {}).get(peer.name))
+        if not peer_known or INTERNET in peer_known:
+            return True
+    return False
 
 
 def package_of_component(component: str) -> str:

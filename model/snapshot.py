@@ -102,11 +102,31 @@ class PackageInfo:
     target_sdk: int | None = None
     #: app ops that were read for this package: op name -> mode (allow, ignore, deny, default)
     appops: FrozenMap = field(default_factory=FrozenMap)
+    #: Android 11+: the package that asked for the install (`initiatingPackageName`); differs
+    #: from `installer` when an installer name was claimed (`adb install -i ...`)
+    initiating_installer: str | None = None
+    #: `sharedUser=` name: packages with one shared uid share permissions and network access
+    shared_user: str | None = None
+    #: users (0, a work profile 10, ...) for which the package is installed; empty = not told
+    users: tuple[int, ...] = ()
+    #: runtime permissions granted in users other than 0
+    other_user_runtime_permissions: tuple[str, ...] = ()
 
     @property
     def granted_permissions(self) -> frozenset[str]:
-        """Every permission the package holds now (install + runtime)."""
-        return frozenset(self.install_permissions) | frozenset(self.runtime_permissions)
+        """Every permission the package holds now, in any user (install + runtime)."""
+        return (frozenset(self.install_permissions) | frozenset(self.runtime_permissions)
+                | frozenset(self.other_user_runtime_permissions))
+
+    @property
+    def installed_anywhere(self) -> bool:
+        """Installed for user 0 or for any other user of the phone (a work profile)."""
+        return self.installed or bool(self.users)
+
+    @property
+    def other_users(self) -> tuple[int, ...]:
+        """The users other than 0 the package is installed for."""
+        return tuple(u for u in self.users if u != 0)
 
     def holds(self, permission: str) -> bool:
         return permission in self.granted_permissions
@@ -207,6 +227,13 @@ class DeviceSnapshot:
     complete: bool = True
     problems: tuple[Problem, ...] = ()
     collected_at: str | None = None  # ISO 8601 UTC
+    #: every user id (0, a work profile 10, ...) some package is installed for, from the
+    #: `User N:` lines of `dumpsys package`; empty = not told
+    users: tuple[int, ...] = ()
+    #: secure settings of the other users read (`settings --user N list secure`): user -> key -> value
+    user_secure_settings: Mapping[int, FrozenMap] = field(default_factory=dict)
+    #: other users whose secure settings were asked for and not read: user -> why
+    user_settings_unread: Mapping[int, str] = field(default_factory=dict)
     #: the ledger (`adb.ledger`): fact key -> `adb.ledger.Fact`; empty for a snapshot not
     #: built from a capture (hand-made in tests), which the framework does not police
     facts: Mapping[str, object] = field(default_factory=dict)

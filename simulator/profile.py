@@ -15,12 +15,20 @@ Extensions to the contract (additive; profiles without them behave as the spec s
     patch_age_days = N        ro.build.version.security_patch becomes the 5th of the month
                               that was N days before today (a "recent patch" phone stays
                               recent). Giving it together with that prop is an error.
+                              ro.build.date(.utc), if older, move up to that level (a
+                              build cannot hold fixes published after it).
   [props], [settings.*], [[content]] rows
     integer values are accepted and rendered as decimal strings.
   [[packages]]
     installed = false         uninstalled for user 0 but kept (`pm list packages -u`)
     splits = ["/data/app/.../split_config.arm64_v8a.apk", ...]
                               extra APK paths: shown by `pm path`, served over sync
+    initiating_installer = "com.android.shell"
+                              Android 11+ `initiatingPackageName` (default: the installer)
+    shared_user = "com.x.shared"
+                              `sharedUser=` of dumpsys package (give the same uid to each)
+    users = [0, 10]           the users it is installed for (default [0]; [10] with
+                              installed = false is a work-profile-only app)
     first_install_time, last_update_time
                               "YYYY-MM-DD HH:MM:SS" (UTC) or a TOML date-time; default:
                               ro.build.date.utc (or 2009-01-01 00:00:00 UTC)
@@ -56,7 +64,7 @@ from simulator import auth
 from simulator.model import Faults
 from simulator.profile_checker import Checker, parse_time, where
 from simulator.profile_schema import validate
-from simulator.profile_defaults import default_apk_path, patch_level_for_age
+from simulator.profile_defaults import align_build_date, default_apk_path, patch_level_for_age
 from simulator.profile_model import (
     DEFAULT_EPOCH,
     PROFILE_FILE,
@@ -211,9 +219,25 @@ def _load_packages(chk: Checker, folder: Path, raw: list, sdk: int, default_time
                 splits=splits,
                 first_install_time=first_t,
                 last_update_time=last_t,
+                initiating_installer=p.get("initiating_installer"),
+                shared_user=p.get("shared_user"),
+                users=_users(chk, t, p, name),
             )
         )
     return tuple(staged)
+
+
+def _users(chk: Checker, t: tuple, p: dict, name: str) -> tuple[int, ...]:
+    """`users = [0, 10]`: the users a package is installed for (0 the owner, 10 a work
+    profile); `installed = false` with users = [10] is a work-profile-only app. The
+    schema checks the type; this checks what it cannot: agreement with `installed`."""
+    raw = p.get("users")
+    if raw is None:
+        return ()
+    users = tuple(sorted(set(raw)))
+    if (0 in users) != p.get("installed", True):
+        raise chk.fail(t, "users", f'"users" of {name} and "installed" disagree about user 0')
+    return users
 
 
 def _load_commands(chk: Checker, folder: Path, data: dict) -> FrozenMap:
@@ -277,6 +301,10 @@ def load_profile(name_or_path: str | Path) -> Profile:
         default_time = int(props.get("ro.build.date.utc", DEFAULT_EPOCH))
     except ValueError:
         default_time = DEFAULT_EPOCH
+    if patch_age is not None:
+        # after default_time: install times keep the profile's own build date
+        align_build_date(props, props["ro.build.version.security_patch"])
+        props_map = FrozenMap(props)
 
     settings = {ns: FrozenMap() for ns in SETTINGS_NAMESPACES}
     for ns, table in data.get("settings", {}).items():

@@ -80,6 +80,18 @@ class PackageSpec:
     splits: tuple[str, ...] = ()
     first_install_time: int = DEFAULT_EPOCH  # epoch seconds, UTC
     last_update_time: int = DEFAULT_EPOCH
+    #: Android 11+ `initiatingPackageName`: who asked for the install (None: the installer)
+    initiating_installer: str | None = None
+    #: `android:sharedUserId` name; the package shares `uid` with the others of that name
+    shared_user: str | None = None
+    #: users the package is installed for; () means (0,) when `installed`, else none
+    users: tuple[int, ...] = ()
+
+    @property
+    def installed_users(self) -> tuple[int, ...]:
+        if self.users:
+            return self.users
+        return (0,) if self.installed else ()
 
     @property
     def apk_paths(self) -> tuple[str, ...]:
@@ -160,6 +172,11 @@ class Profile:
     def package(self, name: str) -> PackageSpec | None:
         """The package called `name`, or None."""
         return self.package_index.get(name)
+
+    @cached_property
+    def users(self) -> tuple[int, ...]:
+        """Every user of the phone: 0 and any a package is installed for (a work profile)."""
+        return tuple(sorted({0} | {u for p in self.packages for u in p.users}))
 
     @property
     def sdk(self) -> int:

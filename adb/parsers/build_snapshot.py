@@ -212,6 +212,10 @@ def _packages(b: _Builder) -> tuple[PackageInfo, ...]:
                 last_update_time=d.last_update_time if d else None,
                 target_sdk=d.target_sdk if d else None,
                 appops=appops.get(name, FrozenMap()),
+                initiating_installer=d.initiating_installer if d else None,
+                shared_user=d.shared_user if d else None,
+                users=d.installed_users if d else (),
+                other_user_runtime_permissions=d.other_user_runtime_permissions if d else (),
             )
         )
     return tuple(result)
@@ -314,6 +318,22 @@ def build_snapshot(raw: RawCapture) -> DeviceSnapshot:
     if default_sms == "null":
         default_sms = None
 
+    user_secure: dict[int, FrozenMap] = {}
+    user_unread: dict[int, str] = {}
+    for u in sorted({u for p in packages for u in p.users if u != 0})[:C.MAX_OTHER_USERS]:
+        argv = C.settings_list_user("secure", u)
+        o = b.out(argv)
+        why = _failure(o)
+        table = b.safe(C.line(argv), lambda: parse_settings_list(o.stdout), FrozenMap()) if why is None else None
+        if why is None and not table:
+            why = "the answer was empty or not understood"  # every user has secure settings
+        if why is None and table is not None:
+            user_secure[u] = table
+        else:
+            user_unread[u] = why or "not read"
+            if o is not None or raw.complete:  # an incomplete capture already says where it stopped
+                b.problem(C.line(argv), f"could not be read ({why})")
+
     return DeviceSnapshot(
         device=info,
         props=props,
@@ -330,5 +350,8 @@ def build_snapshot(raw: RawCapture) -> DeviceSnapshot:
         complete=raw.complete,
         problems=tuple(b.problems),
         collected_at=raw.started_at,
+        users=tuple(sorted({u for p in packages for u in p.users})),
+        user_secure_settings=user_secure,
+        user_settings_unread=user_unread,
         facts=build_ledger(raw),
     )

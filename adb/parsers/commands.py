@@ -39,6 +39,15 @@ def settings_list(ns: str) -> tuple[str, ...]:
     return ("settings", "list", ns)
 
 
+def settings_list_user(ns: str, user: int) -> tuple[str, ...]:
+    """Another user's settings (a work profile keeps its own accessibility services)."""
+    return ("settings", "--user", str(user), "list", ns)
+
+
+#: at most this many other users are read (a phone may claim thousands)
+MAX_OTHER_USERS = 16
+
+
 def pm_path(package: str) -> tuple[str, ...]:
     return ("pm", "path", package)
 

@@ -6,6 +6,21 @@ A block starts with `  Package [NAME] (hash):` and holds `key=value` lines, the
 `Packages:` section is read: `Hidden system packages:` repeats blocks with the
 factory versions. Variants handled: `userId=` / `appId=`, `flags=` / `pkgFlags=`,
 `firstInstallTime` in the block (Android <= 12) or under `User 0:` (13+), CRLF.
+
+By Android version (AOSP frameworks/base, the package dump of `Settings.java` /
+`ComputerEngine.java`):
+- Android 5 and older grant every permission at install: one `grantedPermissions:` list
+  of bare names (services/java/com/android/server/pm/Settings.java, dumpPackagesLPr);
+  Android 6+ print `install permissions:` and, per user, `runtime permissions:` with
+  `granted=true|false`;
+- Android 11+ record the install source (`InstallSource`): `installerPackageName=`,
+  `initiatingPackageName=` (who asked for the install: `com.android.shell` for
+  `adb install -i com.android.vending`), `originatingPackageName=`, and on 14+
+  `installerPackageUid=`;
+- every user of the phone has its `User N:` line (work profile, secondary users); a
+  package can be installed for user 10 and not for user 0;
+- `sharedUser=SharedUserSetting{hash NAME/UID}`: packages sharing a uid share its
+  permissions and network access.
 """
 
 from __future__ import annotations
@@ -20,6 +35,8 @@ _USER = re.compile(r"^\s+User (\d+):(.*)$")
 _KV = re.compile(r"([A-Za-z][A-Za-z0-9_]*)=(\S*)")
 _PERM_LINE = re.compile(r"^\s+([A-Za-z0-9_.$\-]+)(?::\s*(.*))?$")
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.]*")
+#: `SharedUserSetting{1a2b3c android.uid.system/1000}` -> android.uid.system
+_SHARED = re.compile(r"SharedUserSetting\{\S+ ([^/\s}]+)/")
 
 
 @dataclass(frozen=True)
@@ -47,6 +64,16 @@ class DumpsysPackage:
     installed: bool | None = None
     #: user 0 `enabled=` state: 0 default, 1 enabled, 2 disabled, 3 disabled-user, 4 until used
     enabled_state: int | None = None
+    #: Android 11+ install source: the package that asked for the install (None if not printed)
+    initiating_installer: str | None = None
+    originating_installer: str | None = None
+    #: the name of the shared user id (`android.uid.system`), None when not shared
+    shared_user: str | None = None
+    #: every user id with a `User N:` line, and those where `installed=true`
+    users: tuple[int, ...] = ()
+    installed_users: tuple[int, ...] = ()
+    #: runtime permissions granted in users other than 0 (a work profile's grants)
+    other_user_runtime_permissions: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
@@ -107,7 +134,9 @@ def _parse_block(name: str, lines: list[str]) -> DumpsysPackage:
     requested: list[str] = []
     install: list[str] = []
     runtime: list[str] = []
+    other_runtime: list[str] = []
     user0: dict[str, str] = {}
+    users: dict[int, bool] = {}
     list_kind: str | None = None
     list_indent = 0
     user: int | None = None
@@ -125,8 +154,12 @@ def _parse_block(name: str, lines: list[str]) -> DumpsysPackage:
                     if list_kind == "requested":
                         if perm not in requested:
                             requested.append(perm)
-                    elif list_kind in ("install", "runtime") and "granted=true" in rest:
-                        target = install if list_kind == "install" else runtime
+                    elif list_kind == "granted" and not rest:
+                        # Android <= 5: every name listed is granted (no `granted=` word)
+                        if perm not in install:
+                            install.append(perm)
+                    elif list_kind in ("install", "runtime", "other_runtime") and "granted=true" in rest:
+                        target = {"install": install, "runtime": runtime, "other_runtime": other_runtime}[list_kind]
                         if perm not in target:
                             target.append(perm)
                 continue
@@ -135,6 +168,8 @@ def _parse_block(name: str, lines: list[str]) -> DumpsysPackage:
         if um:
             user = to_int(um.group(1))
             user_indent = ind
+            if user is not None:
+                users[user] = "installed=true" in um.group(2)
             if user == 0:
                 for k, v in _KV.findall(um.group(2)):
                     user0.setdefault(k, v)
@@ -148,8 +183,10 @@ def _parse_block(name: str, lines: list[str]) -> DumpsysPackage:
             kind = "ignore"
             if low in ("requested permissions", "install permissions", "runtime permissions"):
                 kind = low.split()[0]
+            elif low == "grantedpermissions" and user is None:
+                kind = "granted"
             if kind == "runtime" and user not in (0, None):
-                kind = "ignore"
+                kind = "other_runtime" if users.get(user) else "ignore"
             list_kind, list_indent = kind, ind
             continue
         if user == 0:
@@ -197,7 +234,18 @@ def _parse_block(name: str, lines: list[str]) -> DumpsysPackage:
         runtime_permissions=tuple(runtime),
         installed=None if installed is None else installed == "true",
         enabled_state=to_int(enabled),
+        initiating_installer=line_value("initiatingPackageName"),
+        originating_installer=line_value("originatingPackageName"),
+        shared_user=_shared_user(raw_line.get("sharedUser")),
+        users=tuple(sorted(users)),
+        installed_users=tuple(sorted(u for u, on in users.items() if on)),
+        other_user_runtime_permissions=tuple(other_runtime),
     )
+
+
+def _shared_user(value: str | None) -> str | None:
+    m = _SHARED.search(value or "")
+    return m.group(1) if m else None
 
 
 def parse_dumpsys_package(data: str | bytes) -> tuple[DumpsysPackage, ...]:

@@ -3,6 +3,8 @@ for the user."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from checks.commands import cmd_settings
 from checks.packages import is_preinstalled, package_of_component
 from checks.wording import label, names
@@ -16,7 +18,8 @@ META = CheckMeta(
     title="Accessibility services",
     category="apps",
     severity=Severity.HIGH,
-    looks_at="Enabled accessibility services (secure setting enabled_accessibility_services) and who provides them.",
+    looks_at=("Enabled accessibility services (secure setting enabled_accessibility_services) of every "
+              "user of the phone (a work profile keeps its own) and who provides them."),
     why=(
         "An accessibility service sees everything on the screen and can tap and type for you. "
         "Screen readers need this; stalkerware and banking trojans abuse it to read messages "
@@ -39,9 +42,35 @@ def enabled_services(snap) -> list[str]:
     return out
 
 
+def _other_users(snap) -> list[tuple[int, str]]:
+    """(user, component) of the services enabled in users other than 0."""
+    out = []
+    for user, table in sorted(getattr(snap, "user_secure_settings", {}).items()):
+        raw = table.get("enabled_accessibility_services") or ""
+        out += [(user, c.strip()) for c in raw.split(":") if c.strip() and c.strip() != "null"]
+    return out
+
+
 def evaluate(inp: AuditInput) -> Finding:
+    result = _evaluate(inp)
+    unread = getattr(inp.snapshot, "user_settings_unread", {})
+    if not unread or result.status in (Status.FAIL, Status.INCONCLUSIVE):
+        return result
+    # a PASS on user 0 says nothing of a work profile whose settings were not read
+    missing = tuple({"fact": f"settings secure (user {u})", "state": "refused" if "refused" in why else "unrecognised",
+                     "command": "adb shell " + " ".join(("settings", "--user", str(u), "list", "secure")),
+                     "detail": why[:300]} for u, why in sorted(unread.items()))
+    users = ", ".join(str(u) for u in sorted(unread))
+    return replace(finding(META, Status.INCONCLUSIVE,
+                           f"Could not decide: the settings of user {users} (a work profile or another user) "
+                           f"could not be read. For user 0 it would have said: {result.summary}",
+                           evidence=list(result.evidence)), missing=missing)
+
+
+def _evaluate(inp: AuditInput) -> Finding:
     snap = inp.snapshot
     comps = enabled_services(snap)
+    others = _other_users(snap)
     cmd = cmd_settings("secure", "enabled_accessibility_services")
     if not comps and "secure" not in snap.settings:
         # an empty list is only "none is on" when the setting was read: a phone that
@@ -58,6 +87,14 @@ def evaluate(inp: AuditInput) -> Finding:
         pre = p is not None and is_preinstalled(p)
         (system if pre else third).append(pkg_name)
         ev.append(Evidence("settings", f"{c} ({'pre-installed' if pre else 'installed by the user' if p else 'unknown app'})", cmd))
+    for user, c in others:
+        pkg_name = package_of_component(c)
+        p = snap.package(pkg_name)
+        pre = p is not None and is_preinstalled(p)
+        if pkg_name not in third + system:
+            (system if pre else third).append(pkg_name)
+        ev.append(Evidence("settings", f"{c} in user {user} ({'pre-installed' if pre else 'installed by the user' if p else 'unknown app'})",
+                           f"adb shell settings --user {user} get secure enabled_accessibility_services"))
     if third:
         return finding(META, Status.FAIL,
                        f"{names([label(n, inp.apks) for n in third])} can read your screen and act for you (accessibility service). "

@@ -17,7 +17,8 @@ META = CheckMeta(
     category="apps",
     severity=Severity.HIGH,
     looks_at=(
-        "Which packages hold READ_SMS, SEND_SMS, RECEIVE_SMS, RECEIVE_MMS or RECEIVE_WAP_PUSH, "
+        "Which packages hold READ_SMS, SEND_SMS, RECEIVE_SMS, RECEIVE_MMS or RECEIVE_WAP_PUSH "
+        "in any user of the phone (a work profile too; on Android 5 the grantedPermissions list), "
         "apart from the default SMS app and the telephony core (phone, telephony provider, "
         "MMS service, cell broadcasts)."
     ),
@@ -58,15 +59,17 @@ def evaluate(inp: AuditInput) -> Finding:
     allowed = CORE | extra_core | ({snap.default_sms_app} if snap.default_sms_app else set())
     third, vendor, ev = [], [], []
     for p in snap.packages:
-        if not p.installed or p.name in allowed:
+        if not p.installed_anywhere or p.name in allowed:
             continue
         held = [perm.rsplit(".", 1)[-1] for perm in SMS_PERMISSIONS if p.holds(perm)]
         if not held:
             continue
         pre = is_preinstalled(p)
         (vendor if pre else third).append(p.name)
+        where = f", in user {', '.join(map(str, p.other_users))}" if p.other_users else ""
         ev.append(Evidence("dumpsys package", f"{p.name} ({'pre-installed' if pre else 'installed by the user'}"
-                           f"{'' if p.enabled else ', disabled'}): {', '.join(held)}", cmd_dumpsys_package(p.name)))
+                           f"{'' if p.enabled else ', disabled'}{where}): {', '.join(held)}",
+                           cmd_dumpsys_package(p.name)))
     if snap.default_sms_app:
         ev.append(Evidence("settings", f"default SMS app: {snap.default_sms_app}",
                            "adb shell settings get secure sms_default_application"))

@@ -96,7 +96,7 @@ def evaluate(inp: AuditInput) -> Finding:
                        f"Known stalkerware is installed: {names([label(n, inp.apks) for n in hits])} "
                        f"({names(sorted(set(families)))}). Someone may be watching this phone.",
                        subjects=hits, evidence=ev)
-    user_apps = [p for p in snap.packages if p.installed and not is_preinstalled(p)]
+    user_apps = [p for p in snap.packages if p.installed_anywhere and not is_preinstalled(p)]
     gaps = inspection_gaps(inp, user_apps)
     if gaps or not snap.complete:
         return finding(META, Status.INCONCLUSIVE,

@@ -43,7 +43,7 @@ PROFILING = frozenset({"advertisement", "analytics", "profiling", "identificatio
 
 def evaluate(inp: AuditInput) -> Finding:
     snap, kb = inp.snapshot, inp.knowledge
-    apps = [p for p in snap.packages if p.installed]
+    apps = [p for p in snap.packages if p.installed_anywhere]
     per_app: dict[str, list] = {}
     profiling_pre, profiling_user = [], []
     ev_pre: list[Evidence] = []

@@ -3,7 +3,10 @@ installers and the official or vendor stores."""
 
 from __future__ import annotations
 
-from checks.commands import cmd_appops, cmd_dumpsys_package
+from dataclasses import replace
+
+from checks.commands import cmd_appops, cmd_dumpsys_package, cmd_settings
+from checks.needs import unread
 from checks.packages import REQUEST_INSTALL_PACKAGES, installs_apps, is_preinstalled
 from checks.references import PM_DISABLE_NOTE
 from checks.wording import label, names, plural
@@ -11,7 +14,7 @@ from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
-    needs=('pm list packages', 'dumpsys package'),
+    needs=('getprop', 'pm list packages', 'dumpsys package'),
     apk_scope='none',
     id="apps.unknown-sources",
     title="Apps allowed to install apps",
@@ -20,7 +23,9 @@ META = CheckMeta(
     looks_at=(
         "Every package's REQUEST_INSTALL_PACKAGES app op ('Install unknown apps') and the "
         "INSTALL_PACKAGES permission, leaving out the platform's own installers (package "
-        "installer, adb shell) and official or vendor stores."
+        "installer, adb shell) and official or vendor stores. Before Android 8 there is no "
+        "per-app right: the one switch 'Unknown sources' is the setting install_non_market_apps "
+        "(secure since Android 5, global on Android 4.2 to 4.4)."
     ),
     why=(
         "An app allowed to install apps can put new apps on the phone, from anywhere. Browsers "
@@ -41,11 +46,46 @@ TRUSTED_KINDS = ("official", "vendor", "installer", "adb")
 PLATFORM = ("android", "com.android.shell")
 
 
+#: Android 8 (API 26) replaced the one switch with a right per app
+PER_APP_SDK = 26
+LEGACY_KEY = "install_non_market_apps"
+
+
+def _legacy_switch(inp: AuditInput) -> Finding | None:
+    """Before Android 8: FAIL when 'Unknown sources' is on; inconclusive when the settings
+    that hold it were not read. None on Android 8+ or when the switch is off."""
+    snap = inp.snapshot
+    sdk = snap.device.sdk
+    if sdk is None or sdk >= PER_APP_SDK:
+        return None
+    ev = []
+    for ns in ("secure", "global"):
+        val = snap.setting(ns, LEGACY_KEY)
+        if val is not None:
+            ev.append(Evidence("settings", f"{ns} {LEGACY_KEY} = {val}", cmd_settings(ns, LEGACY_KEY)))
+            if val.strip() == "1":
+                return finding(META, Status.FAIL,
+                               f"'Unknown sources' is on (Android {snap.device.android_release or sdk}): any app "
+                               "can install apps from anywhere, and any APK you open installs.",
+                               evidence=ev)
+    if not ev:
+        missing = unread(inp, "settings secure", "settings global")
+        if missing:
+            return replace(finding(META, Status.INCONCLUSIVE,
+                                   f"On Android {snap.device.android_release or sdk} 'Unknown sources' is the setting "
+                                   f"{LEGACY_KEY}, and the settings that hold it could not be read."),
+                           missing=tuple(missing))
+    return None
+
+
 def evaluate(inp: AuditInput) -> Finding:
+    legacy = _legacy_switch(inp)
+    if legacy is not None:
+        return legacy
     snap, kb = inp.snapshot, inp.knowledge
     third, pre, ev = [], [], []
     for p in snap.packages:
-        if not p.installed or not p.enabled or p.name in PLATFORM:
+        if not p.installed_anywhere or not p.enabled or p.name in PLATFORM:
             continue
         why = installs_apps(p)
         if not why:

@@ -62,7 +62,7 @@ def evaluate(inp: AuditInput) -> Finding:
     considered = []
     for p in scope:
         pa = inp.apks.get(p.name)
-        if not may_use_internet(p, pa):
+        if not may_use_internet(p, pa, snap, inp.apks):
             continue
         considered.append(p)
         hits = [h for h in first_per_id(pa.trackers if pa else ()) if h.id in wanted]

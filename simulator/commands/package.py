@@ -81,13 +81,23 @@ def list_packages(phone, args: list[str]):
     only_sys = only_3p = only_dis = only_en = with_uninstalled = False
     uid_filter = None
     filt = None
+    user = 0
+    sdk = phone.profile.sdk
     i = 0
     while i < len(args):
         a = args[i]
         i += 1
         if a == "--show-versioncode":
+            if sdk < 28:  # added in Android 9
+                return fail(f"Error: Unknown option: {a}\n", 255)
             show_vc = True
         elif a == "--user":
+            if i >= len(args):
+                return fail("Error: no user id specified\n", 255)
+            try:
+                user = int(args[i]) if args[i] not in ("all", "current") else 0
+            except ValueError:
+                return fail(f"Error: invalid user: {args[i]}\n", 255)
             i += 1
         elif a == "--uid":
             if i >= len(args):
@@ -107,6 +117,8 @@ def list_packages(phone, args: list[str]):
                 elif f == "i":
                     show_installer = True
                 elif f == "U":
+                    if sdk < 26:  # added in Android 8
+                        return fail("Error: Unknown option: -U\n", 255)
                     show_uid = True
                 elif f == "u" or f == "a":
                     with_uninstalled = True
@@ -128,7 +140,7 @@ def list_packages(phone, args: list[str]):
             filt = a
     lines = []
     for pkg in phone.profile.packages:
-        if not pkg.installed and not with_uninstalled:
+        if user not in pkg.installed_users and not with_uninstalled:
             continue
         if only_sys and not pkg.system or only_3p and pkg.system:
             continue
@@ -197,7 +209,9 @@ def pm(ctx, argv, stdin):
         if what in ("packages", "package"):
             return list_packages(phone, args[2:])
         if what == "users":
-            return ok("Users:\n\tUserInfo{0:Owner:c13} running\n")
+            rows = ["\tUserInfo{0:Owner:c13} running\n"]
+            rows += [f"\tUserInfo{{{u}:Work profile:1030}} running\n" for u in phone.profile.users if u != 0]
+            return ok("Users:\n" + "".join(rows))
         if not what:
             return fail("Error: didn't specify type of data to list\n", 255)
         return fail(f"Error: unknown list type '{what}'\n", 255)
@@ -266,7 +280,9 @@ def package_block(phone, pkg: PackageSpec) -> str:
     a = L.append
     a(f"  Package [{pkg.name}] ({hid('ps' + pkg.name)}):\n")
     a(f"    {'appId' if sdk >= 31 else 'userId'}={pkg.uid}\n")
-    if pkg.uid < 10000:
+    if pkg.shared_user:
+        a(f"    sharedUser=SharedUserSetting{{{hid('su' + pkg.shared_user)} {pkg.shared_user}/{pkg.uid}}}\n")
+    elif pkg.uid < 10000:
         shared = {1000: "android.uid.system", 1001: "android.uid.phone", 1002: "android.uid.bluetooth",
                   1027: "android.uid.nfc", 1068: "android.uid.se"}.get(pkg.uid)
         if shared:
@@ -310,16 +326,21 @@ def package_block(phone, pkg: PackageSpec) -> str:
                 ip = phone.profile.package(pkg.installer)
                 installer_uid = ip.uid if ip else -1
             a(f"    installerPackageUid={installer_uid}\n")
-        a(f"    initiatingPackageName={pkg.installer or 'null'}\n")
+        a(f"    initiatingPackageName={pkg.initiating_installer or pkg.installer or 'null'}\n")
         a("    originatingPackageName=null\n")
     elif pkg.installer:
         a(f"    installerPackageName={pkg.installer}\n")
+        if sdk >= 30 and (pkg.initiating_installer or pkg.installer):
+            # Android 11 and 12 print the InstallSource fields that are set
+            a(f"    initiatingPackageName={pkg.initiating_installer or pkg.installer}\n")
     signer = pkg.apk.signer if pkg.apk and pkg.apk.signer else default_signer(pkg)
     a(f"    signatures=PackageSignatures{{{hid('sigs' + pkg.name)} version:2, signatures:[{hid('cert' + signer)}], past signatures:[]}}\n")
     a("    installPermissionsFixed=true\n")
     a(f"    pkgFlags=[ {v.flags} ]\n")
     if sdk >= 33:
         a(f"    privatePkgFlags=[ {v.private_flags} ]\n")
+    if sdk <= 22:
+        return _legacy_tail(phone, pkg, v, L, cache)
     if v.requested:
         a("    requested permissions:\n")
         for p in v.requested:
@@ -330,26 +351,49 @@ def package_block(phone, pkg: PackageSpec) -> str:
             a(f"      {p}: granted=true\n")
     inode = zlib.crc32(("inode" + pkg.name).encode()) % 900000 + 100000
     enabled = 0 if pkg.enabled else 3
-    installed = "true" if pkg.installed else "false"
     distraction = " distractionFlags=0" if sdk >= 30 else ""
-    a(f"    User 0: ceDataInode={inode} installed={installed} hidden=false suspended=false{distraction} "
-      f"stopped=false notLaunched=false enabled={enabled} instant=false virtual=false\n")
-    if sdk >= 34:
-        a("      installReason=0\n")
-        a(f"      firstInstallTime={fmt_time(pkg.first_install_time)}\n")
-        a("      uninstallReason=0\n")
-    if enabled == 3 and sdk >= 29:
-        a("      lastDisabledCaller: com.android.settings\n")
-    if "android.permission.INTERNET" in v.install_granted:
-        a("      gids=[3003]\n")
-    if v.runtime:
-        a("      runtime permissions:\n")
-        for p, granted in v.runtime:
-            if granted:
-                flags = RUNTIME_FLAGS_GRANTED_SYSTEM if pkg.system else RUNTIME_FLAGS_GRANTED_USER
-                a(f"        {p}: granted=true, flags=[ {flags}]\n")
-            else:
-                a(f"        {p}: granted=false, flags=[ {RUNTIME_FLAGS_DENIED}]\n")
+    for user in phone.profile.users:
+        on = user in pkg.installed_users
+        installed = "true" if on else "false"
+        a(f"    User {user}: ceDataInode={inode if on else 0} installed={installed} hidden=false suspended=false"
+          f"{distraction} stopped={'false' if on else 'true'} notLaunched={'false' if on else 'true'} "
+          f"enabled={enabled} instant=false virtual=false\n")
+        if sdk >= 34:
+            a("      installReason=0\n")
+            a(f"      firstInstallTime={fmt_time(pkg.first_install_time)}\n")
+            a("      uninstallReason=0\n")
+        if enabled == 3 and sdk >= 29:
+            a("      lastDisabledCaller: com.android.settings\n")
+        if on and "android.permission.INTERNET" in v.install_granted:
+            a("      gids=[3003]\n")
+        if v.runtime:
+            a("      runtime permissions:\n")
+            for p, granted in v.runtime:
+                if granted and on:
+                    flags = RUNTIME_FLAGS_GRANTED_SYSTEM if pkg.system else RUNTIME_FLAGS_GRANTED_USER
+                    a(f"        {p}: granted=true, flags=[ {flags}]\n")
+                else:
+                    a(f"        {p}: granted=false, flags=[ {RUNTIME_FLAGS_DENIED}]\n")
+    block = "".join(L)
+    cache[pkg.name] = block
+    return block
+
+
+def _legacy_tail(phone, pkg: PackageSpec, v: PackageView, L: list[str], cache: dict) -> str:
+    """The end of a package block on Android 5 (and older): one `User N:` line per user and
+    every permission granted at install in one `grantedPermissions:` list of bare names,
+    as AOSP frameworks/base services/java/com/android/server/pm/Settings.java prints them."""
+    a = L.append
+    enabled = 0 if pkg.enabled else 3
+    for user in phone.profile.users:
+        on = "true" if user in pkg.installed_users else "false"
+        a(f"    User {user}: installed={on} hidden=false stopped=false notLaunched=false enabled={enabled}\n")
+    # no runtime permissions yet: every permission an app asks for is granted at install
+    granted = list(v.requested)
+    if granted:
+        a("    grantedPermissions:\n")
+        for p in granted:
+            a(f"      {p}\n")
     block = "".join(L)
     cache[pkg.name] = block
     return block

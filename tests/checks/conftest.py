@@ -88,13 +88,13 @@ class Factory:
     @staticmethod
     def pkg(name: str, *, system: bool = False, path: str | None = None, enabled: bool = True,
             installer: str | None = None, granted=(), appops=None, requested=(), installed: bool = True,
-            ) -> PackageInfo:
+            **more) -> PackageInfo:
         if path is None:
             path = (f"/system/priv-app/{name}/{name}.apk" if system else f"/data/app/{name}-1/base.apk")
         return PackageInfo(
             name=name, path=path, installer=installer, system=system, enabled=enabled, installed=installed,
             install_permissions=tuple(granted), requested_permissions=tuple(requested),
-            appops=FrozenMap(appops or {}),
+            appops=FrozenMap(appops or {}), **more,
         )
 
     @staticmethod

@@ -69,15 +69,43 @@ def test_sideloaded_lists_every_way_in(f):
         f.pkg("com.f.unknown", installer="com.random.app"),
         f.pkg("com.g.play", installer="com.android.vending"),
         f.pkg("com.h.system", system=True),
+        f.pkg("com.android.vending", system=True),
     ]
     r = sideloaded.evaluate(f.inp(f.snap(pkgs)))
     assert r.status is Status.WARN
     assert r.subjects == ("com.a.adb", "com.b.shell", "com.c.browser", "com.d.apk", "com.e.aptoide", "com.f.unknown")
-    assert "adb shell dumpsys package com.a.adb | grep -F installerPackageName" in _cmds(r)
+    assert ("adb shell dumpsys package com.a.adb | grep -E 'installerPackageName|initiatingPackageName|User '"
+            in _cmds(r))
+
+
+def test_sideloaded_cross_checks_the_claimed_installer(f):
+    """`adb install -i com.android.vending` claims the Play Store; the initiating package
+    (Android 11+) says the shell asked. A store that is not on the phone installed nothing."""
+    pkgs = [
+        f.pkg("com.android.vending", system=True),
+        f.pkg("com.claims.play", installer="com.android.vending", initiating_installer="com.android.shell"),
+        f.pkg("com.real.play", installer="com.android.vending", initiating_installer="com.android.vending"),
+        f.pkg("com.ghost.store", installer="com.huawei.appmarket"),
+    ]
+    r = sideloaded.evaluate(f.inp(f.snap(pkgs)))
+    assert r.status is Status.WARN
+    assert r.subjects == ("com.claims.play", "com.ghost.store")
+    assert "initiatingPackageName" in r.evidence[0].detail and "adb shell" in r.evidence[0].detail
+    assert "com.huawei.appmarket is not installed on this phone" in r.evidence[1].detail
+
+
+def test_sideloaded_looks_at_every_user(f):
+    pkgs = [f.pkg("com.android.vending", system=True),
+            f.pkg("com.work.only", installed=False, users=(10,)),
+            f.pkg("com.gone", installed=False)]
+    r = sideloaded.evaluate(f.inp(f.snap(pkgs)))
+    assert r.status is Status.WARN and r.subjects == ("com.work.only",)
+    assert "installed for user 10 only" in r.evidence[0].detail
 
 
 def test_sideloaded_passes_and_inconclusive(f):
-    pkgs = [f.pkg("com.g.play", installer="com.android.vending"), f.pkg("com.h.system", system=True)]
+    pkgs = [f.pkg("com.g.play", installer="com.android.vending"), f.pkg("com.h.system", system=True),
+            f.pkg("com.android.vending", system=True)]
     assert sideloaded.evaluate(f.inp(f.snap(pkgs))).status is Status.PASS
     assert sideloaded.evaluate(f.inp(f.snap(pkgs, complete=False))).status is Status.INCONCLUSIVE
 

@@ -43,6 +43,17 @@ def test_internet_unknown_means_may(f):
     assert packages.may_use_internet(f.pkg("a", requested=["android.permission.INTERNET"]))
 
 
+def test_internet_is_per_uid_not_per_package(f):
+    """Two packages with one sharedUserId are one uid: INTERNET asked by either is both's."""
+    from dataclasses import replace
+
+    quiet = replace(f.pkg("com.v.quiet", requested=["android.permission.VIBRATE"]), uid=10077)
+    talker = replace(f.pkg("com.v.talker", requested=["android.permission.INTERNET"]), uid=10077)
+    other = replace(f.pkg("com.v.other", requested=["android.permission.INTERNET"]), uid=10078)
+    assert not packages.may_use_internet(quiet, None, f.snap([quiet, other]))
+    assert packages.may_use_internet(quiet, None, f.snap([quiet, talker, other]))
+
+
 def test_dates_never_raise(f):
     assert dates.parse_date("2020-11-01") == date(2020, 11, 1)
     assert dates.parse_date("garbage") is None and dates.parse_date(None) is None

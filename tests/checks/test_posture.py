@@ -66,6 +66,14 @@ def test_security_patch_falls_back_to_today_without_capture_time(f):
         ({"ro.boot.verifiedbootstate": "yellow", "ro.boot.flash.locked": "1"}, Status.WARN),
         ({"ro.build.tags": "release-keys"}, Status.INCONCLUSIVE),
         ({"ro.boot.verifiedbootstate": "purple"}, Status.INCONCLUSIVE),
+        # the vendor copies and verity count too: any one saying unlocked or unverified wins
+        ({"ro.boot.verifiedbootstate": "green", "ro.boot.flash.locked": "1",
+          "vendor.boot.verifiedbootstate": "orange"}, Status.FAIL),
+        ({"ro.boot.verifiedbootstate": "green", "vendor.boot.vbmeta.device_state": "unlocked"}, Status.FAIL),
+        ({"ro.boot.verifiedbootstate": "green", "ro.boot.veritymode": "disabled"}, Status.FAIL),
+        ({"ro.boot.verifiedbootstate": "green", "ro.boot.veritymode": "enforcing"}, Status.PASS),
+        ({"ro.boot.verifiedbootstate": "green", "vendor.boot.verifiedbootstate": "yellow"}, Status.WARN),
+        ({"vendor.boot.verifiedbootstate": "green"}, Status.PASS),
     ],
 )
 def test_verified_boot(f, props, status):
@@ -158,3 +166,49 @@ def test_adb_network(f):
     wifi = adb_network.evaluate(f.inp(f.snap(settings={"global": {"adb_wifi_enabled": "1"}})))
     assert wifi.status is Status.WARN
     assert adb_network.evaluate(f.inp(f.snap(props={}))).status is Status.INCONCLUSIVE
+
+
+@pytest.mark.parametrize("value, port", [("5555/tcp", 5555), (" 5555", 5555), ("+5555", 5555), ("5555", 5555),
+                                         ("0", None), ("-1", None), ("tcp", None), ("", None)])
+def test_adb_port_read_as_adbd_reads_it(f, value, port):
+    """adbd: sscanf(value, "%d") and listen when > 0 (AOSP adb daemon/main.cpp)."""
+    r = adb_network.evaluate(f.inp(f.snap(props={"service.adb.tcp.port": value, "x": "y"})))
+    if port is None:
+        assert r.status is Status.PASS, value
+    else:
+        assert r.status is Status.WARN and f"TCP port {port}" in r.summary, value
+
+
+def test_adb_listen_addrs(f):
+    on = adb_network.evaluate(f.inp(f.snap(props={"service.adb.listen_addrs": "tcp:5555,vsock:5555"})))
+    assert on.status is Status.WARN and "tcp:5555" in on.summary and "vsock" not in on.summary
+    vsock = adb_network.evaluate(f.inp(f.snap(props={"service.adb.listen_addrs": "vsock:5555"})))
+    assert vsock.status is Status.PASS
+
+
+def test_security_patch_from_the_future_or_after_the_build(f):
+    future = security_patch.evaluate(f.inp(f.snap(props={"ro.build.version.security_patch": "2022-01-05"},
+                                                  collected_at="2021-06-01T10:00:00Z")))
+    assert future.status is Status.WARN and "218 days after the date of this audit" in future.summary
+    # built 2019-06-01 (1559347200), patch level 2021-05-05: 704 days after the build
+    late = security_patch.evaluate(f.inp(f.snap(props={"ro.build.version.security_patch": "2021-05-05",
+                                                       "ro.build.date.utc": "1559347200"},
+                                                collected_at="2021-06-01T10:00:00Z")))
+    assert late.status is Status.WARN and "704 days after the system was built (2019-06-01)" in late.summary
+    # a level the month after its build is normal (levels are set ahead of release)
+    normal = security_patch.evaluate(f.inp(f.snap(props={"ro.build.version.security_patch": "2021-05-05",
+                                                         "ro.build.date.utc": "1618000000"},
+                                                  collected_at="2021-06-01T10:00:00Z")))
+    assert normal.status is Status.PASS
+
+
+def test_security_patch_names_an_old_vendor_level(f):
+    r = security_patch.evaluate(f.inp(f.snap(props={"ro.build.version.security_patch": "2021-05-05",
+                                                    "ro.vendor.build.security_patch": "2020-08-05"},
+                                             collected_at="2021-06-01T10:00:00Z")))
+    # 2020-08-05 -> 2021-05-05 is 273 days
+    assert r.status is Status.WARN and "patched only to 2020-08-05, 273 days older" in r.summary
+    close = security_patch.evaluate(f.inp(f.snap(props={"ro.build.version.security_patch": "2021-05-05",
+                                                        "ro.vendor.build.security_patch": "2021-03-05"},
+                                                 collected_at="2021-06-01T10:00:00Z")))
+    assert close.status is Status.PASS

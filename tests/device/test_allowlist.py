@@ -20,6 +20,7 @@ ALLOWED = [
     ["dumpsys", "package"], ["dumpsys", "package", "com.a.b"], ["dumpsys", "account"],
     ["dumpsys", "device_policy"], ["dumpsys", "accessibility"],
     ["settings", "list", "secure"], ["settings", "get", "global", "package_verifier_enable"],
+    ["settings", "--user", "10", "list", "secure"],
     ["content", "query", "--uri", "content://sms", "--projection", "_id:address:date:type:creator"],
     ["content", "query", "--uri", "content://sms/sent", "--projection", "_id"],
     ["appops", "get", "com.a.b"], ["appops", "get", "com.a.b", "REQUEST_INSTALL_PACKAGES"],
@@ -33,6 +34,8 @@ REFUSED = [
     ["pm", "list", "packages", "-f", "-f"], ["pm", "list", "packages", "--user", "0"],
     ["pm", "path", "com.a;reboot"], ["pm", "path", "$(reboot)"], ["pm", "path", "a b"],
     ["settings", "put", "global", "adb_enabled", "0"], ["settings", "list", "other"],
+    ["settings", "--user", "10", "put", "secure", "a", "1"], ["settings", "--user", "-1", "list", "secure"],
+    ["settings", "--user", "all", "list", "secure"],
     ["settings", "get", "secure", "a b"], ["dumpsys"], ["dumpsys", "window"],
     ["content", "query", "--uri", "content://sms"],  # no projection = every column, body too
     ["content", "query", "--uri", "content://sms", "--projection", "_id:body"],

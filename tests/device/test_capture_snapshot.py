@@ -38,6 +38,8 @@ def sample_capture(complete=True) -> RawCapture:
             out(C.settings_list("global"), b"package_verifier_enable=1\n"),
             out(C.settings_list("secure"), "settings_secure.txt"),
             out(C.settings_list("system"), b"screen_brightness=102\r\n"),
+            # dumpsys_package_mixed.txt has an app installed for user 10: its own settings are read
+            out(C.settings_list_user("secure", 10), b"user_setup_complete=1\nenabled_accessibility_services=\n"),
             out(C.DUMPSYS_ACCOUNT, "dumpsys_account.txt"),
             out(C.DUMPSYS_DEVICE_POLICY, "dumpsys_device_policy.txt"),
             out(C.DUMPSYS_ACCESSIBILITY, b"", b"/system/bin/sh: dumpsys: not found\n", 127),

@@ -208,3 +208,48 @@ def test_security_bits():
     assert parse_which(b"", 1) == ()
     assert ls_found("/sbin/su", b"/sbin/su\n", b"", 0)
     assert not ls_found("/sbin/su", b"", b"ls: /sbin/su: No such file or directory\n", 1)
+
+
+# --- dumpsys package by Android version ------------------------------------------------------
+# dumpsys_package_android5.txt follows the package dump of Android 5.1, AOSP
+# platform/frameworks/base services/java/com/android/server/pm/Settings.java
+# (dumpPackagesLPr: `userId=N gids=[...]`, per-user `User 0: installed=...` lines, then
+# every permission granted at install as a bare name under `grantedPermissions:`; the
+# `Shared users:` section repeats the shared uid's grants and is not a package block).
+# dumpsys_package_android14_users.txt follows a public Android 14 dump of a phone with
+# secondary users (appId=, InstallSource lines `installerPackageName=`,
+# `installerPackageUid=`, `initiatingPackageName=`, `originatingPackageName=`, and one
+# `User N:` section per user with its own `installed=` and runtime grants).
+
+
+def test_dumpsys_package_android5_granted_permissions():
+    pkgs = {p.name: p for p in parse_dumpsys_package(real("dumpsys_package_android5.txt"))}
+    assert list(pkgs) == ["com.sms.courier", "com.android.phone"]
+    courier = pkgs["com.sms.courier"]
+    assert courier.uid == 10061 and courier.version_code == 41 and courier.target_sdk == 21
+    assert courier.installer == "com.android.vending" and courier.initiating_installer is None
+    assert courier.install_permissions == ("android.permission.READ_SMS", "android.permission.RECEIVE_SMS",
+                                           "android.permission.INTERNET")
+    assert courier.runtime_permissions == () and courier.installed is True
+    assert courier.users == (0,) and courier.installed_users == (0,)
+    phone = pkgs["com.android.phone"]
+    assert phone.shared_user == "android.uid.phone" and phone.uid == 1001 and phone.system
+    assert phone.install_permissions == ("android.permission.SEND_SMS", "android.permission.CALL_PRIVILEGED")
+
+
+def test_dumpsys_package_android14_install_source_and_users():
+    pkgs = {p.name: p for p in parse_dumpsys_package(real("dumpsys_package_android14_users.txt"))}
+    torrent = pkgs["org.example.torrent"]
+    assert torrent.installer == "com.android.packageinstaller"
+    assert torrent.initiating_installer == "com.android.packageinstaller"
+    assert torrent.originating_installer == "org.fdroid.fdroid"
+    # installed for user 10 only: not for the owner (user 0) nor for user 13
+    assert torrent.users == (0, 10, 13) and torrent.installed_users == (10,)
+    assert torrent.installed is False
+    assert torrent.runtime_permissions == ()  # user 0's grants: none
+    assert torrent.other_user_runtime_permissions == ("android.permission.READ_SMS",
+                                                      "android.permission.POST_NOTIFICATIONS")
+    assert torrent.install_permissions == ("android.permission.FOREGROUND_SERVICE",)
+    side = pkgs["com.example.sideloaded"]
+    assert side.installer == "com.android.vending" and side.initiating_installer == "com.android.shell"
+    assert side.originating_installer is None and side.installed_users == (0,)

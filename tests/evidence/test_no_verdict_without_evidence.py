@@ -1,6 +1,7 @@
 """Property: no check passes (or says N/A) on a fact the audit could not read.
 
-Each built-in phone and a few hostile-style phones are read once, in process
+Each built-in phone and the hostile phones whose capture means something (the trick
+phones of tests/hostile/profiles.py, escapes, non-UTF-8, shell-meta) are read once, in process
 (`tests.evidence.replay`); then, for every command the audit sent that stands for a
 ledger fact, the capture is replayed with that one answer refused (every text of
 `adb.refusals.TABLE`, on stdout, on stderr, and appended after a partial answer),
@@ -106,18 +107,58 @@ def test_every_need_is_a_ledger_key():
         assert m.META.apk_scope in ("none", "third-party", "all"), m.META.id
 
 
-#: about 45 s a phone on a loaded machine: two phones, a clean one and one with findings
+#: about 45 s a phone on a loaded machine: two phones, a clean one and one with findings,
+#: get every refusal text on every command
 SPOILED_PROFILES = ("pixel-clean", "oneplus-8t")
+#: the other built-in phones and the hostile phones whose capture means something (the
+#: trick phones of tests/hostile/profiles.py, and escapes / non-UTF-8 / shell-meta) get
+#: one refusal text per command in turn (every text is used across the commands), and
+#: every other kind of spoiling: about 10 s a phone
+LIGHT_PROFILES = ("huawei-p40", "xiaomi-mi10t")
+HOSTILE_REPLAYED = ("escapes", "non-utf8", "shell-meta", "claimed-store", "boot-disagree", "future-patch",
+                    "adb-port-suffix", "adb-listen-addrs", "work-profile", "shared-uid", "android5", "android7")
 
 
-@pytest.mark.parametrize("profile", SPOILED_PROFILES)
+@pytest.fixture(scope="module")
+def hostile_captures(tmp_path_factory) -> dict[str, RawCapture]:
+    from tests.hostile import profiles as P
+
+    root = tmp_path_factory.mktemp("replayed-hostile")
+    builders = {b.__name__.replace("_", "-"): b for b in P.BUILDERS + P.TRICK_BUILDERS}
+    return {name: capture(str(builders[name](root).folder)) for name in HOSTILE_REPLAYED}
+
+
+def _light(mutations, turn: int):
+    """Of `_mutations`, one refusal text on stdout (in turn) and everything else."""
+    for label, change in mutations:
+        if label.startswith("refused on stdout: ") and label != f"refused on stdout: {TABLE[turn % len(TABLE)].pattern}":
+            continue
+        yield label, change
+
+
+@pytest.mark.parametrize("profile", SPOILED_PROFILES + LIGHT_PROFILES)
 def test_one_answer_spoiled_never_passes(profile, captures, kb):
-    raw = captures[profile]
+    light = profile in LIGHT_PROFILES
+    _spoil_each_answer(profile, captures[profile], kb, light=light, minimum=100 if light else 200)
+
+
+@pytest.mark.parametrize("profile", HOSTILE_REPLAYED)
+def test_one_answer_spoiled_on_a_hostile_phone(profile, hostile_captures, kb):
+    """The same on hostile phones, for every fact their own answers let the audit read (a
+    fact the phone already refuses is not spoiled further): no PASS or N/A on it."""
+    _spoil_each_answer(profile, hostile_captures[profile], kb, light=True, minimum=50)
+
+
+def _spoil_each_answer(profile, raw, kb, light: bool, minimum: int = 200):
     cases = 0
+    already = {k for k, f in build_snapshot(raw).facts.items() if not f.read}
     for turn, (command, key) in enumerate(_fact_commands(raw).items()):
+        if key in already:
+            continue
         needing = _needing(key)
         original = raw.get(command).stdout
-        for label, change in _mutations(original, turn):
+        mutations = _mutations(original, turn)
+        for label, change in (_light(mutations, turn) if light else mutations):
             spoiled = with_output(raw, command, **change)
             snap = build_snapshot(spoiled)
             fact = snap.facts[key]
@@ -131,7 +172,7 @@ def test_one_answer_spoiled_never_passes(profile, captures, kb):
                 if f.status == Status.INCONCLUSIVE:
                     assert any(m["fact"] == key for m in f.missing), (profile, command, label, check)
             cases += 1
-    assert cases > 200
+    assert cases > minimum, (profile, cases)
 
 
 @pytest.mark.parametrize("profile", PROFILES)
@@ -161,3 +202,27 @@ def test_apks_never_read_make_apk_checks_inconclusive(profile, captures, kb):
         if m.META.apk_scope != "none":
             assert got[m.META.id].status not in SOFT, (profile, m.META.id)
             assert any(x["fact"].startswith("apk ") for x in got[m.META.id].missing)
+
+
+@pytest.mark.parametrize("profile", HOSTILE_REPLAYED)
+def test_hostile_phone_stopped_after_every_output(profile, hostile_captures, kb):
+    """A hostile phone cut after k outputs: no PASS or N/A on what was never reached; and
+    with nothing cut, every check whose facts were all read keeps its own verdict."""
+    from model.audit_input import AuditInput
+
+    raw = hostile_captures[profile]
+    snap = build_snapshot(raw)
+    inp = AuditInput(snap, {}, kb)
+    enforced = {f.check: f.status for f in evaluate_all(inp)}
+    for m in CHECKS:
+        if all(snap.facts[k].read for k in m.META.needs):
+            assert enforced[m.META.id] == m.evaluate(inp).status, (profile, m.META.id)
+    for k in range(0, len(raw.outputs), 3):
+        cut = RawCapture(adb_serial=raw.adb_serial, started_at=raw.started_at,
+                         outputs=raw.outputs[:k], complete=False, problems=())
+        cut_snap = build_snapshot(cut)
+        got = verdicts(cut_snap, kb)
+        for key, fact in cut_snap.facts.items():
+            if not fact.read:
+                for check in _needing(key):
+                    assert got[check].status not in SOFT, (profile, k, key, check)

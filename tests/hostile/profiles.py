@@ -141,10 +141,14 @@ def write_profile(folder: Path, *, description: str, props: dict | None = None,
                   settings: dict | None = None, packages: list[dict] | None = None,
                   accounts: list[dict] | None = None, content: list[dict] | None = None,
                   commands: dict | None = None, files: dict | None = None,
-                  faults: dict | None = None, patch_age_days: int = 20) -> Path:
-    """Write `folder/profile.toml` from plain data (`commands` values are tables)."""
+                  faults: dict | None = None, patch_age_days: int | None = 20) -> Path:
+    """Write `folder/profile.toml` from plain data (`commands` values are tables);
+    `patch_age_days=None` when `props` sets the patch level itself."""
     folder.mkdir(parents=True, exist_ok=True)
-    lines = ["[device]", f"description = {q(description)}", f"patch_age_days = {patch_age_days}", "", "[props]"]
+    lines = ["[device]", f"description = {q(description)}"]
+    if patch_age_days is not None:
+        lines.append(f"patch_age_days = {patch_age_days}")
+    lines += ["", "[props]"]
     for k, v in {**BASE_PROPS, **(props or {})}.items():
         lines.append(f"{q(k)} = {q(v)}")
     merged = {ns: dict(BASE_SETTINGS[ns]) for ns in BASE_SETTINGS}
@@ -716,6 +720,166 @@ def dex_hit_flood(root: Path) -> Hostile:
     write_profile(folder, description="every tracker in every one of 100 DEX files", packages=pkgs)
     return Hostile("dex-hit-flood", folder, "every tracker in 100 DEX files",
                    extra={"trackers": len(classes)})
+
+
+# ----------------------------------------------- phone-side tricks (issue 12)
+#
+# Each is a phone that tries to talk its way to a clean verdict, or keeps a fact where an
+# older Android keeps it. `Hostile.extra["expect"]` is check id -> the verdict a careful
+# human auditor gives this phone, written by hand from the profile (never produced by the
+# code under test); `extra["subjects"]` the apps that verdict must name.
+
+#: the Play Store, present on every trick phone that claims it (so its absence is the trick)
+PLAY = {"name": "com.android.vending", "system": True, "uid": 10030, "label": "Play Store",
+        "path": "/product/priv-app/Phonesky/Phonesky.apk", "apk": {"label": "Play Store"}}
+
+
+def _trick(expect: dict[str, str], subjects: dict | None = None, **extra) -> dict:
+    return {"expect": expect, "subjects": subjects or {}, **extra}
+
+
+def claimed_store(root: Path) -> Hostile:
+    """`adb install -i com.android.vending`: the installer field says Play Store, the
+    initiating package (Android 11+) says the shell asked; another app claims a store that
+    is not on the phone at all."""
+    pkgs = base_packages() + [PLAY,
+        {"name": "com.claims.play", "installer": "com.android.vending",
+         "initiating_installer": "com.android.shell", "apk": {"label": "Claims Play"}},
+        {"name": "com.ghost.store", "installer": "com.huawei.appmarket", "apk": {"label": "Ghost"}},
+        {"name": "com.real.play", "installer": "com.android.vending", "apk": {"label": "Real"}},
+    ]
+    folder = write_profile(root / "claimed-store", description="installer names that lie", packages=pkgs)
+    return Hostile("claimed-store", folder, "adb install -i com.android.vending; an installer not on the phone",
+                   extra=_trick({"apps.sideloaded": "warn"},
+                                {"apps.sideloaded": ["com.claims.play", "com.ghost.store"]}))
+
+
+def boot_disagree(root: Path) -> Hostile:
+    """The three properties the old check read say locked and green; the vendor copies
+    and vbmeta say unlocked and orange."""
+    folder = write_profile(root / "boot-disagree", description="boot state properties that disagree",
+                           props={"ro.boot.vbmeta.device_state": "locked",
+                                  "vendor.boot.verifiedbootstate": "orange",
+                                  "vendor.boot.vbmeta.device_state": "unlocked"})
+    return Hostile("boot-disagree", folder, "vendor.boot.* say unlocked while ro.boot.* say locked",
+                   extra=_trick({"os.verified-boot": "fail"}, words=("contradicts",)))
+
+
+def _month_5th(d) -> str:
+    return f"{d.year:04d}-{d.month:02d}-05"
+
+
+def future_patch(root: Path) -> Hostile:
+    """A patch level a year after today, and a vendor patch level years older."""
+    import datetime as dt
+
+    ahead = dt.date.today() + dt.timedelta(days=400)
+    folder = write_profile(root / "future-patch", description="a security patch level from the future",
+                           props={"ro.build.version.security_patch": _month_5th(ahead),
+                                  "ro.vendor.build.security_patch": "2019-01-05"},
+                           patch_age_days=None)
+    return Hostile("future-patch", folder, "a patch date in the future, an old vendor patch",
+                   extra=_trick({"os.security-patch": "warn"},
+                                words=("after the date of this audit", "vendor part")))
+
+
+def patch_after_build(root: Path) -> Hostile:
+    """A recent patch level on a system built two years before it."""
+    import datetime as dt
+
+    built = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=730)
+    patch = dt.date.today() - dt.timedelta(days=20)
+    folder = write_profile(root / "patch-after-build", description="a patch level newer than the build",
+                           props={"ro.build.date.utc": str(int(built.timestamp())),
+                                  "ro.build.version.security_patch": _month_5th(patch)},
+                           patch_age_days=None)
+    return Hostile("patch-after-build", folder, "a patch level long after ro.build.date.utc",
+                   extra=_trick({"os.security-patch": "warn"},
+                                words=("after the system was built",)))
+
+
+def adb_port_suffix(root: Path) -> Hostile:
+    """`service.adb.tcp.port = 5555/tcp`: adbd's sscanf reads 5555 and listens."""
+    folder = write_profile(root / "adb-port-suffix", description="adb port with a suffix",
+                           props={"service.adb.tcp.port": "5555/tcp"})
+    return Hostile("adb-port-suffix", folder, "service.adb.tcp.port=5555/tcp",
+                   extra=_trick({"os.adb-network": "warn"}, words=("port 5555",)))
+
+
+def adb_listen_addrs(root: Path) -> Hostile:
+    """No port property at all; `service.adb.listen_addrs` opens TCP."""
+    folder = write_profile(root / "adb-listen-addrs", description="adb listening through listen_addrs",
+                           props={"service.adb.listen_addrs": "tcp:5555,vsock:5555"})
+    return Hostile("adb-listen-addrs", folder, "service.adb.listen_addrs=tcp:5555",
+                   extra=_trick({"os.adb-network": "warn"}, words=("tcp:5555",)))
+
+
+def work_profile(root: Path) -> Hostile:
+    """An app installed over adb into the work profile (user 10) only, reading SMS there."""
+    pkgs = base_packages() + [PLAY,
+        {"name": "com.work.watcher", "installed": False, "users": [10], "granted": ["android.permission.READ_SMS"],
+         "apk": {"label": "Watcher", "permissions": ["android.permission.READ_SMS", "android.permission.INTERNET"]}},
+        # a known stalkerware package name (TheTruthSpy), hidden in the work profile too
+        {"name": "com.thetruth", "installed": False, "users": [10], "apk": {"label": "System Service"}},
+    ]
+    # user 10 keeps its own secure settings: the watcher's accessibility service is on there
+    user10 = ("enabled_accessibility_services=com.work.watcher/.Watch\n"
+              "sms_default_application=com.google.android.apps.messaging\nuser_setup_complete=1\n")
+    folder = write_profile(root / "work-profile", description="a sideloaded SMS reader in user 10", packages=pkgs,
+                           commands={"settings --user 10 list secure": {"stdout": user10}})
+    return Hostile("work-profile", folder, "apps only in the work profile",
+                   extra=_trick({"apps.sideloaded": "warn", "apps.sms-access": "fail", "apps.stalkerware": "fail",
+                                 "apps.accessibility": "fail"},
+                                {"apps.sideloaded": ["com.work.watcher", "com.thetruth"],
+                                 "apps.sms-access": ["com.work.watcher"], "apps.stalkerware": ["com.thetruth"],
+                                 "apps.accessibility": ["com.work.watcher"]}))
+
+
+def shared_uid(root: Path) -> Hostile:
+    """A pre-installed app with Tencent statistics code and no INTERNET permission of its
+    own, sharing its uid with a sibling that has INTERNET: the uid is online, so is it."""
+    pkgs = base_packages() + [
+        {"name": "com.vendor.quiet", "system": True, "uid": 10090, "shared_user": "com.vendor.shared",
+         "apk": {"label": "Quiet", "permissions": ["android.permission.VIBRATE"],
+                 "classes": ["com.tencent.stat.StatService"]}},
+        {"name": "com.vendor.net", "system": True, "uid": 10090, "shared_user": "com.vendor.shared",
+         "apk": {"label": "Net", "permissions": ["android.permission.INTERNET"]}},
+    ]
+    folder = write_profile(root / "shared-uid", description="statistics code behind a shared uid", packages=pkgs)
+    return Hostile("shared-uid", folder, "network access through android:sharedUserId",
+                   extra=_trick({"ncsc.tencent-statistics": "fail"},
+                                {"ncsc.tencent-statistics": ["com.vendor.quiet"]}, needs_apks=True))
+
+
+def _old_android(root: Path, name: str, release: str, sdk: int) -> Hostile:
+    props = {"ro.build.version.release": release, "ro.build.version.sdk": str(sdk),
+             "ro.build.fingerprint": f"hostile/hostile/hostile:{release}/H1/1:user/release-keys"}
+    pkgs = base_packages() + [PLAY,
+        {"name": "com.sms.reader", "installer": "com.android.vending", "granted": ["android.permission.READ_SMS"],
+         "apk": {"label": "Reader", "permissions": ["android.permission.READ_SMS"]}},
+    ]
+    folder = write_profile(root / name, description=f"Android {release}: unknown sources on, an SMS reader",
+                           props=props, settings={"secure": {"install_non_market_apps": "1"}}, packages=pkgs)
+    return Hostile(name, folder, f"Android {release} keeps its facts elsewhere",
+                   extra=_trick({"apps.unknown-sources": "fail", "apps.sms-access": "fail"},
+                                {"apps.sms-access": ["com.sms.reader"]}))
+
+
+def android5(root: Path) -> Hostile:
+    """Android 5.1: `grantedPermissions:` blocks, no `pm list packages -U`, unknown sources
+    is the secure setting install_non_market_apps."""
+    return _old_android(root, "android5", "5.1.1", 22)
+
+
+def android7(root: Path) -> Hostile:
+    """Android 7.1: runtime permissions exist, but unknown sources is still one switch."""
+    return _old_android(root, "android7", "7.1.2", 25)
+
+
+#: the trick phones, run by tests/hostile/test_tricks.py on their own (in process, and
+#: one `scan` each through the real adb server), not by the session fixture
+TRICK_BUILDERS = (claimed_store, boot_disagree, future_patch, patch_after_build, adb_port_suffix,
+                  adb_listen_addrs, work_profile, shared_uid, android5, android7)
 
 
 #: round-two profiles, run by tests/hostile/test_terminal.py on their own (not by the
