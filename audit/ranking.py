@@ -56,8 +56,8 @@ APP_CHECKS = {
 }
 #: of those, checks where removing the app is the advice; for the rest disabling it is
 REMOVE_CHECKS = {"apps.sideloaded", "apps.stalkerware"}
-#: how many actions the short list shows
-TOP = 5
+#: how many actions the short list shows ("do these three things"; the HTML lists all)
+TOP = 3
 
 
 def _catalogue() -> dict[str, Any]:

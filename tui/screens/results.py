@@ -54,13 +54,12 @@ def verdict_text(data: AuditData) -> Text:
     for n, a in enumerate(actions[:TOP], 1):
         out.append(f"\n{n}. ", style="bold")
         out.append_text(safe(a.title, style="bold"))
-        out.append(f" ({a.severity})", style="dim")
-        if a.commands:
-            c = a.commands[0]
-            out.append("  $ ", style="dim")
-            out.append_text(safe(c.do, style="italic"))
-            if len(a.commands) > 1:
-                out.append(f"  (+{len(a.commands) - 1} more apps: Enter on the panel)", style="dim")
+        apps = f", {len(a.commands)} app{'s' if len(a.commands) != 1 else ''}" if a.commands else ""
+        out.append(f" ({a.severity}{apps})", style="dim")
+    if actions:
+        more = f"{len(actions) - TOP} more below; " if len(actions) > TOP else ""
+        out.append(f"\n{more}Enter on a panel: the commands for each app and how to undo them",
+                   style="dim")
     return out
 
 
