@@ -18,7 +18,7 @@ SUBCOMMANDS = {
     "simulate": "serve a device profile as a phone over adb-over-TCP",
     "profiles": "list the built-in simulated phones",
     "history": "list earlier audits",
-    "diff": "compare two audits: what appeared, what was fixed",
+    "diff": "compare two audits: what is new, worse, better, fixed or gone",
     "import-spool": "import audits a bench kept locally while the shared database was down",
     "forget": "remove a phone's audits (or every phone's) from the history database",
 }
