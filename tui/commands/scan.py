@@ -1,9 +1,10 @@
 """`phone-audit scan`: audit without the UI, print a plain-text summary.
 
-Exit codes (the contract): 0 complete and nothing failed; 1 complete and something
-failed; 2 usage error or no usable device; 3 the audit did not complete (what was
-gathered is still reported and saved, marked incomplete). With `--all`, the worst
-of the phones' codes (3 over 1 over 0).
+Exit codes (the contract, `audit/exit_codes.py`): 0 complete and nothing failed (or,
+with `--fail-on SEVERITY`, nothing failed or warned at that severity or above); 1 complete
+and something did; 2 usage error or no usable device; 3 the audit did not complete
+(what was gathered is still reported and saved, marked incomplete). With `--all`, the
+worst of the phones' codes (3 over 1 over 0).
 """
 
 from __future__ import annotations
@@ -48,6 +49,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="after the scan, forget audits older than N days "
                           "(default: keep_days in the config file, else keep all)")
     out.add_argument("--workers", type=int, metavar="N", help="inspection processes (default: cores)")
+    add_fail_on(parser)
+
+
+def add_fail_on(parser: argparse.ArgumentParser) -> None:
+    """`--fail-on SEVERITY`, shared by `scan` and `inspect` (audit/exit_codes.py)."""
+    from audit.exit_codes import SEVERITIES
+
+    parser.add_argument("--fail-on", choices=SEVERITIES, metavar="SEVERITY", default=None,
+                        help="exit 1 when a check fails or warns at SEVERITY or above "
+                             f"({', '.join(SEVERITIES)}); default: when any check fails")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -275,4 +286,6 @@ async def _audit_one(args: argparse.Namespace, store, *, serial: str | None = No
         html_report.write_report(report, _per_device(args.html, label, many))
     sys.stdout.write(summary.render(report, previous=result.previous))
     sys.stdout.flush()
-    return result.exit_code
+    from audit.exit_codes import scan_exit
+
+    return scan_exit(report, getattr(args, "fail_on", None))
