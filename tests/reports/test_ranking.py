@@ -134,3 +134,22 @@ def test_java_stack_trace_becomes_one_readable_line():
     text = summary.render(r)
     assert "\\x0a" not in text and "\\x09" not in text
     assert "problem: exit status 1: java.lang.SecurityException" in text
+
+
+def test_missing_facts_shown_under_the_check_and_listed_at_the_end_in_html_and_summary():
+    r = report()
+    sms = next(x for x in r["findings"] if x["check"] == "apps.sms-access")
+    sms["missing"] = [{"fact": "dumpsys package", "state": "refused",
+                       "detail": "Permission Denial: <b>", "command": "adb shell dumpsys package"}]
+    page = html_report.render(r)
+    panel = page[page.index('id="apps.sms-access"'):]
+    panel = panel[: panel.index("</section>")]
+    assert "What is missing" in panel
+    assert ('<td class="mono">dumpsys package</td><td>refused: Permission Denial: &lt;b&gt;</td>'
+            '<td class="mono">adb shell dumpsys package</td>') in panel
+    tail = page[page.index("<h2>Facts that could not be read</h2>"):]
+    assert "dumpsys package (refused: Permission Denial: &lt;b&gt;) [adb shell dumpsys package]" in tail
+    text = summary.render(r)
+    assert text.splitlines()[-2:] == [
+        "facts that could not be read:",
+        "  dumpsys package (refused: Permission Denial: <b>) [adb shell dumpsys package]"]

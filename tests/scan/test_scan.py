@@ -14,6 +14,7 @@ import pytest
 from simulator.profile import builtin_profiles, builtin_profiles_dir
 from store import Store
 from audit.reports.summary import STATUS_WORD
+from support.customer_print import check_printed
 
 pytestmark = pytest.mark.adb
 
@@ -61,8 +62,10 @@ def profile_copy(tmp_path: Path, name: str, **faults: object) -> Path:
 def test_demo_scan_of_each_builtin_phone(profile, phone_audit, db, tmp_path, browser):
     """Exit code, the JSON report (schema-checked by the conftest), the same report in
     history, the plain-text summary, and the HTML report rendered by Chromium."""
-    rj, rh = tmp_path / "r.json", tmp_path / "r.html"
-    ran = phone_audit("scan", "--demo", profile, "--json", rj, "--html", rh)
+    rj, rh, rc = tmp_path / "r.json", tmp_path / "r.html", tmp_path / "customer.html"
+    ran = phone_audit("scan", "--demo", profile, "--json", rj, "--html", rh, "--customer-report", rc,
+                      "--ticket", "T-77", "--customer", "Jo Bloggs", "--technician", "Sam",
+                      "--done", "Explained the findings")
     assert ran.code == expected_exit(profile), ran.stdout + ran.stderr
     report = read_json(rj)
     assert report["complete"] is True
@@ -87,6 +90,12 @@ def test_demo_scan_of_each_builtin_phone(profile, phone_audit, db, tmp_path, bro
     for status in set(statuses):
         assert STATUS_WORD[status] in text
     assert report["device"]["model"] in text
+    # the customer report: at most 2 A4 pages before the appendix, the verdict and the top
+    # actions on page one (tests/support/customer_print.py)
+    customer = rc.read_text(encoding="utf-8")
+    check_printed(customer, report, tmp_path, browser, fields=("T-77", "Jo Bloggs", "Sam"), name=profile)
+    assert "<li>Explained the findings</li>" in customer
+    assert "Jo Bloggs" not in rj.read_text(encoding="utf-8")  # the name is in this file only
 
 
 def test_warm_reaudit_pulls_nothing_and_gives_the_same_reports(sim_phone, phone_audit, db, tmp_path):

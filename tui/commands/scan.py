@@ -50,6 +50,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                           "(default: keep_days in the config file, else keep all)")
     out.add_argument("--workers", type=int, metavar="N", help="inspection processes (default: cores)")
     add_fail_on(parser)
+    cust = parser.add_argument_group("customer report (one or two A4 pages, evidence appended)")
+    cust.add_argument("--customer-report", type=Path, metavar="FILE",
+                      help="write the customer report (HTML, prints on A4)")
+    cust.add_argument("--ticket", metavar="TEXT", help="the repair ticket, printed on it")
+    cust.add_argument("--customer", metavar="NAME",
+                      help="the customer's name, printed on it (kept nowhere else)")
+    cust.add_argument("--technician", metavar="NAME",
+                      help="default: technician in the config file, else $PHONE_AUDIT_TECHNICIAN")
+    cust.add_argument("--done", action="append", default=[], metavar="TEXT",
+                      help="what was done (repeat for each line); else ruled lines to fill in")
+
+
+def customer_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """The customer report's fields: the command line, else the config file
+    (`technician`, `shop`; store/settings.py)."""
+    from store import settings
+
+    config = settings.load()
+    _bench, technician = settings.bench_identity()
+    shop = config.get("shop")
+    return {"ticket": args.ticket, "customer": args.customer,
+            "technician": args.technician or technician,
+            "shop": str(shop)[:100] if shop else None, "done": list(args.done or ())}
 
 
 def add_fail_on(parser: argparse.ArgumentParser) -> None:
@@ -284,6 +307,11 @@ async def _audit_one(args: argparse.Namespace, store, *, serial: str | None = No
         json_report.write_report(report, _per_device(args.json, label, many))
     if args.html:
         html_report.write_report(report, _per_device(args.html, label, many))
+    if getattr(args, "customer_report", None):
+        from audit.reports import customer_report
+
+        customer_report.write_report(report, _per_device(args.customer_report, label, many),
+                                     **customer_fields(args))
     sys.stdout.write(summary.render(report, previous=result.previous))
     sys.stdout.flush()
     from audit.exit_codes import scan_exit
