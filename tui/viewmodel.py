@@ -148,6 +148,20 @@ class AuditData:
         d = self.device
         return one_line(ranking.phone_name(d))
 
+    def tab_title(self) -> str:
+        """A short tab label, unique per audit: the phone's short name and the audit
+        number, e.g. "Mi 10T Pro #3" (sanitised, cut to fit beside other tabs)."""
+        d = self.device
+        from adb.parsers.device_names import BY_MODEL
+
+        name = str(d.get("marketing_name") or BY_MODEL.get(str(d.get("model") or "")) or
+                   d.get("model") or d.get("adb_serial") or "phone")
+        from audit.reports.terminal_text import plain
+
+        audit = f" #{self.audit_id}" if self.audit_id is not None else ""
+        name = plain(name)
+        return (name if len(name) <= 24 else name[:23] + "…") + audit
+
     def findings(self, category: str | None = None) -> list[dict[str, Any]]:
         return [f for f in self.report.get("findings", [])
                 if category is None or f.get("category") == category]

@@ -105,7 +105,7 @@ class MainScreen(Screen):
         key = f"audit-{self._count}"
         pane = AuditPane(self.backend, key, serial, data=data)
         # a tab label reaches the terminal: phone text only through the one sanitiser
-        title = one_line(label or (data.title() if data is not None else serial) or key)
+        title = one_line(label or (data.tab_title() if data is not None else serial) or key)
         tabs = self.query_one("#tabs", TabbedContent)
         await tabs.add_pane(TabPane(Content(f"{self._count}: {title}"), pane, id=key))
         tabs.active = key
@@ -131,10 +131,11 @@ class MainScreen(Screen):
     @work(thread=True, exit_on_error=False, name="start simulated phone")
     def start_simulated(self, profile: str) -> None:
         serial = self.backend.start_simulated(profile)
-        self.post_message(AuditRequested(serial, simulated=f"{profile} (simulated)"))
+        # short enough for a tab beside others: "(simulated)" was cut to "(si"
+        self.post_message(AuditRequested(serial, simulated=f"{profile[:20]} (sim)"))
 
     def on_audit_done(self, message: AuditDone) -> None:
         tabs = self.query_one("#tabs", TabbedContent)
         tab = tabs.get_tab(message.key)
         word = "" if message.data.report.get("complete") else " (incomplete)"
-        tab.label = Content(f"{message.key.split('-')[1]}: {one_line(message.data.title())}{word}")
+        tab.label = Content(f"{message.key.split('-')[1]}: {message.data.tab_title()}{word}")
