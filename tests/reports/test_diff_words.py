@@ -61,3 +61,27 @@ def test_history_screen_text_uses_the_words_and_no_subjects_under_fixed():
     assert text.startswith("Audit #2 compared with #1: 0 new, 1 better, 1 fixed, 0 unchanged")
     assert "\n\nBetter\n  FAIL -> WARN" in text and "\n\nFixed\n  FAIL -> PASS" in text
     assert "com.miui.cloudservice" not in text
+
+
+def test_inventory_diff_and_the_history_screen_text():
+    from audit.inventory_diff import diff_apps
+    from tui.screens.history import diff_text
+
+    def app(pkg, code, sha="aa", enabled=True, system=False):
+        return {"package": pkg, "label": None, "system": system, "enabled": enabled,
+                "version_code": code, "version_name": None, "apks": [{"sha256": sha}]}
+
+    before = {"audit_id": 1, "findings": [], "apps": [
+        app("com.same", 1), app("com.rebuilt", 5, "aa"), app("com.off", 2, enabled=False),
+        app("com.goes", 1), app("com.vendor", 9, system=True)]}
+    after = {"audit_id": 2, "findings": [], "apps": [
+        app("com.same", 1), app("com.rebuilt", 5, "bb"), app("com.off", 2),
+        app("com.new", 1), app("com.vendor", 9, enabled=False, system=True)]}
+    apps = diff_apps(before, after)
+    assert {k: [e["package"] for e in v] for k, v in apps.items()} == {
+        "added": ["com.new"], "removed": ["com.goes"],
+        "updated": ["com.rebuilt"],  # same version code, other bytes
+        "re_enabled": ["com.off"], "disabled": ["com.vendor"]}
+    text = diff_text({**diff_reports(before, after), "apps": apps}, 1, 2).plain
+    assert "\n\nApps added (1)\n  com.new 1" in text
+    assert "\n\nApps disabled (1)\n  com.vendor [pre-installed]" in text

@@ -62,6 +62,9 @@ async def _main(args: argparse.Namespace) -> int:
         print(f"phone-audit diff: warning: audit #{args.audit_a} and audit #{args.audit_b} are of "
               f"different phones ({plain(key_a)} and {plain(key_b)}): this compares two phones, "
               "not one phone over time", file=sys.stderr)
+    from audit.inventory_diff import diff_apps, lines
+
+    d = {**d, "apps": diff_apps(a, b)}
     if args.json:
         print(json.dumps(d, ensure_ascii=False, indent=2))
         return 0
@@ -86,4 +89,6 @@ async def _main(args: argparse.Namespace) -> int:
                 print("    new: " + ", ".join(plain(s) for s in e["subjects_added"]))
             if e["subjects_removed"]:
                 print("    gone: " + ", ".join(plain(s) for s in e["subjects_removed"]))
+    print()
+    print("\n".join(lines(d["apps"], plain)))
     return 0

@@ -56,6 +56,13 @@ def diff_text(diff: dict[str, Any], before: int, after: int) -> Text:
     if groups["unchanged"]:
         out.append("\n\nUnchanged: ", style="dim")
         out.append(", ".join(e["check"] for e in groups["unchanged"]), style="dim")
+    if "apps" in diff:
+        from audit.inventory_diff import lines
+        from audit.reports.terminal_text import plain
+
+        for line in lines(diff["apps"], plain):
+            heading = not line.startswith("  ")
+            out.append(("\n\n" if heading else "\n") + line, style="bold" if heading else "")
     return out
 
 
