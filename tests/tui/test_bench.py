@@ -63,3 +63,28 @@ def test_export_names_and_folder(fixture_data):
     assert "/" not in default_stem(hostile) and ".." not in default_stem(hostile).split("-")[0]
     assert Path(default_folder()).name == "reports"
     assert Path(default_folder()).resolve() != Path(os.getcwd()).resolve()
+
+
+@run_async
+async def test_apps_view_folds_at_80_columns_and_keeps_every_field(db, fixture_data):
+    from textual.widgets import DataTable
+
+    app = create_app(Backend(db), data=fixture_data, watch=False, export_dir="bench-reports")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        table = app.screen.query_one("#apps", DataTable)
+        assert [str(c.label) for c in table.columns.values()] == [
+            "App / package", "Source", "Trackers", "Permissions"]
+        # a package name of 28 characters is read whole, under its label
+        row = table.get_row("com.google.android.webview")
+        assert row[0].plain == "Android System WebView\ncom.google.android.webview"
+        assert row[1].plain == "system\n-"
+    wide = create_app(Backend(db), data=fixture_data, watch=False, export_dir="bench-reports")
+    async with wide.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        table = wide.screen.query_one("#apps", DataTable)
+        assert len(table.columns) == 6
