@@ -127,7 +127,8 @@ async def test_pick_audit_panel_evidence_export_history(sim_phone, db, tmp_path)
                        timeout=30)
         diff = str(app.screen.query_one("#diff").render())
         assert f"Audit #{second.data.audit_id} compared with #{pane.data.audit_id}" in diff
-        assert "0 new, 0 fixed, 0 changed, 20 unchanged" in diff
+        assert "0 new, 0 fixed, 20 unchanged" in diff  # audit/diff_words.py
+        assert "Apps: no app added, removed, updated, enabled or disabled" in diff
         await pilot.press("escape", "q")
     assert app.return_code == 0
 
@@ -194,8 +195,18 @@ async def test_bench_next_phone_while_another_runs(sim_phone, db, tmp_path):
         await wait_for(pilot, lambda: len(app.main.audit_panes()) == 2)
         second = app.main.audit_panes()[1]
         assert first.running and second.running  # both at once
+        # the picker says which phones are being audited
+        from tui.widgets.device_table import DeviceTable
+
+        table = app.main.query_one(DeviceTable)
+        assert str(table.get_cell(one.serial, "state")) == "auditing…"
+        await wait_for(pilot, lambda: str(table.get_cell(two.serial, "state")) == "auditing…", timeout=30)
         await finished(app, pilot, 1)
         await finished(app, pilot, 2)
+        # and, once done, each one's last result and when
+        await wait_for(pilot, lambda: str(table.get_cell(two.serial, "state")) == "ready", timeout=30)
+        assert str(table.get_cell(two.serial, "hint")).startswith("last: ")
+        assert str(table.get_cell(one.serial, "hint")).startswith("last: nothing found, ")
         assert first.data.device["manufacturer"] == "Google"
         assert second.data.device["manufacturer"] == "HUAWEI"
         assert first.data.report["complete"] and second.data.report["complete"]

@@ -122,6 +122,8 @@ class MainScreen(Screen):
         return found.first() if found else None
 
     async def on_audit_requested(self, message: AuditRequested) -> None:
+        if message.serial:  # before the tab opens: the picker says so from the start
+            self.query_one(PickerPane).audit_started(message.serial)
         await self.open_audit(message.serial, label=message.simulated)
 
     def on_simulated_requested(self, message: SimulatedRequested) -> None:
@@ -138,4 +140,8 @@ class MainScreen(Screen):
         tabs = self.query_one("#tabs", TabbedContent)
         tab = tabs.get_tab(message.key)
         word = "" if message.data.report.get("complete") else " (incomplete)"
+        panes = self.query(f"#{message.key} AuditPane")
+        pane = panes.first() if panes else None
+        if getattr(pane, "serial", None):
+            self.query_one(PickerPane).audit_finished(pane.serial, message.data.report)
         tab.label = Content(f"{message.key.split('-')[1]}: {message.data.tab_title()}{word}")
