@@ -184,13 +184,19 @@ def test_two_scans_write_one_database_at_once(sim_phone, phone_audit, db, tmp_pa
         assert stored(db, rep["audit_id"])["findings"] == rep["findings"]
 
 
+def _model_serial(profile: str) -> str:
+    """`MODEL-SERIAL` of a built-in profile, read from its properties, as --all names files."""
+    props = tomllib.loads((builtin_profiles_dir() / profile / "profile.toml").read_text(encoding="utf-8"))["props"]
+    return f"{props['ro.product.model']}-{props['ro.serialno']}".replace(" ", "_")
+
+
 def test_all_audits_every_ready_phone_one_report_each(sim_phone, phone_audit, db, tmp_path):
-    phones = [sim_phone(PROFILES[0]), sim_phone(PROFILES[-1])]
+    phones = [(sim_phone(PROFILES[0]), PROFILES[0]), (sim_phone(PROFILES[-1]), PROFILES[-1])]
     ran = phone_audit("scan", "--all", "--json", tmp_path / "r.json")
     assert ran.code in (0, 1), ran.stderr
-    for p in phones:
-        safe = p.serial.replace(":", "_")
-        rep = read_json(tmp_path / f"r-{safe}.json")
+    for p, profile in phones:
+        # named by model and serial, as on the phone's box (not by the adb port)
+        rep = read_json(tmp_path / f"r-{_model_serial(profile)}.json")
         assert rep["device"]["adb_serial"] == p.serial and rep["complete"]
 
 
@@ -199,11 +205,11 @@ def test_all_one_phone_failing_does_not_stop_the_others(sim_phone, phone_audit, 
     report path is a folder) is said and gives exit 3; the other phone is still audited
     and reported."""
     broken, fine = sim_phone(PROFILES[0]), sim_phone(PROFILES[-1])
-    (tmp_path / f"r-{broken.serial.replace(':', '_')}.json").mkdir()
+    (tmp_path / f"r-{_model_serial(PROFILES[0])}.json").mkdir()
     ran = phone_audit("scan", "--all", "--json", tmp_path / "r.json")
     assert ran.code == 3, ran.stderr
     assert f"{broken.serial}: the audit stopped" in ran.stderr
-    rep = read_json(tmp_path / f"r-{fine.serial.replace(':', '_')}.json")
+    rep = read_json(tmp_path / f"r-{_model_serial(PROFILES[-1])}.json")
     assert rep["device"]["adb_serial"] == fine.serial and rep["complete"]
 
 

@@ -95,11 +95,25 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _per_device(path: Path | None, serial: str, many: bool) -> Path | None:
-    """With --all, FILE becomes FILE-<serial>.EXT (the serial made safe for a name)."""
+    """With --all, FILE becomes FILE-<name>.EXT (`_report_name`, made safe for a name)."""
     if path is None or not many:
         return path
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", serial).strip("._") or "device"
     return path.with_name(f"{path.stem}-{safe}{path.suffix}")
+
+
+def _report_name(args: argparse.Namespace, report: dict[str, Any], adb_serial: str) -> str:
+    """With --all, what a phone's report files are named by: its model and serial
+    (`ro.serialno`), e.g. `Pixel_7-28241FDH2001PQ`, which a bench recognises on the
+    phone's box, not the adb serial of the port it sat on. Two phones that would get the
+    same name in one run get their adb serial added."""
+    d = report.get("device") or {}
+    name = "-".join(str(x) for x in (d.get("model"), d.get("serial") or adb_serial) if x)
+    used = args.__dict__.setdefault("_report_names", set())
+    if name in used:
+        name = f"{name}-{adb_serial}"
+    used.add(name)
+    return name
 
 
 def _db_path(args: argparse.Namespace) -> str | None:
@@ -303,14 +317,15 @@ async def _audit_one(args: argparse.Namespace, store, *, serial: str | None = No
         if progress is not None:
             progress.done()
     report = json_report.build_report(result)
+    name = _report_name(args, report, label) if many else label
     if args.json:
-        json_report.write_report(report, _per_device(args.json, label, many))
+        json_report.write_report(report, _per_device(args.json, name, many))
     if args.html:
-        html_report.write_report(report, _per_device(args.html, label, many))
+        html_report.write_report(report, _per_device(args.html, name, many))
     if getattr(args, "customer_report", None):
         from audit.reports import customer_report
 
-        customer_report.write_report(report, _per_device(args.customer_report, label, many),
+        customer_report.write_report(report, _per_device(args.customer_report, name, many),
                                      **customer_fields(args))
     sys.stdout.write(summary.render(report, previous=result.previous))
     sys.stdout.flush()
