@@ -6,6 +6,7 @@
     bench = "bench-2"
     technician = "Sam"
     shop = "Fix-It Corner, 3 Main St"   # printed on the customer report
+    auto_export = "~/bench-reports"     # the app exports every finished audit here
 
 A missing file is no config. The file may hold a database password (in the URL); it
 is read, never printed (see `store.backends.redact`), and should be readable only by

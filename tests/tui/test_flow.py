@@ -185,7 +185,8 @@ async def test_demo_starts_audits_and_stops_the_simulated_phone(adb_server, db):
 async def test_bench_next_phone_while_another_runs(sim_phone, db, tmp_path):
     one = sim_phone(derive_profile(tmp_path, "pixel-clean", "slow-pixel", extra=SLOW))
     two = sim_phone("huawei-p40")
-    app = create_app(Backend(db))
+    auto = tmp_path / "auto-export"
+    app = create_app(Backend(db), auto_export=str(auto))
     async with app.run_test(size=(100, 32)) as pilot:
         await pick(app, pilot, one.serial)
         await wait_for(pilot, lambda: app.main.audit_panes())
@@ -207,6 +208,14 @@ async def test_bench_next_phone_while_another_runs(sim_phone, db, tmp_path):
         await wait_for(pilot, lambda: str(table.get_cell(two.serial, "state")) == "ready", timeout=30)
         assert str(table.get_cell(two.serial, "hint")).startswith("last: ")
         assert str(table.get_cell(one.serial, "hint")).startswith("last: nothing found, ")
+        # --export-to: each finished audit written at once, named model-serial-date-audit
+        day = first.data.report["started_at"][:10]
+        expected = sorted(f"{stem}.{ext}" for stem in (
+            f"Pixel_7-28241FDH2001PQ-{day}-{first.data.audit_id}",
+            f"ANA-NX9-NRE0220A15008743-{second.data.report['started_at'][:10]}-{second.data.audit_id}")
+            for ext in ("json", "html"))
+        await wait_for(pilot, lambda: auto.is_dir() and len(list(auto.iterdir())) == 4, timeout=60)
+        assert sorted(p.name for p in auto.iterdir()) == expected
         assert first.data.device["manufacturer"] == "Google"
         assert second.data.device["manufacturer"] == "HUAWEI"
         assert first.data.report["complete"] and second.data.report["complete"]

@@ -15,8 +15,12 @@ def run(args: argparse.Namespace) -> int:
     from tui.app import create_app
     from tui.backend import Backend
 
+    from store import settings
+
     backend = Backend(getattr(args, "db", None))
-    app = create_app(backend, demo=getattr(args, "demo", None))
+    auto = getattr(args, "export_to", None) or settings.load().get("auto_export")
+    app = create_app(backend, demo=getattr(args, "demo", None),
+                     auto_export=str(auto) if auto else None)
     try:
         app.run()
     finally:

@@ -144,4 +144,17 @@ class MainScreen(Screen):
         pane = panes.first() if panes else None
         if getattr(pane, "serial", None):
             self.query_one(PickerPane).audit_finished(pane.serial, message.data.report)
+            folder = getattr(self.app, "auto_export", None)
+            if folder:
+                self.export_now(message.data, folder)
+
+    @work(thread=True, exit_on_error=False, name="auto export")
+    def export_now(self, data: AuditData, folder: str) -> None:
+        """`--export-to DIR`: write the finished audit's JSON and HTML there, named from
+        model, serial, date and audit number (`tui.screens.export.default_stem`)."""
+        from tui.screens.export import default_stem
+
+        paths = self.backend.export(data.report, folder, default_stem(data))
+        self.app.call_from_thread(self.app.notify, f"Wrote {paths[0]} and {paths[1]}",
+                                  title="Exported", markup=False)
         tab.label = Content(f"{message.key.split('-')[1]}: {message.data.tab_title()}{word}")
