@@ -125,3 +125,4 @@ def test_inspect_exit_codes_grade_by_severity(phone_audit, tmp_path):
         ran = phone_audit("inspect", paths[name], *(["--fail-on", fail_on] if fail_on else []))
         assert ran.code == expected, (name, fail_on, ran.stdout[-2000:], ran.stderr[-2000:])
     assert "KNOWN STALKERWARE" in phone_audit("inspect", paths["stalkerware"]).stdout
+

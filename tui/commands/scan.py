@@ -139,8 +139,13 @@ async def _main(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     if days is not None and days < 0:
         raise UsageError("--keep-days must be 0 or more")
+    db = _db_path(args)
+    if args.scan_demo:
+        from tui.config import demo_db
+
+        db = demo_db(db) or db
     try:
-        store = await Store.open_shared(_db_path(args), warn=_warn_store)
+        store = await Store.open_shared(db, warn=_warn_store)
     except ConnectionError as exc:  # a shared store that is down: nothing audited yet
         print(f"phone-audit: {exc}", file=sys.stderr)
         return EXIT_INCOMPLETE
