@@ -201,6 +201,9 @@ class DeviceInfo:
     sdk: int | None = None
     build_fingerprint: str | None = None
     security_patch: str | None = None  # YYYY-MM-DD
+    #: the name a person knows the phone by ("Mi 10T Pro"), from its properties or
+    #: `adb.parsers.device_names`; None when neither gives one
+    marketing_name: str | None = None
 
 
 @dataclass(frozen=True)

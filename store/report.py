@@ -37,6 +37,8 @@ def device_dict(device: DeviceInfo) -> dict[str, Any]:
         "sdk": device.sdk,
         "build_fingerprint": device.build_fingerprint,
         "security_patch": device.security_patch,
+        # additive (not in the contract's required keys): "Mi 10T Pro" for M2007J3SG
+        "marketing_name": device.marketing_name,
     }
 
 

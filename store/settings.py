@@ -5,6 +5,8 @@
     db = "postgresql://bench@audit-server.shop.lan/phoneaudit"
     bench = "bench-2"
     technician = "Sam"
+    shop = "Fix-It Corner, 3 Main St"   # printed on the customer report
+    auto_export = "~/bench-reports"     # the app exports every finished audit here
 
 A missing file is no config. The file may hold a database password (in the URL); it
 is read, never printed (see `store.backends.redact`), and should be readable only by

@@ -33,8 +33,10 @@ class PhoneAuditApp(App):
 
     def __init__(self, backend: Backend, *, demo: str | None = None, serial: str | None = None,
                  data: AuditData | None = None, watch: bool = True,
-                 export_dir: str | None = None) -> None:
+                 export_dir: str | None = None, auto_export: str | None = None) -> None:
         super().__init__()
+        #: where every finished audit is exported at once (None: only when asked, `e`)
+        self.auto_export = auto_export
         #: where the export dialog proposes to write (default: the current folder)
         self.export_dir = export_dir
         self.backend = backend
@@ -138,7 +140,8 @@ class PhoneAuditApp(App):
 
 def create_app(backend: Backend | None = None, *, db: str | None = None, demo: str | None = None,
                serial: str | None = None, data: AuditData | None = None,
-               watch: bool = True, export_dir: str | None = None) -> PhoneAuditApp:
+               watch: bool = True, export_dir: str | None = None,
+               auto_export: str | None = None) -> PhoneAuditApp:
     """The app factory (used by `phone-audit`, the tests and the screenshot script).
 
     `demo` starts that built-in simulated phone and audits it; `serial` audits that
@@ -149,4 +152,4 @@ def create_app(backend: Backend | None = None, *, db: str | None = None, demo: s
     logger.disable("androguard")  # androguard's loguru output would corrupt the screen
     Backend.prepare_processes()
     return PhoneAuditApp(backend or Backend(db), demo=demo, serial=serial, data=data, watch=watch,
-                         export_dir=export_dir)
+                         export_dir=export_dir, auto_export=auto_export)

@@ -72,7 +72,13 @@ class Backend:
         return await (await self.store()).get_audit(audit_id)
 
     async def diff(self, before: int, after: int) -> dict[str, Any]:
-        return await (await self.store()).diff(before, after)
+        """The store's check-by-check diff, plus `apps`: the inventory diff
+        (`audit.inventory_diff`) of the two stored reports."""
+        from audit.inventory_diff import diff_apps
+
+        store = await self.store()
+        d = await store.diff(before, after)
+        return {**d, "apps": diff_apps(await store.get_audit(before), await store.get_audit(after))}
 
     # -- phones --------------------------------------------------------------------
 

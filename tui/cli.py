@@ -18,7 +18,7 @@ SUBCOMMANDS = {
     "simulate": "serve a device profile as a phone over adb-over-TCP",
     "profiles": "list the built-in simulated phones",
     "history": "list earlier audits",
-    "diff": "compare two audits: what appeared, what was fixed",
+    "diff": "compare two audits: what is new, worse, better, fixed or gone",
     "import-spool": "import audits a bench kept locally while the shared database was down",
     "forget": "remove a phone's audits (or every phone's) from the history database",
 }
@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "or a shared postgresql://… URL (password from PGPASSWORD or ~/.pgpass)")
     parser.add_argument("--bench", metavar="NAME",
                         help="this bench's name in the history (default: config file, else host name)")
+    parser.add_argument("--export-to", metavar="DIR",
+                        help="export every finished audit there at once (JSON and HTML, named "
+                             "model-serial-date-audit; default: auto_export in the config file)")
     parser.add_argument("--version", action="version", version="phone-audit 0.1.0")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in SUBCOMMANDS.items():

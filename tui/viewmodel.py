@@ -18,6 +18,7 @@ from typing import Any
 
 from model.snapshot import FrozenMap, PackageInfo
 from model.apk_report import ApkReport, PackageApks
+from audit import ranking
 from audit.reports.terminal_text import one_line
 
 #: report sections in the order the results show them
@@ -27,14 +28,8 @@ SECTIONS = (
     ("apps", "Installed apps"),
 )
 
-#: status -> the word on a panel
-STATUS_WORD = {
-    "fail": "FAIL",
-    "warn": "WARN",
-    "pass": "PASS",
-    "not_applicable": "N/A",
-    "inconclusive": "UNSURE",
-}
+#: status -> the word on a panel (one vocabulary with the summary and the HTML)
+STATUS_WORD = ranking.STATUS_WORD
 #: order of the counts bar (worst first)
 STATUS_ORDER = ("fail", "warn", "inconclusive", "pass", "not_applicable")
 #: severities, worst first
@@ -151,8 +146,21 @@ class AuditData:
         """"Xiaomi M2007J3SG": phone text, already sanitised and cut to one line
         (`audit.reports.terminal_text.one_line`), since it lands in tab labels; render it with Text."""
         d = self.device
-        name = " ".join(str(x) for x in (d.get("manufacturer"), d.get("model")) if x)
-        return one_line(name or str(d.get("adb_serial") or "phone"))
+        return one_line(ranking.phone_name(d))
+
+    def tab_title(self) -> str:
+        """A short tab label, unique per audit: the phone's short name and the audit
+        number, e.g. "Mi 10T Pro #3" (sanitised, cut to fit beside other tabs)."""
+        d = self.device
+        from adb.parsers.device_names import BY_MODEL
+
+        name = str(d.get("marketing_name") or BY_MODEL.get(str(d.get("model") or "")) or
+                   d.get("model") or d.get("adb_serial") or "phone")
+        from audit.reports.terminal_text import plain
+
+        audit = f" #{self.audit_id}" if self.audit_id is not None else ""
+        name = plain(name)
+        return (name if len(name) <= 24 else name[:23] + "…") + audit
 
     def findings(self, category: str | None = None) -> list[dict[str, Any]]:
         return [f for f in self.report.get("findings", [])
@@ -163,13 +171,19 @@ class AuditData:
 
     def attention(self) -> list[dict[str, Any]]:
         """Findings that failed, warned or could not be judged: failures first, the most
-        severe first, then in catalogue order."""
-        rank = {s: i for i, s in enumerate(STATUS_ORDER)}
-        sev = {s: i for i, s in enumerate(SEVERITY_ORDER)}
+        severe first, then in catalogue order (`audit.ranking.ranked`, as the summary
+        and the HTML report order them)."""
         found = [f for f in self.findings() if f.get("status") in ("fail", "warn", "inconclusive")]
-        order = {id(f): n for n, f in enumerate(found)}
-        return sorted(found, key=lambda f: (rank.get(f.get("status"), 9),
-                                            sev.get(f.get("severity"), 9), order[id(f)]))
+        return ranking.ranked(found)
+
+    def verdict(self) -> str:
+        return ranking.verdict(self.report)
+
+    def scores(self) -> str:
+        return ", ".join(s.text() for s in ranking.scores(self.report).values())
+
+    def actions(self) -> list[ranking.Action]:
+        return ranking.actions(self.report)
 
     def counts(self) -> dict[str, int]:
         c = {s: 0 for s in STATUS_ORDER}

@@ -16,6 +16,8 @@ from adb.parsers.accessibility import parse_dumpsys_accessibility
 from adb.parsers.accounts import parse_dumpsys_account
 from adb.parsers.appops import parse_appops
 from adb.parsers.content import parse_content_query
+from adb.parsers.device_names import marketing_name
+from adb.parsers.error_text import readable_error
 from adb.parsers.device_policy import parse_device_policy
 from adb.parsers.dumpsys_package import DumpsysPackage, parse_dumpsys_package
 from adb.parsers.getprop import parse_getprop
@@ -55,8 +57,8 @@ def _failure(out: RawOutput | None) -> str | None:
     if out.error:
         return out.error
     if out.exit_code not in (0, None):
-        err = as_text(out.stderr).strip() or as_text(out.stdout).strip()
-        return f"exit status {out.exit_code}" + (f": {err[:300]}" if err else "")
+        err = readable_error(as_text(out.stderr).strip() or as_text(out.stdout).strip())
+        return f"exit status {out.exit_code}" + (f": {err}" if err else "")
     refusal = _refusal(out)
     if refusal:
         return f"the phone refused: {refusal}"
@@ -115,12 +117,14 @@ def device_info_from_props(adb_serial: str, props: FrozenMap) -> DeviceInfo:
                 return v
         return None
 
+    model = first("ro.product.model", "ro.product.vendor.model", "ro.product.system.model")
     return DeviceInfo(
         adb_serial=adb_serial,
         serial=first("ro.serialno", "ro.boot.serialno"),
         manufacturer=first("ro.product.manufacturer", "ro.product.vendor.manufacturer",
                            "ro.product.system.manufacturer"),
-        model=first("ro.product.model", "ro.product.vendor.model", "ro.product.system.model"),
+        model=model,
+        marketing_name=marketing_name(props, model),
         device=first("ro.product.device", "ro.product.vendor.device", "ro.build.product"),
         android_release=first("ro.build.version.release", "ro.build.version.release_or_codename"),
         sdk=to_int(first("ro.build.version.sdk")),

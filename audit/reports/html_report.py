@@ -13,6 +13,9 @@ from html import escape
 from pathlib import Path
 from typing import Any, Iterable
 
+from adb.parsers.error_text import readable_error
+from audit import ranking
+from audit.reports import missing_facts
 from audit.reports.summary import STATUS_ORDER, STATUS_WORD, counts
 from audit.reports.terminal_text import one_line, plain
 from checks.knowledge import load as load_knowledge
@@ -62,6 +65,13 @@ code, .mono { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; fon
 .apps td, .apps th { font-size: 9pt; width: auto; }
 ul { margin: 1mm 0 1mm 5mm; padding: 0; }
 table.tracker-page th { text-align: left; vertical-align: top; width: 25mm; }
+.verdict { border: 2px solid #333; padding: 2mm 3mm; margin: 2mm 0 3mm; }
+.verdict-line { font-size: 12pt; font-weight: 700; margin: 0 0 1mm; }
+.scores { margin: 0 0 1mm; }
+ol.actions { margin: 1mm 0 0 6mm; padding: 0; } ol.actions li { margin: 0 0 1.5mm; }
+table.commands td, table.commands th { font-size: 8.5pt; width: auto; padding: 0.3mm 2mm; }
+.panel.short { padding: 1.2mm 3mm; margin: 0 0 1.5mm; }
+.panel.short p { margin: 0.5mm 0; }
 footer { margin-top: 8mm; font-size: 8.5pt; color: #555; }
 * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 """
@@ -100,6 +110,7 @@ def _device_table(report: dict[str, Any]) -> str:
     rows = [
         ("Manufacturer", d.get("manufacturer")),
         ("Model", d.get("model")),
+        ("Marketing name", d.get("marketing_name") or ranking.phone_name(d)),
         ("Serial", d.get("serial")),
         ("adb serial", d.get("adb_serial")),
         ("Android", f"{d.get('android_release') or '?'} (SDK {d.get('sdk') if d.get('sdk') is not None else '?'})"),
@@ -160,8 +171,12 @@ def _panel(f: dict[str, Any]) -> str:
     parts.append(_evidence(f.get("evidence", ())))
     if f.get("why"):
         parts.append(f'<p><span class="label">Why it matters:</span> {_e(f["why"])}</p>')
+    if f["status"] == "not_applicable" and _looks_at(f):
+        parts.append(f'<p><span class="label">What was looked at:</span> {_e(_looks_at(f))}</p>')
+    parts.append(_missing(f))
     if f.get("remediation") and f["status"] not in ("pass", "not_applicable"):
-        parts.append(f'<p><span class="label">What to do:</span> {_e(f["remediation"])}</p>')
+        advice = ranking.advice_text(f["remediation"], [str(s) for s in f.get("subjects", ())])
+        parts.append(f'<p><span class="label">What to do:</span> {_e(advice)}</p>')
     if f.get("references"):
         parts.append(
             '<p class="label">References</p><ul>'
@@ -170,6 +185,79 @@ def _panel(f: dict[str, Any]) -> str:
         )
     parts.append("</section>")
     return "".join(parts)
+
+
+def _looks_at(f: dict[str, Any]) -> str:
+    """What the check reads, from the catalogue (a N/A says what was looked at)."""
+    from checks.registry import by_id
+
+    module = by_id(str(f.get("check")))
+    return module.META.looks_at if module is not None else ""
+
+
+def _missing(f: dict[str, Any]) -> str:
+    """For an inconclusive check: each fact it needed, why it is missing, and the
+    command that would show it."""
+    rows = []
+    for m in f.get("missing", ()):
+        state = str(m.get("state", "")).replace("_", " ")
+        detail = f": {m['detail']}" if m.get("detail") else ""
+        rows.append(f"<tr><td class=\"mono\">{_e(m.get('fact'))}</td><td>{_e(state + detail)}</td>"
+                    f"<td class=\"mono\">{_e(m.get('command')) if m.get('command') else ''}</td></tr>")
+    if not rows:
+        return ""
+    return ('<p class="label">What is missing</p><table class="evidence missing">'
+            '<colgroup><col class="where"><col class="what"><col class="cmd"></colgroup>'
+            "<tr><th>Fact</th><th>Why it is missing</th><th>The command that shows it</th></tr>"
+            + "".join(rows) + "</table>")
+
+
+def _verdict(report: dict[str, Any]) -> str:
+    """The one-line verdict, the two scores and what to do, the most serious first."""
+    sc = ranking.scores(report)
+    out = [f'<section class="verdict"><p class="verdict-line">{_e(ranking.verdict(report))}</p>',
+           '<p class="scores">' + " · ".join(_e(s.text()) for s in sc.values())
+           + ' <span class="sev">(each judged check earns its points on a pass, half on a '
+           "warning, none on a failure; checks that do not apply or could not be decided "
+           "are not counted)</span></p>"]
+    acts = ranking.actions(report)
+    if acts:
+        out.append('<p class="label">What to do, most serious first</p><ol class="actions">')
+        for a in acts:
+            out.append(f'<li><span class="label">{_e(a.title)}</span> '
+                       f'<span class="sev">{_e(STATUS_WORD.get(a.status, a.status))} · severity '
+                       f'{_e(a.severity)}</span><br>{_e(a.advice)}')
+            if a.commands:
+                out.append('<table class="commands"><tr><th>Do</th><th>Undo</th></tr>')
+                out.extend(f'<tr><td class="mono">{_e(c.do)}</td><td class="mono">'
+                           f'{_e(c.undo) if c.undo else "cannot be undone from adb"}</td></tr>'
+                           for c in a.commands)
+                out.append("</table>")
+            out.append("</li>")
+        out.append("</ol>")
+    out.append("</section>")
+    return "".join(out)
+
+
+def _facts_not_read(report: dict[str, Any]) -> str:
+    lines = missing_facts.closing(report, str)
+    if not lines:
+        return ""
+    return ("<h2>Facts that could not be read</h2><ul>"
+            + "".join(f'<li class="mono">{_e(line.strip())}</li>' for line in lines[1:]) + "</ul>")
+
+
+def _short_panel(f: dict[str, Any]) -> str:
+    """A pass or N/A: its verdict and what was looked at; no advice for a problem that
+    is not there."""
+    status = f["status"] if f["status"] in STATUS_WORD else "inconclusive"
+    looked = _looks_at(f)
+    return (f'<section class="panel short s-{status}" id="{_e(f["check"])}">'
+            f'<div><span class="badge b-{status}">{_e(STATUS_WORD.get(f["status"], f["status"]))}</span>'
+            f'<h3>{_e(f["title"])}</h3><span class="sev">{_e(f["check"])}</span></div>'
+            f'<p>{_e(f["summary"])}</p>'
+            + (f'<p class="sev">Looked at: {_e(looked)}</p>' if looked else "")
+            + _evidence(f.get("evidence", ())) + "</section>")
 
 
 def _apps_table(apps: list[dict[str, Any]], system: bool) -> str:
@@ -219,13 +307,12 @@ def _tracker_pages(apps: list[dict[str, Any]]) -> str:
 
 
 def _overview(findings: list[dict[str, Any]]) -> str:
-    """Every check on one line, worst first: the page to read if nothing else."""
-    order = {s: i for i, s in enumerate(STATUS_ORDER)}
+    """Every check on one line, worst first (`ranking.ranked`)."""
     rows = "".join(
         f'<tr><td class="st">{_e(STATUS_WORD.get(f["status"], f["status"]))}</td>'
         f'<td><a href="#{_e(f["check"])}">{_e(f["title"])}</a></td>'
         f'<td class="mono">{_e(f["check"])}</td></tr>'
-        for f in sorted(findings, key=lambda f: order.get(f["status"], 99))
+        for f in ranking.ranked(list(findings))
     )
     return f'<table class="overview">{rows}</table>'
 
@@ -233,7 +320,7 @@ def _overview(findings: list[dict[str, Any]]) -> str:
 def render(report: dict[str, Any]) -> str:
     """The report dict (see `json_report`) as one self-contained HTML document."""
     d = report["device"]
-    name = " ".join(str(x) for x in (d.get("manufacturer"), d.get("model")) if x) or d.get("adb_serial")
+    name = ranking.phone_name(d)
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -247,7 +334,7 @@ def render(report: dict[str, Any]) -> str:
     ]
     if not report["complete"]:
         problems = "".join(
-            f"<li>{_e(p['reason'])} <span class=\"mono\">({_e(p['command'])})</span></li>"
+            f"<li>{_e(readable_error(p['reason']))} <span class=\"mono\">({_e(p['command'])})</span></li>"
             for p in report.get("problems", ())
         )
         out.append(
@@ -256,20 +343,21 @@ def render(report: dict[str, Any]) -> str:
             + (f"<ul>{problems}</ul>" if problems else "")
             + "</div>"
         )
-    out.append("<h2>Verdicts</h2>")
+    out.append("<h2>Verdict</h2>")
+    out.append(_verdict(report))
     out.append(_counts_table(report))
     out.append(_overview(report["findings"]))
-    findings = report["findings"]
-    known = {c for c, _ in SECTIONS}
-    for cat, heading in SECTIONS:
-        group = [f for f in findings if f["category"] == cat]
-        if group:
-            out.append(f"<h2>{_e(heading)}</h2>")
-            out.extend(_panel(f) for f in group)
-    other = [f for f in findings if f["category"] not in known]
-    if other:
-        out.append("<h2>Other checks</h2>")
-        out.extend(_panel(f) for f in other)
+    # the same order as the summary and the app: what needs the reader first, worst first
+    findings = ranking.ranked(list(report["findings"]))
+    attention = [f for f in findings if f["status"] in ("fail", "warn", "inconclusive")]
+    if attention:
+        out.append("<h2>Needs attention</h2>")
+        out.extend(_panel(f) for f in attention)
+    rest = [f for f in findings if f not in attention]
+    if rest:
+        out.append("<h2>Looked at and found nothing, or does not apply</h2>")
+        out.extend(_short_panel(f) for f in rest)
+    out.append(_facts_not_read(report))
     apps = report.get("apps") or []
     if apps:
         out.append("<h2>Pre-installed apps</h2>")
@@ -282,7 +370,7 @@ def render(report: dict[str, Any]) -> str:
         out.append(pages)
     if report.get("complete") and report.get("problems"):
         out.append("<h2>Problems met</h2><ul>")
-        out.extend(f"<li>{_e(p['reason'])} <span class=\"mono\">({_e(p['command'])})</span></li>"
+        out.extend(f"<li>{_e(readable_error(p['reason']))} <span class=\"mono\">({_e(p['command'])})</span></li>"
                    for p in report["problems"])
         out.append("</ul>")
     tool = report.get("tool", {})

@@ -1,6 +1,8 @@
 """The plain-text summary `phone-audit scan` prints on stdout.
 
-One line per check (status, id, summary). Text from the phone is printed as plain
+The verdict and the two scores first, then what to do (the most serious first, with
+the exact command for each app), then one line per check (status, id, summary) in
+the same order (`audit.ranking.ranked`), then the facts that could not be read. Text from the phone is printed as plain
 text with control characters (and bidi overrides, which can make a line read
 differently than it is) replaced by visible escapes, so a hostile label cannot move
 the cursor, change colours or hide part of a line.
@@ -10,17 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from adb.parsers.error_text import readable_error
+from audit import ranking
 from audit.reports import missing_facts
 from audit.reports.terminal_text import one_line, plain
 
-#: display names of statuses, fixed width in the listing
-STATUS_WORD = {
-    "fail": "FAIL",
-    "warn": "WARN",
-    "pass": "PASS",
-    "not_applicable": "N/A",
-    "inconclusive": "INCONCLUSIVE",
-}
+#: display names of statuses, fixed width in the listing (one vocabulary: audit.ranking)
+STATUS_WORD = ranking.STATUS_WORD
 STATUS_ORDER = ("fail", "warn", "inconclusive", "pass", "not_applicable")
 #: a finding's summary line is cut here (it may quote phone text; the JSON keeps it whole)
 SUMMARY_LINE = 300
@@ -33,12 +31,39 @@ def counts(report: dict[str, Any]) -> dict[str, int]:
     return c
 
 
+#: commands shown per action in the summary (the HTML and JSON list them all)
+COMMANDS_SHOWN = 6
+
+
+def head_lines(report: dict[str, Any]) -> list[str]:
+    """The verdict, the scores and the top actions, as the summary begins."""
+    sc = ranking.scores(report)
+    lines = [f"verdict: {one_line(ranking.verdict(report), SUMMARY_LINE)}",
+             "scores: " + ", ".join(s.text() for s in sc.values())
+             + " (how they are counted: docs/scores.md)"]
+    acts = ranking.actions(report)
+    if not acts:
+        return lines
+    lines.append("what to do, most serious first:")
+    for n, a in enumerate(acts[:ranking.TOP], 1):
+        lines.append(f"{n:>2}. {STATUS_WORD.get(a.status, a.status)} {plain(a.severity)}: "
+                     f"{one_line(a.title)}. {one_line(ranking.first_sentences(a.advice), SUMMARY_LINE)}")
+        for c in a.commands[:COMMANDS_SHOWN]:
+            undo = f"   (undo: {plain(c.undo)})" if c.undo else ""
+            lines.append(f"      {plain(c.do)}{undo}")
+        if len(a.commands) > COMMANDS_SHOWN:
+            lines.append(f"      ... and {len(a.commands) - COMMANDS_SHOWN} more apps (all in the HTML and JSON reports)")
+    if len(acts) > ranking.TOP:
+        lines.append(f"    and {len(acts) - ranking.TOP} more below")
+    return lines
+
+
 def render(report: dict[str, Any], *, previous: dict[str, Any] | None = None) -> str:
     """The summary of one report dict (as `json_report.build_report` makes it)."""
     d = report["device"]
     lines = [
         f"phone-audit {plain(report['tool']['version'])}: "
-        f"{one_line(d.get('manufacturer'))} {one_line(d.get('model'))} "
+        f"{one_line(ranking.phone_name(d))} "
         f"(serial {one_line(d.get('serial'))}, adb {one_line(d.get('adb_serial'))}), "
         f"Android {one_line(d.get('android_release'))} (SDK {plain(d.get('sdk'))}), "
         f"security patch {one_line(d.get('security_patch'))}",
@@ -54,8 +79,10 @@ def render(report: dict[str, Any], *, previous: dict[str, Any] | None = None) ->
             + ")"
         )
     lines.append("")
+    lines.extend(head_lines(report))
+    lines.append("")
     width = max((len(f["check"]) for f in report["findings"]), default=10)
-    for f in report["findings"]:
+    for f in ranking.ranked(list(report["findings"])):
         word = STATUS_WORD.get(f["status"], f["status"].upper())
         lines.append(f"{word:<12} {f['check']:<{width}}  {one_line(f['summary'], SUMMARY_LINE)}")
         lines.extend(missing_facts.under_finding(f, plain))
@@ -65,7 +92,7 @@ def render(report: dict[str, Any], *, previous: dict[str, Any] | None = None) ->
              for s in STATUS_ORDER if c.get(s)]
     lines.append(f"{len(report['findings'])} checks: " + ", ".join(parts))
     for p in report.get("problems", []):
-        lines.append(f"problem: {plain(p['reason'])} [{plain(p['command'])}]")
+        lines.append(f"problem: {plain(readable_error(p['reason']))} [{plain(p['command'])}]")
     if not report["complete"]:
         lines.append("the audit did not complete: what was gathered is reported and saved")
     lines.extend(missing_facts.closing(report, plain))

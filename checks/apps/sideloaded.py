@@ -116,7 +116,10 @@ def evaluate(inp: AuditInput) -> Finding:
     if not snap.complete:
         return finding(META, Status.INCONCLUSIVE, "The audit stopped before the package list was read completely.")
     scope = f" (users 0 and {', '.join(map(str, users))})" if users else ""
-    return finding(META, Status.PASS,
-                   f"All {plural(len(user_apps), 'app')} you installed{scope} came from a known store.",
+    said = (f"All {plural(len(user_apps), 'app')} you installed{scope} came from a known store."
+            if len(user_apps) > 1 else
+            f"The one app you installed{scope} came from a known store." if user_apps else
+            "No app was installed by the user: every app on the phone came with it.")
+    return finding(META, Status.PASS, said,
                    evidence=[Evidence("pm list packages -i", f"{len(user_apps)} apps checked",
                                       "adb shell pm list packages -3 -i")])

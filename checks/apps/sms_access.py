@@ -57,7 +57,7 @@ def evaluate(inp: AuditInput) -> Finding:
     snap = inp.snapshot
     extra_core = set((getattr(inp.knowledge, "extra", None) or {}).get("sms_core_packages", ()))
     allowed = CORE | extra_core | ({snap.default_sms_app} if snap.default_sms_app else set())
-    third, vendor, ev = [], [], []
+    third, vendor, disabled, ev = [], [], [], []
     for p in snap.packages:
         if not p.installed_anywhere or p.name in allowed:
             continue
@@ -65,7 +65,13 @@ def evaluate(inp: AuditInput) -> Finding:
         if not held:
             continue
         pre = is_preinstalled(p)
-        (vendor if pre else third).append(p.name)
+        # a disabled app cannot run, so it cannot use SMS (ncsc.cloud-sms-registration
+        # judges a disabled SIM-activation service the same way); its rights stay in the
+        # evidence, in case it is enabled again
+        if p.enabled:
+            (vendor if pre else third).append(p.name)
+        else:
+            disabled.append(p.name)
         where = f", in user {', '.join(map(str, p.other_users))}" if p.other_users else ""
         ev.append(Evidence("dumpsys package", f"{p.name} ({'pre-installed' if pre else 'installed by the user'}"
                            f"{'' if p.enabled else ', disabled'}{where}): {', '.join(held)}",
@@ -83,4 +89,7 @@ def evaluate(inp: AuditInput) -> Finding:
                        subjects=vendor, evidence=ev)
     if not snap.complete:
         return finding(META, Status.INCONCLUSIVE, "The audit stopped before the package list was read completely.")
-    return finding(META, Status.PASS, "Only your SMS app and the phone's telephony core can use SMS.", evidence=ev)
+    off = (f" {names([label(n, inp.apks) for n in disabled])} {'holds' if len(disabled) == 1 else 'hold'} SMS "
+           f"rights but {'is' if len(disabled) == 1 else 'are'} disabled, so cannot use them." if disabled else "")
+    return finding(META, Status.PASS, "Only your SMS app and the phone's telephony core can use SMS." + off,
+                   evidence=ev)

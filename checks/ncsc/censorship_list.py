@@ -38,8 +38,10 @@ META = CheckMeta(
     remediation=(
         "Apps you do not need can be disabled with `adb shell pm disable-user --user 0 "
         "PACKAGE` (the Mi Browser, Themes and Music are the easiest to replace). "
-        + PM_DISABLE_NOTE + " Core apps such as Security cannot be removed without root; the "
-        "machinery stays in the factory image whatever you do."
+        + PM_DISABLE_NOTE + " `adb shell pm uninstall --user 0 PACKAGE` removes an app for "
+        "your user without root (undo: `adb shell cmd package install-existing PACKAGE`), but "
+        "core apps such as Security are needed by the phone; the machinery stays in the "
+        "factory image whatever you do."
     ),
     references=(NKSC_REPORT, REGISTER_2021),
 )

@@ -34,8 +34,10 @@ META = CheckMeta(
         "cannot see what is sent."
     ),
     remediation=(
-        "A pre-installed app cannot be uninstalled without root. You can disable one you do "
-        "not use with `adb shell pm disable-user --user 0 PACKAGE`. " + PM_DISABLE_NOTE + " "
+        "A pre-installed app stays in the factory image, but without root you can disable one "
+        "you do not use with `adb shell pm disable-user --user 0 PACKAGE`, or remove it for "
+        "your user with `adb shell pm uninstall --user 0 PACKAGE` (undo: `adb shell cmd "
+        "package install-existing PACKAGE`). " + PM_DISABLE_NOTE + " "
         "Turning off the vendor's 'user experience programme' / usage statistics in Settings "
         "may reduce what is sent; a network-wide blocker (e.g. a DNS filter) can block the "
         "hosts listed in the evidence."

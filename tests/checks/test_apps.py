@@ -288,3 +288,17 @@ def test_sms_access(f):
     # without a default SMS app, the messaging app is just another app
     assert sms_access.evaluate(f.inp(f.snap(core))).status is Status.WARN
     assert sms_access.evaluate(f.inp(f.snap(core[:1], complete=False))).status is Status.INCONCLUSIVE
+
+
+def test_sms_access_agrees_with_cloud_sms_on_a_disabled_sim_activation_service(f):
+    """The Xiaomi SIM-activation service holds SEND_SMS but is disabled: it cannot run, so
+    neither check warns about it (ncsc.cloud-sms-registration already passes it)."""
+    messaging = f.pkg("com.google.android.apps.messaging", system=True,
+                      granted=["android.permission.READ_SMS", "android.permission.SEND_SMS"])
+    off = f.pkg("com.xiaomi.simactivate.service", system=True, enabled=False,
+                granted=["android.permission.SEND_SMS"])
+    r = sms_access.evaluate(f.inp(f.snap([messaging, off],
+                                         default_sms_app="com.google.android.apps.messaging")))
+    assert r.status is Status.PASS and r.subjects == ()
+    assert "disabled, so cannot use them" in r.summary
+    assert any("com.xiaomi.simactivate.service" in e.detail and "disabled" in e.detail for e in r.evidence)

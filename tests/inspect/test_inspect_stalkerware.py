@@ -15,10 +15,10 @@ def test_known_stalkerware_package_is_named(tmp_path, capsys):
     package = sorted(family.packages)[0]
     path = tmp_path / "spy.apk"
     path.write_bytes(synthesize_apk(ApkSpec(package=package, label="System Service")))
-    assert main(["inspect", str(path)]) == 0
+    assert main(["inspect", str(path)]) == 1  # known stalkerware never exits 0
     out = capsys.readouterr().out
     assert f"KNOWN STALKERWARE: {family.name} (package name)" in out
-    assert main(["inspect", str(path), "--json"]) == 0
+    assert main(["inspect", str(path), "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["stalkerware"] == [f"{family.name} (package name)"]
 
 

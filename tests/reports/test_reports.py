@@ -56,8 +56,10 @@ def test_json_report_keys_are_the_contract_and_text_is_verbatim(tmp_path):
     rep = hostile_report()
     json_report.validate_report(rep)
     assert list(rep)[:7] == ["schema", "tool", "device", "started_at", "finished_at", "complete", "findings"]
+    # the contract's device keys, and one extension (docs/report-format.md)
     assert set(rep["device"]) == {"serial", "adb_serial", "manufacturer", "model", "android_release",
-                                  "sdk", "build_fingerprint", "security_patch"}
+                                  "sdk", "build_fingerprint", "security_patch", "marketing_name"}
+    assert rep["device"]["marketing_name"] is None  # the hostile model code is in no table
     for f in rep["findings"]:
         assert {"check", "title", "category", "status", "severity", "summary", "subjects", "evidence",
                 "remediation", "references"} <= set(f)
@@ -93,10 +95,13 @@ def test_html_escapes_every_phone_string_and_stands_alone():
     hrefs = [h for h in re.findall(r'href="([^"]*)"', page) if not h.startswith("#")]
     assert hrefs == ["https://www.nksc.lt/doc/en/analysis"]  # javascript: is text, not a link
     assert "@page { size: A4" in page
-    for heading in ("Risks found by Lithuania", "Security posture", "Installed apps"):
-        assert heading in page
-    assert page.index("Risks found by Lithuania") < page.index("Security posture") < page.index(
-        "Installed apps")
+    # worst first, as the summary and the app: the verdict, what needs attention (the
+    # failure before the warning before the inconclusive), then what passed or does not apply
+    order = ["<h2>Verdict</h2>", "<h2>Needs attention</h2>", 'id="ncsc.censorship-list"',
+             'id="os.security-patch"', 'id="apps.sms-access"',
+             "<h2>Looked at and found nothing, or does not apply</h2>", 'id="os.selinux"',
+             'id="apps.stalkerware"', "<h2>Pre-installed apps</h2>"]
+    assert [page.index(h) for h in order] == sorted(page.index(h) for h in order)
 
 
 def test_html_of_an_incomplete_audit_says_so():

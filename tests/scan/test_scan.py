@@ -14,6 +14,7 @@ import pytest
 from simulator.profile import builtin_profiles, builtin_profiles_dir
 from store import Store
 from audit.reports.summary import STATUS_WORD
+from support.customer_print import check_printed
 
 pytestmark = pytest.mark.adb
 
@@ -61,8 +62,10 @@ def profile_copy(tmp_path: Path, name: str, **faults: object) -> Path:
 def test_demo_scan_of_each_builtin_phone(profile, phone_audit, db, tmp_path, browser):
     """Exit code, the JSON report (schema-checked by the conftest), the same report in
     history, the plain-text summary, and the HTML report rendered by Chromium."""
-    rj, rh = tmp_path / "r.json", tmp_path / "r.html"
-    ran = phone_audit("scan", "--demo", profile, "--json", rj, "--html", rh)
+    rj, rh, rc = tmp_path / "r.json", tmp_path / "r.html", tmp_path / "customer.html"
+    ran = phone_audit("scan", "--demo", profile, "--json", rj, "--html", rh, "--customer-report", rc,
+                      "--ticket", "T-77", "--customer", "Jo Bloggs", "--technician", "Sam",
+                      "--done", "Explained the findings")
     assert ran.code == expected_exit(profile), ran.stdout + ran.stderr
     report = read_json(rj)
     assert report["complete"] is True
@@ -87,6 +90,12 @@ def test_demo_scan_of_each_builtin_phone(profile, phone_audit, db, tmp_path, bro
     for status in set(statuses):
         assert STATUS_WORD[status] in text
     assert report["device"]["model"] in text
+    # the customer report: at most 2 A4 pages before the appendix, the verdict and the top
+    # actions on page one (tests/support/customer_print.py)
+    customer = rc.read_text(encoding="utf-8")
+    check_printed(customer, report, tmp_path, browser, fields=("T-77", "Jo Bloggs", "Sam"), name=profile)
+    assert "<li>Explained the findings</li>" in customer
+    assert "Jo Bloggs" not in rj.read_text(encoding="utf-8")  # the name is in this file only
 
 
 def test_warm_reaudit_pulls_nothing_and_gives_the_same_reports(sim_phone, phone_audit, db, tmp_path):
@@ -175,13 +184,19 @@ def test_two_scans_write_one_database_at_once(sim_phone, phone_audit, db, tmp_pa
         assert stored(db, rep["audit_id"])["findings"] == rep["findings"]
 
 
+def _model_serial(profile: str) -> str:
+    """`MODEL-SERIAL` of a built-in profile, read from its properties, as --all names files."""
+    props = tomllib.loads((builtin_profiles_dir() / profile / "profile.toml").read_text(encoding="utf-8"))["props"]
+    return f"{props['ro.product.model']}-{props['ro.serialno']}".replace(" ", "_")
+
+
 def test_all_audits_every_ready_phone_one_report_each(sim_phone, phone_audit, db, tmp_path):
-    phones = [sim_phone(PROFILES[0]), sim_phone(PROFILES[-1])]
+    phones = [(sim_phone(PROFILES[0]), PROFILES[0]), (sim_phone(PROFILES[-1]), PROFILES[-1])]
     ran = phone_audit("scan", "--all", "--json", tmp_path / "r.json")
     assert ran.code in (0, 1), ran.stderr
-    for p in phones:
-        safe = p.serial.replace(":", "_")
-        rep = read_json(tmp_path / f"r-{safe}.json")
+    for p, profile in phones:
+        # named by model and serial, as on the phone's box (not by the adb port)
+        rep = read_json(tmp_path / f"r-{_model_serial(profile)}.json")
         assert rep["device"]["adb_serial"] == p.serial and rep["complete"]
 
 
@@ -190,11 +205,11 @@ def test_all_one_phone_failing_does_not_stop_the_others(sim_phone, phone_audit, 
     report path is a folder) is said and gives exit 3; the other phone is still audited
     and reported."""
     broken, fine = sim_phone(PROFILES[0]), sim_phone(PROFILES[-1])
-    (tmp_path / f"r-{broken.serial.replace(':', '_')}.json").mkdir()
+    (tmp_path / f"r-{_model_serial(PROFILES[0])}.json").mkdir()
     ran = phone_audit("scan", "--all", "--json", tmp_path / "r.json")
     assert ran.code == 3, ran.stderr
     assert f"{broken.serial}: the audit stopped" in ran.stderr
-    rep = read_json(tmp_path / f"r-{fine.serial.replace(':', '_')}.json")
+    rep = read_json(tmp_path / f"r-{_model_serial(PROFILES[-1])}.json")
     assert rep["device"]["adb_serial"] == fine.serial and rep["complete"]
 
 

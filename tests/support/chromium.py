@@ -95,3 +95,29 @@ def png_is_not_blank(png: Path) -> bool:
         pos += 12 + length
     raw = zlib.decompress(idat)
     return len(set(raw[:200000])) > 8
+
+
+def print_pdf(html: Path, pdf: Path) -> Path:
+    """The page printed to PDF by Chromium (A4 from the report's own `@page` rule, no
+    header or footer), as a person would with Print > Save as PDF."""
+    proc = _run([f"--print-to-pdf={pdf}", "--no-pdf-header-footer"], html)
+    assert pdf.is_file() and pdf.stat().st_size > 0, proc.stderr.decode(errors="replace")[-2000:]
+    return pdf
+
+
+def pdf_pages(pdf: Path) -> int:
+    """How many pages a PDF Chromium printed has: its page objects (`/Type /Page`, not
+    the `/Pages` tree nodes). Chromium writes these dictionaries uncompressed."""
+    import re
+
+    data = pdf.read_bytes()
+    assert data[:5] == b"%PDF-", "not a PDF"
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
+
+
+def pdf_page_sizes_mm(pdf: Path) -> list[tuple[int, int]]:
+    """Each page's MediaBox in whole millimetres (A4 is 210 x 297)."""
+    import re
+
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf.read_bytes())
+    return [(round(float(w) * 25.4 / 72), round(float(h) * 25.4 / 72)) for w, h in boxes]

@@ -127,7 +127,8 @@ async def test_pick_audit_panel_evidence_export_history(sim_phone, db, tmp_path)
                        timeout=30)
         diff = str(app.screen.query_one("#diff").render())
         assert f"Audit #{second.data.audit_id} compared with #{pane.data.audit_id}" in diff
-        assert f"0 new, 0 fixed, 0 changed, {len(registry.catalogue())} unchanged" in diff
+        assert f"0 new, 0 fixed, {len(registry.catalogue())} unchanged" in diff  # audit/diff_words.py
+        assert "Apps: no app added, removed, updated, enabled or disabled" in diff
         await pilot.press("escape", "q")
     assert app.return_code == 0
 
@@ -184,7 +185,8 @@ async def test_demo_starts_audits_and_stops_the_simulated_phone(adb_server, db):
 async def test_bench_next_phone_while_another_runs(sim_phone, db, tmp_path):
     one = sim_phone(derive_profile(tmp_path, "pixel-clean", "slow-pixel", extra=SLOW))
     two = sim_phone("huawei-p40")
-    app = create_app(Backend(db))
+    auto = tmp_path / "auto-export"
+    app = create_app(Backend(db), auto_export=str(auto))
     async with app.run_test(size=(100, 32)) as pilot:
         await pick(app, pilot, one.serial)
         await wait_for(pilot, lambda: app.main.audit_panes())
@@ -194,8 +196,26 @@ async def test_bench_next_phone_while_another_runs(sim_phone, db, tmp_path):
         await wait_for(pilot, lambda: len(app.main.audit_panes()) == 2)
         second = app.main.audit_panes()[1]
         assert first.running and second.running  # both at once
+        # the picker says which phones are being audited
+        from tui.widgets.device_table import DeviceTable
+
+        table = app.main.query_one(DeviceTable)
+        assert str(table.get_cell(one.serial, "state")) == "auditing…"
+        await wait_for(pilot, lambda: str(table.get_cell(two.serial, "state")) == "auditing…", timeout=30)
         await finished(app, pilot, 1)
         await finished(app, pilot, 2)
+        # and, once done, each one's last result and when
+        await wait_for(pilot, lambda: str(table.get_cell(two.serial, "state")) == "ready", timeout=30)
+        assert str(table.get_cell(two.serial, "hint")).startswith("last: ")
+        assert str(table.get_cell(one.serial, "hint")).startswith("last: nothing found, ")
+        # --export-to: each finished audit written at once, named model-serial-date-audit
+        day = first.data.report["started_at"][:10]
+        expected = sorted(f"{stem}.{ext}" for stem in (
+            f"Pixel_7-28241FDH2001PQ-{day}-{first.data.audit_id}",
+            f"ANA-NX9-NRE0220A15008743-{second.data.report['started_at'][:10]}-{second.data.audit_id}")
+            for ext in ("json", "html"))
+        await wait_for(pilot, lambda: auto.is_dir() and len(list(auto.iterdir())) == 4, timeout=60)
+        assert sorted(p.name for p in auto.iterdir()) == expected
         assert first.data.device["manufacturer"] == "Google"
         assert second.data.device["manufacturer"] == "HUAWEI"
         assert first.data.report["complete"] and second.data.report["complete"]

@@ -52,3 +52,27 @@ async def test_the_full_hint_of_a_phone_that_is_not_ready():
         assert "accept the USB debugging prompt" in hint  # cut in the 80-column table
         assert "Enter audits it" in table.hint_for("R58N99XYZ").plain
         assert "no phone needed" in table.hint_for(SIMULATED_PREFIX + "pixel-clean").plain
+
+
+@run_async
+async def test_the_picker_shows_which_phone_is_being_audited_and_each_last_result():
+    from tui.screens.picker import last_result
+
+    app = _TableApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(DeviceTable)
+        last = {"R58N99XYZ": last_result({"counts": {"fail": 5, "warn": 2, "pass": 12},
+                                          "started_at": "2026-01-15T09:00:41.000Z", "complete": True})}
+        assert last["R58N99XYZ"] == "5 fail, 2 warn, 2026-01-15 09:00"
+        table.show(parse_devices_l(LINES), PROFILES, set(), {"R58N99XYZ"}, last)
+        await pilot.pause()
+        assert str(table.get_cell("R58N99XYZ", "state")) == "auditing…"
+        assert str(table.get_cell("R58N99XYZ", "hint")) == "last: 5 fail, 2 warn, 2026-01-15 09:00"
+        assert "An audit of it is running" in table.hint_for("R58N99XYZ").plain
+        # done: ready again, with its new last result
+        table.show(parse_devices_l(LINES), PROFILES, set(), set(),
+                   {"R58N99XYZ": last_result({"counts": {}, "started_at": "2026-01-15T10:00:00Z"})})
+        await pilot.pause()
+        assert str(table.get_cell("R58N99XYZ", "state")) == "ready"
+        assert str(table.get_cell("R58N99XYZ", "hint")) == "last: nothing found, 2026-01-15 10:00"
+        assert last_result({"counts": {"fail": 1}, "complete": False, "started_at": ""}) == "incomplete"

@@ -43,6 +43,13 @@ class TestResults:
         assert snap_compare(results_app(db, fixture_data), press=["down", "enter"],
                             terminal_size=(80, 24))
 
+    def test_finding_detail_120x40(self, snap_compare, db, fixture_data):
+        assert snap_compare(results_app(db, fixture_data), press=["down", "enter"],
+                            terminal_size=(120, 40))
+
+    def test_export_dialog_120x40(self, snap_compare, db, fixture_data):
+        assert snap_compare(results_app(db, fixture_data), press=["e"], terminal_size=(120, 40))
+
     def test_help(self, snap_compare, db, fixture_data):
         assert snap_compare(results_app(db, fixture_data), press=["question_mark"],
                             terminal_size=(80, 24))
@@ -65,6 +72,9 @@ class TestResults:
 class TestApps:
     def test_apps(self, snap_compare, db, fixture_data):
         assert snap_compare(results_app(db, fixture_data), press=["a"], terminal_size=(80, 24))
+
+    def test_apps_120x40(self, snap_compare, db, fixture_data):
+        assert snap_compare(results_app(db, fixture_data), press=["a"], terminal_size=(120, 40))
 
     def test_apps_third_party_by_trackers(self, snap_compare, db, fixture_data):
         assert snap_compare(results_app(db, fixture_data), press=["a", "t", "s", "s", "s", "s"],

@@ -31,7 +31,9 @@ def _describe(report: dict) -> str:
     from audit.reports.terminal_text import plain
 
     d = report.get("device") or {}
-    name = " ".join(str(x) for x in (d.get("manufacturer"), d.get("model")) if x) or "phone"
+    from audit.ranking import phone_name
+
+    name = phone_name(d)
     return f"{plain(name)}, serial {plain(_device_key(report))}, {plain(report.get('started_at'))}"
 
 
@@ -60,23 +62,33 @@ async def _main(args: argparse.Namespace) -> int:
         print(f"phone-audit diff: warning: audit #{args.audit_a} and audit #{args.audit_b} are of "
               f"different phones ({plain(key_a)} and {plain(key_b)}): this compares two phones, "
               "not one phone over time", file=sys.stderr)
+    from audit.inventory_diff import diff_apps, lines
+
+    d = {**d, "apps": diff_apps(a, b)}
     if args.json:
         print(json.dumps(d, ensure_ascii=False, indent=2))
         return 0
     print(f"audit #{args.audit_a} ({_describe(a)}) -> audit #{args.audit_b} ({_describe(b)})")
-    sections = [("appeared", "Appeared"), ("fixed", "Fixed"), ("changed", "Changed")]
-    if args.all:
-        sections.append(("unchanged", "Unchanged"))
-    for key, title in sections:
-        entries = d[key]
+    from audit import diff_words
+
+    groups = diff_words.grouped(d)
+    for key, title in diff_words.ORDER:
+        entries = groups[key]
+        if key == "unchanged" and not args.all:
+            print(f"\nUnchanged: {len(entries)}")
+            continue
+        if not entries:
+            continue
         print(f"\n{title} ({len(entries)})")
         for e in entries:
             print(f"  {e['check']}: {_status(e['before'])} -> {_status(e['after'])}"
                   f"  {plain(e['summary_after'] or e['summary_before'] or '')}")
+            if not diff_words.shows_subjects(key):
+                continue
             if e["subjects_added"]:
                 print("    new: " + ", ".join(plain(s) for s in e["subjects_added"]))
             if e["subjects_removed"]:
                 print("    gone: " + ", ".join(plain(s) for s in e["subjects_removed"]))
-    if not args.all:
-        print(f"\nUnchanged: {len(d['unchanged'])}")
+    print()
+    print("\n".join(lines(d["apps"], plain)))
     return 0

@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
 async def _main(args: argparse.Namespace) -> int:
     from store import Store
     from audit.reports.terminal_text import plain
+    from audit.ranking import phone_name
 
     store = await Store.open(getattr(args, "history_db", None) or getattr(args, "db", None))
     try:
@@ -42,7 +43,7 @@ async def _main(args: argparse.Namespace) -> int:
           f"{'BENCH':<14} DEVICE")
     for a in audits:
         d = a["device"]
-        name = " ".join(plain(x) for x in (d.get("manufacturer"), d.get("model")) if x)
+        name = plain(phone_name(d))
         who = f"{plain(a['device_key'])}" + (f" ({name})" if name else "")
         c = a["counts"]
         # bench and technician come from a shop's config, possibly another bench's

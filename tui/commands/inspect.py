@@ -3,8 +3,10 @@
 Prints package, versions, signer certificate SHA-256, permissions, tracker SDKs and
 risk indicators (with the exact evidence and the DEX file it was found in), and whether
 it is known stalkerware (package name or signing certificate), or with `--json` the
-`ApkReport` as JSON plus a `stalkerware` list. Exit 0, or 2 with "could not inspect: ..." when the
-file cannot be inspected. Every string from the APK is printed as plain text, never
+`ApkReport` as JSON plus a `stalkerware` list. Exit 0; 1 when the APK is known
+stalkerware (or, with `--fail-on SEVERITY`, shows anything at that severity or above:
+stalkerware critical, a risk indicator medium, a tracker low; `audit/exit_codes.py`); 2
+with "could not inspect: ..." when the file cannot be inspected. Every string from the APK is printed as plain text, never
 interpreted as markup, and control characters are made visible.
 """
 
@@ -20,6 +22,9 @@ from audit.reports.terminal_text import plain
 def add_arguments(parser) -> None:
     parser.add_argument("apk", metavar="APK", help="path of the APK file")
     parser.add_argument("--json", action="store_true", help="print the inspection report as JSON")
+    from tui.commands.scan import add_fail_on
+
+    add_fail_on(parser)
 
 
 def stalkerware_matches(report, kb) -> list[str]:
@@ -111,4 +116,7 @@ def run(args) -> int:
     if report.error:
         print(plain(report.error), file=sys.stderr)
         return 2
-    return 0
+    from audit.exit_codes import inspect_exit
+
+    return inspect_exit(stalkerware, len(report.indicator_ids()), len(report.tracker_ids()),
+                        getattr(args, "fail_on", None))

@@ -1,9 +1,10 @@
 """`phone-audit scan`: audit without the UI, print a plain-text summary.
 
-Exit codes (the contract): 0 complete and nothing failed; 1 complete and something
-failed; 2 usage error or no usable device; 3 the audit did not complete (what was
-gathered is still reported and saved, marked incomplete). With `--all`, the worst
-of the phones' codes (3 over 1 over 0).
+Exit codes (the contract, `audit/exit_codes.py`): 0 complete and nothing failed (or,
+with `--fail-on SEVERITY`, nothing failed or warned at that severity or above); 1 complete
+and something did; 2 usage error or no usable device; 3 the audit did not complete
+(what was gathered is still reported and saved, marked incomplete). With `--all`, the
+worst of the phones' codes (3 over 1 over 0).
 """
 
 from __future__ import annotations
@@ -56,6 +57,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="after the scan, forget audits older than N days "
                           "(default: keep_days in the config file, else keep all)")
     out.add_argument("--workers", type=int, metavar="N", help="inspection processes (default: cores)")
+    add_fail_on(parser)
+    cust = parser.add_argument_group("customer report (one or two A4 pages, evidence appended)")
+    cust.add_argument("--customer-report", type=Path, metavar="FILE",
+                      help="write the customer report (HTML, prints on A4)")
+    cust.add_argument("--ticket", metavar="TEXT", help="the repair ticket, printed on it")
+    cust.add_argument("--customer", metavar="NAME",
+                      help="the customer's name, printed on it (kept nowhere else)")
+    cust.add_argument("--technician", metavar="NAME",
+                      help="default: technician in the config file, else $PHONE_AUDIT_TECHNICIAN")
+    cust.add_argument("--done", action="append", default=[], metavar="TEXT",
+                      help="what was done (repeat for each line); else ruled lines to fill in")
+
+
+def customer_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """The customer report's fields: the command line, else the config file
+    (`technician`, `shop`; store/settings.py)."""
+    from store import settings
+
+    config = settings.load()
+    _bench, technician = settings.bench_identity()
+    shop = config.get("shop")
+    return {"ticket": args.ticket, "customer": args.customer,
+            "technician": args.technician or technician,
+            "shop": str(shop)[:100] if shop else None, "done": list(args.done or ())}
+
+
+def add_fail_on(parser: argparse.ArgumentParser) -> None:
+    """`--fail-on SEVERITY`, shared by `scan` and `inspect` (audit/exit_codes.py)."""
+    from audit.exit_codes import SEVERITIES
+
+    parser.add_argument("--fail-on", choices=SEVERITIES, metavar="SEVERITY", default=None,
+                        help="exit 1 when a check fails or warns at SEVERITY or above "
+                             f"({', '.join(SEVERITIES)}); default: when any check fails")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,11 +103,25 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _per_device(path: Path | None, serial: str, many: bool) -> Path | None:
-    """With --all, FILE becomes FILE-<serial>.EXT (the serial made safe for a name)."""
+    """With --all, FILE becomes FILE-<name>.EXT (`_report_name`, made safe for a name)."""
     if path is None or not many:
         return path
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", serial).strip("._") or "device"
     return path.with_name(f"{path.stem}-{safe}{path.suffix}")
+
+
+def _report_name(args: argparse.Namespace, report: dict[str, Any], adb_serial: str) -> str:
+    """With --all, what a phone's report files are named by: its model and serial
+    (`ro.serialno`), e.g. `Pixel_7-28241FDH2001PQ`, which a bench recognises on the
+    phone's box, not the adb serial of the port it sat on. Two phones that would get the
+    same name in one run get their adb serial added."""
+    d = report.get("device") or {}
+    name = "-".join(str(x) for x in (d.get("model"), d.get("serial") or adb_serial) if x)
+    used = args.__dict__.setdefault("_report_names", set())
+    if name in used:
+        name = f"{name}-{adb_serial}"
+    used.add(name)
+    return name
 
 
 def _db_path(args: argparse.Namespace) -> str | None:
@@ -108,8 +156,13 @@ async def _main(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     if days is not None and days < 0:
         raise UsageError("--keep-days must be 0 or more")
+    db = _db_path(args)
+    if args.scan_demo:
+        from tui.config import demo_db
+
+        db = demo_db(db) or db
     try:
-        store = await Store.open_shared(_db_path(args), warn=_warn_store)
+        store = await Store.open_shared(db, warn=_warn_store)
     except ConnectionError as exc:  # a shared store that is down: nothing audited yet
         print(f"phone-audit: {exc}", file=sys.stderr)
         return EXIT_INCOMPLETE
@@ -304,10 +357,18 @@ async def _audit_one(args: argparse.Namespace, store, *, serial: str | None = No
         if sealed_to is not None and (capture_out / "manifest.json").is_file():
             await asyncio.to_thread(sealed_capture.seal, capture_out, sealed_to, args.capture_recipients)
     report = json_report.build_report(result)
+    name = _report_name(args, report, label) if many else label
     if args.json:
-        json_report.write_report(report, _per_device(args.json, label, many))
+        json_report.write_report(report, _per_device(args.json, name, many))
     if args.html:
-        html_report.write_report(report, _per_device(args.html, label, many))
+        html_report.write_report(report, _per_device(args.html, name, many))
+    if getattr(args, "customer_report", None):
+        from audit.reports import customer_report
+
+        customer_report.write_report(report, _per_device(args.customer_report, name, many),
+                                     **customer_fields(args))
     sys.stdout.write(summary.render(report, previous=result.previous))
     sys.stdout.flush()
-    return result.exit_code
+    from audit.exit_codes import scan_exit
+
+    return scan_exit(report, getattr(args, "fail_on", None))

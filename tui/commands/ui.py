@@ -15,8 +15,17 @@ def run(args: argparse.Namespace) -> int:
     from tui.app import create_app
     from tui.backend import Backend
 
-    backend = Backend(getattr(args, "db", None))
-    app = create_app(backend, demo=getattr(args, "demo", None))
+    from store import settings
+
+    from tui.config import demo_db
+
+    db = getattr(args, "db", None)
+    if getattr(args, "demo", None):
+        db = demo_db(db) or db  # a demo's audits stay apart from real phones'
+    backend = Backend(db)
+    auto = getattr(args, "export_to", None) or settings.load().get("auto_export")
+    app = create_app(backend, demo=getattr(args, "demo", None),
+                     auto_export=str(auto) if auto else None)
     try:
         app.run()
     finally:

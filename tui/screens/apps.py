@@ -1,6 +1,10 @@
 """Every package of an audit: label, system or third-party, installer, trackers found,
 risky permissions. Sortable (s, or a click on a column header) and filterable (/);
-Enter opens the app's inspection report (`AppDetailScreen`)."""
+Enter opens the app's inspection report (`AppDetailScreen`).
+
+Below `WIDE` columns the table folds: the label and the package share one two-line
+cell, kind and installer another, so at 80x24 every column is wide enough to read
+instead of six columns cut to a few letters each."""
 
 from __future__ import annotations
 
@@ -23,6 +27,13 @@ COLUMNS = (
     ("trackers", "Trackers", lambda r: (-len(r.trackers), r.package)),
     ("risky", "Risky permissions", lambda r: (-len(r.risky), r.package)),
 )
+
+
+#: from this terminal width on, one column per field; below it the folded layout
+WIDE = 110
+#: folded layout: (column key, title, share of the width); sorting keys stay COLUMNS'
+FOLDED = (("label", "App / package", 42), ("kind", "Source", 14),
+          ("trackers", "Trackers", 20), ("risky", "Permissions", 24))
 
 
 def matches(row: AppRow, needle: str) -> bool:
@@ -61,11 +72,17 @@ class AppsScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one("#apps", DataTable)
-        # shares of the width, so every column shows at 80 columns
-        shares = {"label": 18, "package": 24, "kind": 10, "installer": 14, "trackers": 16, "risky": 18}
-        room = max(60, self.app.size.width - 2 * len(COLUMNS) - 2)
-        for key, title, _ in COLUMNS:
-            table.add_column(title, key=key, width=max(6, room * shares[key] // 100))
+        self.folded = self.app.size.width < WIDE
+        if self.folded:
+            room = max(60, self.app.size.width - 2 * len(FOLDED) - 2)
+            for key, title, share in FOLDED:
+                table.add_column(title, key=key, width=max(8, room * share // 100))
+        else:
+            # shares of the width, so every column shows
+            shares = {"label": 18, "package": 24, "kind": 10, "installer": 14, "trackers": 16, "risky": 18}
+            room = max(60, self.app.size.width - 2 * len(COLUMNS) - 2)
+            for key, title, _ in COLUMNS:
+                table.add_column(title, key=key, width=max(6, room * shares[key] // 100))
         self.refill()
         table.focus()
 
@@ -84,15 +101,16 @@ class AppsScreen(Screen):
             label = cell(r.label) if r.label else Text("(no label)", style="dim")
             if not r.enabled:
                 label.append(" (disabled)", style="dim")
-            table.add_row(
-                label,
-                cell(r.package),
-                Text("system" if r.system else "3rd-party", style="" if r.system else "bold"),
-                cell(r.installer) if r.installer else Text("-", style="dim"),
-                cell(", ".join(r.trackers), style="bold yellow") if r.trackers else Text(""),
-                cell(", ".join(r.risky)),
-                key=r.package,
-            )
+            kind = Text("system" if r.system else "3rd-party", style="" if r.system else "bold")
+            installer = cell(r.installer) if r.installer else Text("-", style="dim")
+            trackers = cell(", ".join(r.trackers), style="bold yellow") if r.trackers else Text("")
+            risky = cell(", ".join(r.risky))
+            if getattr(self, "folded", False):
+                table.add_row(Text("\n").join([label, cell(r.package, style="dim")]),
+                              Text("\n").join([kind, installer]), trackers, risky,
+                              key=r.package, height=2)
+                continue
+            table.add_row(label, cell(r.package), kind, installer, trackers, risky, key=r.package)
         parts = [f"{len(rows)} of {len(self.rows)} apps", f"sorted by {COLUMNS[self.sort_index][1]}"]
         if self.only_third:
             parts.append("third-party only")
@@ -112,7 +130,7 @@ class AppsScreen(Screen):
 
     @on(DataTable.HeaderSelected, "#apps")
     def _header(self, event: DataTable.HeaderSelected) -> None:
-        keys = [c[0] for c in COLUMNS]
+        keys = [c[0] for c in COLUMNS]  # folded columns keep the key of their first field
         self.sort_index = keys.index(event.column_key.value)
         self.refill()
 

@@ -18,10 +18,28 @@ from tui.messages import ExportWritten
 from tui.viewmodel import AuditData
 
 
+def _safe(text: object, limit: int = 40) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", str(text or "")).strip("._-")[:limit]
+
+
 def default_stem(data: AuditData) -> str:
-    """`phone-audit-<serial>-<audit id>`, the serial made safe for a file name."""
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", data.device_key).strip("._") or "phone"
-    return f"phone-audit-{safe[:40]}-{data.audit_id if data.audit_id is not None else 'report'}"
+    """`<model>-<serial>-<date>-<audit id>`, e.g. `M2007J3SG-8f3a71c2-2026-01-15-3`: what a
+    bench sorts by (phone, then day), each part made safe for a file name."""
+    d = data.device
+    parts = [_safe(d.get("model")) or "phone", _safe(data.device_key) or "unknown",
+             _safe(str(data.report.get("started_at") or "")[:10])]
+    if data.audit_id is not None:
+        parts.append(str(data.audit_id))
+    return "-".join(p for p in parts if p)
+
+
+def default_folder() -> str:
+    """Where exports go unless the app is told otherwise: a `reports` folder beside the
+    history (`~/.local/share/phone-audit/reports`), never the current folder (after
+    `make demo` that is the git checkout)."""
+    import platformdirs
+
+    return str(Path(platformdirs.user_data_dir("phone-audit", appauthor=False)) / "reports")
 
 
 class ExportScreen(ModalScreen[tuple[Path, Path] | None]):
@@ -33,15 +51,16 @@ class ExportScreen(ModalScreen[tuple[Path, Path] | None]):
         super().__init__()
         self.backend = backend
         self.data = data
-        self.folder = folder or str(Path.cwd())
+        self.folder = folder or default_folder()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export"):
             yield Static(Text("Export this audit", style="bold"), classes="dialog-title")
             yield Label("Folder")
-            yield Input(self.folder, id="export-folder")
+            # not selected on focus: a key pressed by habit (e again) must not replace it
+            yield Input(self.folder, id="export-folder", select_on_focus=False)
             yield Label("File name (.json and .html are added)")
-            yield Input(default_stem(self.data), id="export-stem")
+            yield Input(default_stem(self.data), id="export-stem", select_on_focus=False)
             yield Static("", id="export-status")
             with Horizontal(classes="buttons"):
                 yield Button("Export", id="export-go", variant="primary")

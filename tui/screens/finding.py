@@ -53,6 +53,47 @@ def tracker_pages_text(data: AuditData, f: dict[str, Any]) -> Text:
     return out
 
 
+def looks_at(check: str) -> str:
+    from checks.registry import by_id
+
+    module = by_id(check)
+    return module.META.looks_at if module is not None else ""
+
+
+def missing_text(missing: list[dict[str, Any]]) -> Text:
+    """Each fact an inconclusive verdict needed: why it is missing, the command that shows it."""
+    out = Text()
+    for n, m in enumerate(missing, 1):
+        if n > 1:
+            out.append("\n")
+        out.append_text(safe(m.get("fact"), style="bold"))
+        out.append(": ")
+        out.append_text(safe(str(m.get("state", "")).replace("_", " ")))
+        if m.get("detail"):
+            out.append(" (")
+            out.append_text(safe(m.get("detail")))
+            out.append(")")
+        if m.get("command"):
+            out.append("\n   $ ", style="dim")
+            out.append_text(safe(m.get("command"), style="italic"))
+    return out
+
+
+def what_to_do_text(data: AuditData, f: dict[str, Any]) -> Text:
+    """The advice with this phone's package names, and the command for each app."""
+    from audit import ranking
+
+    subjects = [str(s) for s in f.get("subjects") or ()]
+    out = safe(ranking.advice_text(str(f.get("remediation", "")), subjects))
+    action = next((a for a in data.actions() if a.check == f.get("check")), None)
+    for c in (action.commands if action else ()):
+        out.append("\n   $ ", style="dim")
+        out.append_text(safe(c.do, style="italic"))
+        out.append("   undo: ", style="dim")
+        out.append_text(safe(c.undo or "cannot be undone from adb", style="italic"))
+    return out
+
+
 class FindingScreen(Screen):
     """The detail of one finding (Escape goes back)."""
 
@@ -80,10 +121,19 @@ class FindingScreen(Screen):
                                          Text("\n").join(safe(s) for s in subjects))
             yield from self._section(f"Evidence ({len(f.get('evidence') or [])})",
                                      evidence_text(list(f.get("evidence") or [])), id="evidence")
+            missing = list(f.get("missing") or [])
+            if missing:
+                yield from self._section(f"What is missing ({len(missing)})", missing_text(missing),
+                                         id="missing")
+            if status == "not_applicable":
+                looked = looks_at(str(f.get("check", "")))
+                if looked:
+                    yield from self._section("What was looked at", safe(looked))
             if f.get("why"):
                 yield from self._section("Why it matters", safe(f.get("why")))
-            if f.get("remediation"):
-                yield from self._section("What to do", safe(f.get("remediation")))
+            # advice only for a problem that is there (or may be): none on a pass or N/A
+            if f.get("remediation") and status in ("fail", "warn", "inconclusive"):
+                yield from self._section("What to do", what_to_do_text(self.data, f))
             pages = tracker_pages_text(self.data, f)
             if pages.plain:
                 yield from self._section("About these trackers", pages, id="tracker-pages")

@@ -1,5 +1,6 @@
 """History: the earlier audits of this phone (from the store), and what changed between
-an audit and the one before it (new, fixed, changed, unchanged findings).
+an audit and the one before it, in the words of `audit.diff_words` (new, worse, better,
+fixed, gone).
 
 The store is aiosqlite, so loading is an async worker on the app's loop; it reports by
 updating its own widgets once the data is there.
@@ -20,19 +21,21 @@ from textual.widgets import DataTable, Footer, Static
 from tui.viewmodel import STATUS_WORD, AuditData
 from tui.widgets.text import one_line, safe
 
-_KINDS = (
-    ("appeared", "New", "bold red"),
-    ("fixed", "Fixed", "bold green"),
-    ("changed", "Changed", "bold yellow"),
-    ("unchanged", "Unchanged", "dim"),
-)
+#: the style of each word of `audit.diff_words`
+_STYLE = {"new": "bold red", "worse": "bold red", "better": "bold green", "fixed": "bold green",
+          "gone": "bold yellow", "changed": "bold yellow", "unchanged": "dim"}
 
 
 def diff_text(diff: dict[str, Any], before: int, after: int) -> Text:
+    from audit import diff_words
+
+    groups = diff_words.grouped(diff)
     out = Text(f"Audit #{after} compared with #{before}: ", style="bold")
-    out.append(", ".join(f"{len(diff[k])} {name.lower()}" for k, name, _ in _KINDS))
-    for key, name, style in _KINDS:
-        items = diff[key]
+    out.append(", ".join(f"{len(groups[k])} {name.lower()}" for k, name in diff_words.ORDER
+                         if groups[k] or k in ("new", "fixed", "unchanged")))
+    for key, name in diff_words.ORDER:
+        items = groups[key]
+        style = _STYLE[key]
         if not items or key == "unchanged":
             continue
         out.append(f"\n\n{name}", style=style + " underline")
@@ -42,15 +45,24 @@ def diff_text(diff: dict[str, Any], before: int, after: int) -> Text:
                    f"{STATUS_WORD.get(e['after'], '-') if e['after'] else '-'}"
             out.append(f"{word:<16}", style=style)
             out.append_text(safe(e.get("title")))
+            if not diff_words.shows_subjects(key):
+                continue
             for s in e.get("subjects_added", [])[:5]:
-                out.append("\n      + ")
+                out.append("\n      new: ")
                 out.append_text(safe(s))
             for s in e.get("subjects_removed", [])[:5]:
-                out.append("\n      - ")
+                out.append("\n      gone: ")
                 out.append_text(safe(s))
-    if diff["unchanged"]:
+    if groups["unchanged"]:
         out.append("\n\nUnchanged: ", style="dim")
-        out.append(", ".join(e["check"] for e in diff["unchanged"]), style="dim")
+        out.append(", ".join(e["check"] for e in groups["unchanged"]), style="dim")
+    if "apps" in diff:
+        from audit.inventory_diff import lines
+        from audit.reports.terminal_text import plain
+
+        for line in lines(diff["apps"], plain):
+            heading = not line.startswith("  ")
+            out.append(("\n\n" if heading else "\n") + line, style="bold" if heading else "")
     return out
 
 

@@ -105,7 +105,7 @@ class MainScreen(Screen):
         key = f"audit-{self._count}"
         pane = AuditPane(self.backend, key, serial, data=data)
         # a tab label reaches the terminal: phone text only through the one sanitiser
-        title = one_line(label or (data.title() if data is not None else serial) or key)
+        title = one_line(label or (data.tab_title() if data is not None else serial) or key)
         tabs = self.query_one("#tabs", TabbedContent)
         await tabs.add_pane(TabPane(Content(f"{self._count}: {title}"), pane, id=key))
         tabs.active = key
@@ -122,6 +122,8 @@ class MainScreen(Screen):
         return found.first() if found else None
 
     async def on_audit_requested(self, message: AuditRequested) -> None:
+        if message.serial:  # before the tab opens: the picker says so from the start
+            self.query_one(PickerPane).audit_started(message.serial)
         await self.open_audit(message.serial, label=message.simulated)
 
     def on_simulated_requested(self, message: SimulatedRequested) -> None:
@@ -131,10 +133,28 @@ class MainScreen(Screen):
     @work(thread=True, exit_on_error=False, name="start simulated phone")
     def start_simulated(self, profile: str) -> None:
         serial = self.backend.start_simulated(profile)
-        self.post_message(AuditRequested(serial, simulated=f"{profile} (simulated)"))
+        # short enough for a tab beside others: "(simulated)" was cut to "(si"
+        self.post_message(AuditRequested(serial, simulated=f"{profile[:20]} (sim)"))
 
     def on_audit_done(self, message: AuditDone) -> None:
         tabs = self.query_one("#tabs", TabbedContent)
         tab = tabs.get_tab(message.key)
         word = "" if message.data.report.get("complete") else " (incomplete)"
-        tab.label = Content(f"{message.key.split('-')[1]}: {one_line(message.data.title())}{word}")
+        panes = self.query(f"#{message.key} AuditPane")
+        pane = panes.first() if panes else None
+        if getattr(pane, "serial", None):
+            self.query_one(PickerPane).audit_finished(pane.serial, message.data.report)
+            folder = getattr(self.app, "auto_export", None)
+            if folder:
+                self.export_now(message.data, folder)
+
+    @work(thread=True, exit_on_error=False, name="auto export")
+    def export_now(self, data: AuditData, folder: str) -> None:
+        """`--export-to DIR`: write the finished audit's JSON and HTML there, named from
+        model, serial, date and audit number (`tui.screens.export.default_stem`)."""
+        from tui.screens.export import default_stem
+
+        paths = self.backend.export(data.report, folder, default_stem(data))
+        self.app.call_from_thread(self.app.notify, f"Wrote {paths[0]} and {paths[1]}",
+                                  title="Exported", markup=False)
+        tab.label = Content(f"{message.key.split('-')[1]}: {message.data.tab_title()}{word}")

@@ -25,6 +25,26 @@ INTRO = ("Choose a phone and press Enter to audit it. Phones appear here as you 
          "(USB debugging on, the phone unlocked). Simulated phones need no phone.")
 
 
+def _counts(report: dict) -> dict[str, int]:
+    c = {"fail": 0, "warn": 0}
+    for f in report.get("findings", ()):
+        if f.get("status") in c:
+            c[f["status"]] += 1
+    return c
+
+
+def last_result(audit: dict) -> str:
+    """"5 fail, 2 warn, 2026-01-15 09:00" (or "nothing found", "incomplete") from a
+    `Store.list_audits` summary."""
+    c = audit.get("counts") or {}
+    bad = [f"{c[k]} {k}" for k in ("fail", "warn") if c.get(k)]
+    what = ", ".join(bad) if bad else "nothing found"
+    if not audit.get("complete", True):
+        what = "incomplete"
+    when = str(audit.get("started_at") or "")[:16].replace("T", " ")
+    return f"{what}, {when}" if when else what
+
+
 class PickerPane(Vertical):
     """The "Phones" tab."""
 
@@ -37,6 +57,9 @@ class PickerPane(Vertical):
         self._stop = threading.Event()
         self._entries: list = []
         self._profiles = backend.profiles()
+        #: serials audited right now, and each phone's last result in history
+        self.auditing: set[str] = set()
+        self.last: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(Text(INTRO), id="picker-intro")
@@ -77,12 +100,38 @@ class PickerPane(Vertical):
             f"adb sees {len(self._entries)} device(s), {ready} ready.", style="dim"))
         self._show()
 
+    @work(exclusive=True, group="picker-last", exit_on_error=False, name="last results")
+    async def load_last(self) -> None:
+        """Each ready phone's last audit in history, for its row."""
+        changed = False
+        for e in list(self._entries):
+            if not e.ready or e.serial in self.last:
+                continue
+            audits = await self.backend.history(e.serial)
+            if audits:
+                self.last[e.serial] = last_result(audits[0])
+                changed = True
+        if changed:
+            self._show()
+
+    def audit_started(self, serial: str) -> None:
+        self.auditing.add(serial)
+        self._show()
+
+    def audit_finished(self, serial: str, report: dict) -> None:
+        self.auditing.discard(serial)
+        self.last[serial] = last_result({"counts": _counts(report), "started_at": report.get("started_at"),
+                                         "complete": report.get("complete", True)})
+        self._show()
+        self.load_last()
+
     def on_adb_unavailable(self, message: AdbUnavailable) -> None:
         self.query_one("#picker-status", Static).update(safe(message.reason, style="bold red"))
 
     def _show(self) -> None:
         table = self.query_one(DeviceTable)
-        table.show(self._entries, self._profiles, self.backend.simulated_serials())
+        table.show(self._entries, self._profiles, self.backend.simulated_serials(),
+                   self.auditing, self.last)
         row = table.selected()
         self.query_one("#picker-hint", Static).update(table.hint_for(row.key if row else None))
 

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from adb.parsers.error_text import readable_error
 from tui.viewmodel import SECTIONS, AuditData
 from tui.widgets.counts_bar import CountsBar
 from tui.widgets.risk_panel import RiskPanel
@@ -42,6 +43,26 @@ def _when(stamp: object) -> str:
     return text
 
 
+def verdict_text(data: AuditData) -> Text:
+    """The one-line verdict, the scores and the top actions (the summary's head)."""
+    from audit.ranking import TOP
+
+    out = safe(data.verdict(), style="bold")
+    out.append("\n")
+    out.append_text(safe("Scores: " + data.scores(), style="dim"))
+    actions = data.actions()
+    for n, a in enumerate(actions[:TOP], 1):
+        out.append(f"\n{n}. ", style="bold")
+        out.append_text(safe(a.title, style="bold"))
+        apps = f", {len(a.commands)} app{'s' if len(a.commands) != 1 else ''}" if a.commands else ""
+        out.append(f" ({a.severity}{apps})", style="dim")
+    if actions:
+        more = f"{len(actions) - TOP} more below; " if len(actions) > TOP else ""
+        out.append(f"\n{more}Enter on a panel: the commands for each app and how to undo them",
+                   style="dim")
+    return out
+
+
 class ResultsView(VerticalScroll):
     """Every finding of an audit as panels (see module docstring)."""
 
@@ -59,8 +80,9 @@ class ResultsView(VerticalScroll):
                        style="bold")
             for p in data.report.get("problems", [])[:3]:
                 msg.append("\n• ")
-                msg.append(one_line(p.get("reason"), 160))
+                msg.append(one_line(readable_error(str(p.get("reason") or "")), 160))
             yield Static(msg, classes="incomplete-banner")
+        yield Static(verdict_text(data), classes="verdict")
         yield CountsBar(data.counts(), classes="counts")
         # what needs the reader first, worst first: on a phone whose NCSC checks pass, a
         # stalkerware fail would otherwise sit below five green panels, off the screen

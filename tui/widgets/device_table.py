@@ -42,8 +42,14 @@ class DeviceTable(DataTable):
         self.add_column("State", key="state", width=13)
         self.add_column("What to do", key="hint")
 
-    def show(self, entries: list, profiles: list[tuple[str, str]], simulated: set[str]) -> None:
-        """Replace the rows, keeping the cursor on the same phone where possible."""
+    def show(self, entries: list, profiles: list[tuple[str, str]], simulated: set[str],
+             auditing: set[str] = frozenset(), last: dict[str, str] | None = None) -> None:
+        """Replace the rows, keeping the cursor on the same phone where possible.
+
+        `auditing`: serials with an audit running now (their state says so); `last`:
+        serial -> its last result in history ("5 fail, 2 warn, 2026-01-15 09:00"), shown
+        in the "What to do" column, so a bench sees which phone is where."""
+        last = last or {}
         keep = None
         if self.row_count and self.cursor_row < self.row_count:
             keep = self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value
@@ -59,14 +65,24 @@ class DeviceTable(DataTable):
                 name.append(" (simulated)", style="italic")
             # adb's word for a usable phone is "device"; say what it means
             state = Text("ready" if e.ready else e.state, style="bold green" if e.ready else "bold red")
+            if e.serial in auditing:
+                state = Text("auditing…", style="bold yellow")
             where = "USB" if e.transport == "usb" else "network (adb over TCP)"
             hint = safe(e.hint) if e.hint else Text(f"{where}; Enter audits it", style="dim")
+            if not e.hint and e.serial in last:
+                hint = safe(f"last: {last[e.serial]}", style="dim")
             self.add_row(name, state, hint, key=e.serial)
             self.rows_by_key[e.serial] = PickerRow(e.serial, e.serial, None, e.ready)
             full = safe(e.serial, style="bold")
             full.append(": ")
             full.append_text(safe(e.hint) if e.hint else Text(f"ready, connected by {where}. "
                                                               "Enter audits it."))
+            if e.serial in auditing:
+                full.append(" An audit of it is running (its tab shows the progress).")
+            if e.serial in last:
+                full.append(" Last audit: ")
+                full.append_text(safe(last[e.serial]))
+                full.append(".")
             self.hints[e.serial] = full
         for name, desc in profiles:
             key = SIMULATED_PREFIX + name
