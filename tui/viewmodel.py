@@ -233,9 +233,13 @@ def _package_dict(p: PackageInfo) -> dict[str, Any]:
 def _package_from_dict(d: dict[str, Any]) -> PackageInfo:
     known = PackageInfo.__dataclass_fields__
     kw = {k: v for k, v in d.items() if k in known}
+    # JSON gives lists; every sequence field of PackageInfo is a tuple (new ones too)
+    for k, v in kw.items():
+        if isinstance(v, list):
+            kw[k] = tuple(v)
     for k in ("split_paths", "flags", "requested_permissions", "install_permissions",
-              "runtime_permissions"):
-        if k in kw:
-            kw[k] = tuple(kw[k] or ())
+              "runtime_permissions", "users", "other_user_runtime_permissions"):
+        if k in kw and kw[k] is None:
+            kw[k] = ()
     kw["appops"] = FrozenMap(kw.get("appops") or {})
     return PackageInfo(**kw)
