@@ -143,16 +143,22 @@ class CodeBudget:
         self.extra_bytes = 0
         self.full = False
 
+    def spent(self, where: str, unread: list[str]) -> bool:
+        """True when no more units may be read; the first time, says so in `unread`."""
+        if self.units < MAX_CODE_UNITS:
+            return False
+        if not self.full:
+            unread.append(f"{where}: more than {MAX_CODE_UNITS} DEX files and sections; "
+                          "this one and the rest not read")
+            self.full = True
+        return True
+
 
 def _units_of_dex(location: str, data: bytes, unread: list[str], budget: CodeBudget) -> Iterator[CodeUnit]:
     offsets = dex_sections(data, unread, location)
     for i, at in enumerate(offsets):
         where = location if len(offsets) == 1 and i == 0 else f"{location}#{i + 1}"
-        if budget.units >= MAX_CODE_UNITS:
-            if not budget.full:
-                unread.append(f"{where}: more than {MAX_CODE_UNITS} DEX files and sections; "
-                              "this one and the rest not read")
-                budget.full = True
+        if budget.spent(where, unread):
             return
         budget.units += 1
         yield CodeUnit(where, data, at)
@@ -232,11 +238,7 @@ def _units_of_entry(location: str, load, head: bytes, depth: int, unread: list[s
     if kind == "zip" and depth >= MAX_NESTING:
         unread.append(f"{location}: archive nested more than {MAX_NESTING} deep, not read")
         return
-    if budget.units >= MAX_CODE_UNITS:
-        if not budget.full:
-            unread.append(f"{location}: more than {MAX_CODE_UNITS} DEX files and sections; "
-                          "this one and the rest not read")
-            budget.full = True
+    if budget.spent(location, unread):
         return
     try:
         data = load()
