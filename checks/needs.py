@@ -48,13 +48,19 @@ def unread(inp: AuditInput, *keys: str) -> list[dict]:
     return [facts[k].to_dict() for k in keys if k in facts and not facts[k].read]
 
 
+#: missing facts kept per finding; the rest are counted (`Finding.missing_cut`), so a phone
+#: with 50,000 unread apps gives a report of readable size (the same bound as evidence)
+MAX_MISSING = 100
+
+
 def enforce(meta: CheckMeta, result: Finding, inp: AuditInput) -> Finding:
     """The finding, or an inconclusive one when it stands on facts that were not read."""
-    missing = missing_facts(meta, inp)
+    every = missing_facts(meta, inp)
+    missing, cut = every[:MAX_MISSING], max(len(every) - MAX_MISSING, 0)
     if not missing or result.status in (Status.FAIL, Status.INCONCLUSIVE):
-        return replace(result, missing=tuple(missing)) if missing else result
+        return replace(result, missing=tuple(missing), missing_cut=cut) if missing else result
     names = ", ".join(f"{m['fact']} ({m['state'].replace('_', ' ')})" for m in missing[:5])
-    more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+    more = f" and {len(every) - 5} more" if len(every) > 5 else ""
     return replace(
         result,
         status=Status.INCONCLUSIVE,
@@ -62,4 +68,5 @@ def enforce(meta: CheckMeta, result: Finding, inp: AuditInput) -> Finding:
         summary=f"Could not decide: needs {names}{more}. Without them it would have said: "
                 f"{result.status.value} ({result.summary})",
         missing=tuple(missing),
+        missing_cut=cut,
     )

@@ -85,6 +85,8 @@ class Finding:
     missing: tuple[dict, ...] = ()
     #: evidence lines left out by the per-finding cap (`checks.hit_caps.cap_evidence`)
     evidence_cut: int = 0
+    #: missing facts left out by the per-finding cap (`checks.needs.MAX_MISSING`)
+    missing_cut: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         d = {
@@ -104,6 +106,8 @@ class Finding:
             d["missing"] = [dict(m) for m in self.missing]
         if self.evidence_cut:
             d["evidence_cut"] = self.evidence_cut
+        if self.missing_cut:
+            d["missing_cut"] = self.missing_cut
         return d
 
     @classmethod
@@ -124,6 +128,7 @@ class Finding:
             why=d.get("why", ""),
             missing=tuple(dict(m) for m in d.get("missing", ())),
             evidence_cut=int(d.get("evidence_cut", 0)),
+            missing_cut=int(d.get("missing_cut", 0)),
         )
 
 

@@ -40,3 +40,21 @@ def test_cap_evidence_says_how_many_more_and_keeps_the_count_in_json():
                     severity=Severity.INFO, summary="s", evidence=ev[:100])
     assert cap_evidence(small) is small and "evidence_cut" not in small.to_dict()
 
+
+
+def test_missing_facts_are_capped_and_counted(f):
+    """50,000 unread apps (the many-packages phone made a 233 MB report of them): a
+    finding keeps 100 rows of `missing` and counts the rest."""
+    from checks.apps import trackers
+    from checks.needs import MAX_MISSING, enforce
+    from model.findings import Status
+
+    packages = [f.pkg(f"com.example.app{i}") for i in range(250)]
+    inp = f.inp(f.snap(packages))
+    inp = type(inp)(snapshot=inp.snapshot, apks={}, knowledge=inp.knowledge,
+                    apk_states={p.name: "unrecognised" for p in packages})
+    r = enforce(trackers.META, trackers.evaluate(inp), inp)
+    assert r.status is Status.INCONCLUSIVE
+    assert len(r.missing) == MAX_MISSING == 100 and r.missing_cut == 150
+    assert r.to_dict()["missing_cut"] == 150
+    assert type(r).from_dict(r.to_dict()).missing_cut == 150

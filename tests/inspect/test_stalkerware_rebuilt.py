@@ -105,6 +105,7 @@ def test_inspect_command_names_the_rebuilt_family(tmp_path, capsys):
     path = tmp_path / "helper.apk"
     path.write_bytes(synthesize_apk(ApkSpec(package="com.newcustomer.helper",
                                             strings=("https://cabinet.kfnm.ru/api",))))
-    assert main(["inspect", str(path), "--json"]) == 0
+    # exit 1: `inspect` on stalkerware is a finding (README, exit codes)
+    assert main(["inspect", str(path), "--json"]) == 1
     doc = json.loads(capsys.readouterr().out)
     assert doc["stalkerware"] == ["Reptilicus (command-and-control host cabinet.kfnm.ru in classes.dex)"]
