@@ -23,7 +23,7 @@ from typing import Any, Iterable
 
 from adb.parsers.error_text import readable_error
 from audit import ranking
-from audit.reports.terminal_text import plain
+from audit.reports.terminal_text import one_line, plain
 
 #: the most apps named with a command on page one per action (all in the appendix)
 PAGE_ONE_COMMANDS = 2
@@ -62,6 +62,12 @@ APPENDIX_ID = "appendix"
 #: a comment after the top actions (`ranking.TOP`): everything before it must fit on
 #: page one; tests print the report cut here and count one page
 TOP_ACTIONS_END = "<!-- end of the top actions -->"
+
+
+def _c(value: object, limit: int = 200) -> str:
+    """`_e` cut to `limit` characters: a package name or path from the phone stays one
+    readable cell whatever its length (the JSON report keeps it whole)."""
+    return _e(one_line(value, limit)) if value not in (None, "") else _e(value)
 
 
 def _e(value: object) -> str:
@@ -128,8 +134,8 @@ def _actions(report: dict[str, Any]) -> str:
         out.append(f"<li><b>{_e(a.title)}</b> <span class=\"dim\">({_e(a.severity)})</span>: "
                    f"{_e(ranking.first_sentences(a.advice, 200))}")
         for c in a.commands[:PAGE_ONE_COMMANDS]:
-            out.append(f'<br><span class="mono">{_e(c.do)}</span> '
-                       f'<span class="dim">undo: <span class="mono">{_e(c.undo or "none")}</span></span>')
+            out.append(f'<br><span class="mono">{_c(c.do)}</span> '
+                       f'<span class="dim">undo: <span class="mono">{_c(c.undo or "none")}</span></span>')
         if len(a.commands) > PAGE_ONE_COMMANDS:
             out.append(f'<br><span class="dim">and {len(a.commands) - PAGE_ONE_COMMANDS} more apps '
                        "(commands in the appendix)</span>")
@@ -157,9 +163,9 @@ def _appendix(report: dict[str, Any]) -> str:
             f'<td class="mono">{_e(e.get("command")) if e.get("command") else ""}</td></tr>'
             for e in f.get("evidence", ()))
         missing = "".join(
-            f'<tr><td>missing: {_e(m.get("fact"))}</td><td>{_e(str(m.get("state", "")).replace("_", " "))}'
-            f'{": " + _e(m.get("detail")) if m.get("detail") else ""}</td>'
-            f'<td class="mono">{_e(m.get("command")) if m.get("command") else ""}</td></tr>'
+            f'<tr><td>missing: {_c(m.get("fact"))}</td><td>{_e(str(m.get("state", "")).replace("_", " "))}'
+            f'{": " + _c(m.get("detail")) if m.get("detail") else ""}</td>'
+            f'<td class="mono">{_c(m.get("command")) if m.get("command") else ""}</td></tr>'
             for m in f.get("missing", ()))
         out.append(f'<section><h3>{_e(ranking.STATUS_WORD.get(f.get("status"), f.get("status")))} · '
                    f'{_e(f.get("title"))} <span class="dim mono">{_e(f.get("check"))}</span></h3>'
@@ -169,8 +175,8 @@ def _appendix(report: dict[str, Any]) -> str:
     if acts:
         out.append("<h2>Every command, with its undo</h2><table>")
         for a in acts:
-            out.extend(f'<tr><td>{_e(a.title)}</td><td class="mono">{_e(c.do)}</td>'
-                       f'<td class="mono">{_e(c.undo or "none")}</td></tr>' for c in a.commands)
+            out.extend(f'<tr><td>{_e(a.title)}</td><td class="mono">{_c(c.do)}</td>'
+                       f'<td class="mono">{_c(c.undo or "none")}</td></tr>' for c in a.commands)
         out.append("</table>")
     if report.get("problems"):
         out.append("<h2>What the phone did not answer</h2><ul>")

@@ -89,6 +89,8 @@ def _e(value: object) -> str:
 HTML_CELL = 200
 #: characters of a finding's summary sentence (it can quote phone text)
 HTML_SUMMARY = 600
+#: commands listed under one action (one per app it concerns)
+HTML_COMMANDS = 50
 
 
 def _c(value: object, limit: int = HTML_CELL) -> str:
@@ -202,8 +204,10 @@ def _missing(f: dict[str, Any]) -> str:
     for m in f.get("missing", ()):
         state = str(m.get("state", "")).replace("_", " ")
         detail = f": {m['detail']}" if m.get("detail") else ""
-        rows.append(f"<tr><td class=\"mono\">{_e(m.get('fact'))}</td><td>{_e(state + detail)}</td>"
-                    f"<td class=\"mono\">{_e(m.get('command')) if m.get('command') else ''}</td></tr>")
+        rows.append(f"<tr><td class=\"mono\">{_c(m.get('fact'))}</td><td>{_c(state + detail)}</td>"
+                    f"<td class=\"mono\">{_c(m.get('command')) if m.get('command') else ''}</td></tr>")
+    if f.get("missing_cut"):
+        rows.append(f"<tr><td colspan=\"3\">and {int(f['missing_cut'])} more (all counted in the JSON report)</td></tr>")
     if not rows:
         return ""
     return ('<p class="label">What is missing</p><table class="evidence missing">'
@@ -226,12 +230,16 @@ def _verdict(report: dict[str, Any]) -> str:
         for a in acts:
             out.append(f'<li><span class="label">{_e(a.title)}</span> '
                        f'<span class="sev">{_e(STATUS_WORD.get(a.status, a.status))} · severity '
-                       f'{_e(a.severity)}</span><br>{_e(a.advice)}')
+                       f'{_e(a.severity)}</span><br>{_c(a.advice, HTML_SUMMARY)}')
             if a.commands:
+                # commands name the phone's packages: cut, and at most HTML_COMMANDS of them
                 out.append('<table class="commands"><tr><th>Do</th><th>Undo</th></tr>')
-                out.extend(f'<tr><td class="mono">{_e(c.do)}</td><td class="mono">'
-                           f'{_e(c.undo) if c.undo else "cannot be undone from adb"}</td></tr>'
-                           for c in a.commands)
+                out.extend(f'<tr><td class="mono">{_c(c.do)}</td><td class="mono">'
+                           f'{_c(c.undo) if c.undo else "cannot be undone from adb"}</td></tr>'
+                           for c in a.commands[:HTML_COMMANDS])
+                if len(a.commands) > HTML_COMMANDS:
+                    out.append(f'<tr><td colspan="2">and {len(a.commands) - HTML_COMMANDS} more apps '
+                               "(all in the JSON report)</td></tr>")
                 out.append("</table>")
             out.append("</li>")
         out.append("</ol>")
@@ -244,7 +252,7 @@ def _facts_not_read(report: dict[str, Any]) -> str:
     if not lines:
         return ""
     return ("<h2>Facts that could not be read</h2><ul>"
-            + "".join(f'<li class="mono">{_e(line.strip())}</li>' for line in lines[1:]) + "</ul>")
+            + "".join(f'<li class="mono">{_c(line.strip(), HTML_SUMMARY)}</li>' for line in lines[1:]) + "</ul>")
 
 
 def _short_panel(f: dict[str, Any]) -> str:

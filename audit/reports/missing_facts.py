@@ -9,16 +9,28 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from audit.reports.terminal_text import one_line
+
+#: characters of one phone value in a line (a fact names a package, a command its path:
+#: both come from the phone and may be a megabyte long); the JSON keeps them whole
+VALUE = 160
+
 
 def _line(m: dict, plain: Callable[[Any], str]) -> str:
-    detail = f": {plain(m['detail'])}" if m.get("detail") else ""
-    cmd = f" [{plain(m['command'])}]" if m.get("command") else ""
-    return f"{plain(m['fact'])} ({plain(str(m.get('state', '')).replace('_', ' '))}{detail}){cmd}"
+    def cut(value: Any) -> str:
+        return one_line(plain(value), VALUE)
+
+    detail = f": {cut(m['detail'])}" if m.get("detail") else ""
+    cmd = f" [{cut(m['command'])}]" if m.get("command") else ""
+    return f"{cut(m['fact'])} ({cut(str(m.get('state', '')).replace('_', ' '))}{detail}){cmd}"
 
 
 def under_finding(finding: dict, plain: Callable[[Any], str]) -> list[str]:
     """Indented lines naming what this finding is missing (none when it lacks nothing)."""
-    return [f"{'':12}   missing: {_line(m, plain)}" for m in finding.get("missing", ())]
+    lines = [f"{'':12}   missing: {_line(m, plain)}" for m in finding.get("missing", ())]
+    if finding.get("missing_cut"):
+        lines.append(f"{'':12}   missing: and {finding['missing_cut']} more")
+    return lines
 
 
 def closing(report: dict, plain: Callable[[Any], str]) -> list[str]:

@@ -49,8 +49,9 @@ def head_lines(report: dict[str, Any]) -> list[str]:
         lines.append(f"{n:>2}. {STATUS_WORD.get(a.status, a.status)} {plain(a.severity)}: "
                      f"{one_line(a.title)}. {one_line(ranking.first_sentences(a.advice), SUMMARY_LINE)}")
         for c in a.commands[:COMMANDS_SHOWN]:
-            undo = f"   (undo: {plain(c.undo)})" if c.undo else ""
-            lines.append(f"      {plain(c.do)}{undo}")
+            # a command names the phone's package: a real one fits, a megabyte one is cut
+            undo = f"   (undo: {one_line(c.undo, SUMMARY_LINE)})" if c.undo else ""
+            lines.append(f"      {one_line(c.do, SUMMARY_LINE)}{undo}")
         if len(a.commands) > COMMANDS_SHOWN:
             lines.append(f"      ... and {len(a.commands) - COMMANDS_SHOWN} more apps (all in the HTML and JSON reports)")
     if len(acts) > ranking.TOP:
@@ -75,7 +76,7 @@ def render(report: dict[str, Any], *, previous: dict[str, Any] | None = None) ->
         lines.append(
             f"note: the previous audit of this phone (#{previous['id']}, {plain(previous['started_at'])}) "
             f"did not complete ({plain(previous['status'])}"
-            + (f": {plain(previous['problems'][0]['reason'])}" if previous.get("problems") else "")
+            + (f": {one_line(previous['problems'][0]['reason'], SUMMARY_LINE)}" if previous.get("problems") else "")
             + ")"
         )
     lines.append("")
@@ -92,7 +93,9 @@ def render(report: dict[str, Any], *, previous: dict[str, Any] | None = None) ->
              for s in STATUS_ORDER if c.get(s)]
     lines.append(f"{len(report['findings'])} checks: " + ", ".join(parts))
     for p in report.get("problems", []):
-        lines.append(f"problem: {plain(readable_error(p['reason']))} [{plain(p['command'])}]")
+        # a problem quotes the phone (a package name, a path): one short line each
+        lines.append(f"problem: {one_line(readable_error(p['reason']), SUMMARY_LINE)} "
+                     f"[{one_line(p['command'], SUMMARY_LINE)}]")
     if not report["complete"]:
         lines.append("the audit did not complete: what was gathered is reported and saved")
     lines.extend(missing_facts.closing(report, plain))
