@@ -13,7 +13,9 @@ that name, it is a check that failed or warned at SEVERITY or above: `--fail-on 
 lets an old patch (high) pass a pipeline but not stalkerware (critical); `--fail-on low`
 also stops on a warning about trackers (low). An inconclusive check never meets the
 threshold by itself: the audit says what it could not read, and an incomplete audit
-already exits 3.
+already exits 3. A failure or warning a person accepted for this phone
+(`audit.acceptance`, unchanged since) never meets it either: it was looked at and
+accepted on purpose; once the finding changes the acceptance lapses and it counts again.
 
 For `inspect` (one APK, no phone) the same threshold applies to what the APK shows:
 known stalkerware is critical, a risk indicator medium, a tracker SDK low.
@@ -33,7 +35,11 @@ INSPECT_SEVERITY = {"stalkerware": "critical", "indicator": "medium", "tracker":
 
 def meets(findings: Iterable[dict[str, Any]], fail_on: str | None) -> bool:
     """Whether any finding meets the threshold (see the module docstring)."""
+    from audit.acceptance import is_accepted
+
     for f in findings:
+        if is_accepted(f):
+            continue
         status = f.get("status")
         if fail_on is None:
             if status == "fail":

@@ -13,6 +13,12 @@ number left out is said beside the score). A score is
 `round(100 * earned / possible)`. Each check counts towards one of two scores (`AXIS`):
 privacy (what the phone and its apps send, read or filter) or security (how hard the
 phone is to break into or take over). docs/scores.md explains it for a reader.
+
+An accepted finding (`audit.acceptance`: a person accepted it for this phone, with a
+reason, and it has not changed since) keeps its status and its points: the scores say
+how the phone is, and a decision about a risk does not remove the risk. It is shown as
+"accepted" (`shown`, `word`), ranked after the warnings, and left out of the verdict's
+count and of the actions, which say how many were accepted instead.
 """
 
 from __future__ import annotations
@@ -21,8 +27,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-#: worst first
-STATUS_RANK = {"fail": 0, "warn": 1, "inconclusive": 2, "pass": 3, "not_applicable": 4}
+#: worst first ("accepted": a failure or warning a person accepted for this phone)
+STATUS_RANK = {"fail": 0, "warn": 1, "accepted": 2, "inconclusive": 3, "pass": 4,
+               "not_applicable": 5}
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 
 #: points a check is worth, by the severity its failure has (the check's own META)
@@ -44,6 +51,7 @@ STATUS_WORD = {
     "pass": "PASS",
     "not_applicable": "N/A",
     "inconclusive": "INCONCLUSIVE",
+    "accepted": "ACCEPTED",
 }
 
 #: checks whose subjects are the apps to act on (the commands below name each one);
@@ -80,11 +88,25 @@ def axis(finding: dict[str, Any]) -> str:
     return "security" if finding.get("category") == "os" else "privacy"
 
 
+def shown(finding: dict[str, Any]) -> str:
+    """The status a person is shown: "accepted" for an accepted failure or warning,
+    else the finding's own status."""
+    from audit.acceptance import is_accepted
+
+    return "accepted" if is_accepted(finding) else str(finding.get("status"))
+
+
+def word(finding: dict[str, Any]) -> str:
+    """The one word for a finding in anything a person reads ("ACCEPTED", "FAIL", ...)."""
+    s = shown(finding)
+    return STATUS_WORD.get(s, s.upper())
+
+
 def ranked(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Worst first: failures, warnings, inconclusive, passes, N/A; within each the most
-    severe first; then catalogue order (the order they came in)."""
+    """Worst first: failures, warnings, accepted, inconclusive, passes, N/A; within
+    each the most severe first; then catalogue order (the order they came in)."""
     order = {id(f): n for n, f in enumerate(findings)}
-    return sorted(findings, key=lambda f: (STATUS_RANK.get(f.get("status"), 9),
+    return sorted(findings, key=lambda f: (STATUS_RANK.get(shown(f), 9),
                                            SEVERITY_RANK.get(f.get("severity"), 9),
                                            order[id(f)]))
 
@@ -248,7 +270,7 @@ def actions(report: dict[str, Any]) -> list[Action]:
     system = {str(a.get("package")): bool(a.get("system")) for a in report.get("apps", ())}
     out = []
     for f in ranked(list(report.get("findings", ()))):
-        if f.get("status") not in ("fail", "warn"):
+        if shown(f) not in ("fail", "warn"):
             continue
         check = str(f.get("check"))
         subjects = [str(s) for s in f.get("subjects", ())]
@@ -268,11 +290,13 @@ def actions(report: dict[str, Any]) -> list[Action]:
 def verdict(report: dict[str, Any]) -> str:
     """One line a person can act on."""
     findings = list(report.get("findings", ()))
-    by = {s: [f for f in ranked(findings) if f.get("status") == s] for s in STATUS_RANK}
+    by = {s: [f for f in ranked(findings) if shown(f) == s] for s in STATUS_RANK}
     serious = [f for f in by["fail"] if SEVERITY_RANK.get(f.get("severity"), 9) <= SEVERITY_RANK["high"]]
     head = "" if report.get("complete", True) else "Incomplete audit. "
     undecided = len(by["inconclusive"])
+    accepted = len(by["accepted"])
     tail = (f"; {undecided} check{'s' if undecided != 1 else ''} inconclusive" if undecided else "")
+    tail += (f"; {accepted} finding{'s' if accepted != 1 else ''} accepted" if accepted else "")
 
     def titles(items: list[dict[str, Any]]) -> str:
         names = [str(f.get("title")) for f in items[:2]]
@@ -288,7 +312,13 @@ def verdict(report: dict[str, Any]) -> str:
         return f"{head}Needs attention: {n} thing{'s' if n != 1 else ''} to fix ({titles(todo)}){tail}."
     if undecided:
         return (f"{head}No problem found in what could be read, but {undecided} "
-                f"check{'s' if undecided != 1 else ''} could not be decided: see what is missing.")
+                f"check{'s' if undecided != 1 else ''} could not be decided: see what is missing"
+                + (f" ({accepted} finding{'s' if accepted != 1 else ''} accepted)" if accepted else "")
+                + ".")
+    if accepted:
+        return (f"{head}Nothing new to act on: {accepted} finding{'s' if accepted != 1 else ''} "
+                f"accepted for this phone ({titles(by['accepted'])}); everything else looked and "
+                "found nothing, or does not apply.")
     return f"{head}No problem found: every check looked and found nothing, or does not apply."
 
 
@@ -302,6 +332,12 @@ def summary_dict(report: dict[str, Any]) -> dict[str, Any]:
             for p in sc.points], "not_counted": [p.check for p in sc.not_counted]}
             for name, sc in s.items()},
         "actions": [a.to_dict() for a in actions(report)],
+        # findings a person accepted for this phone (still failed or warned; not actions)
+        "accepted": [{"check": f.get("check"), "title": f.get("title"), "status": f.get("status"),
+                      "reason": (f.get("acceptance") or {}).get("reason"),
+                      "by": (f.get("acceptance") or {}).get("by"),
+                      "at": (f.get("acceptance") or {}).get("at")}
+                     for f in ranked(list(report.get("findings", ()))) if shown(f) == "accepted"],
     }
 
 

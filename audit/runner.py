@@ -30,7 +30,8 @@ from adb import ledger
 from model.findings import Finding, Status
 from model.timestamps import utc_now
 from store import Store
-from audit import apk_sidecar
+from audit import acceptance, apk_sidecar
+from store.history import device_key
 from audit.apk_pipeline import ApkPipeline, ApkResults, apk_facts
 
 #: APKs pulled and inspected: "all" (system and third-party), "system", "third-party", "none"
@@ -62,6 +63,10 @@ class AuditResult:
     cancelled: bool = False
     #: APK path -> SHA-256 as the phone reported it
     apk_hashes: dict[str, str] = field(default_factory=dict)
+    #: the phone's own number of this audit (#1 for its first); audit_id is global
+    audit_number: int | None = None
+    #: "phone", or "capture" for a capture file analysed again (dated by the capture)
+    source: str = "phone"
 
     @property
     def failed(self) -> bool:
@@ -191,10 +196,14 @@ class _Audit:
             raw = await asyncio.to_thread(load_capture, capture_in)
             sidecar = apk_sidecar.load(capture_in)
             first_serial = raw.adb_serial
+            # a re-analysis is dated by the capture, when the phone was read
+            started = raw.started_at or started
         else:
             first_serial = serial
+        source = "phone" if capture_in is None else "capture"
         audit_id = await self.store.start_audit(
-            DeviceInfo(adb_serial=first_serial), started_at=started, kb_version=self.kbv
+            DeviceInfo(adb_serial=first_serial), started_at=started, kb_version=self.kbv,
+            source=source,
         )
         snapshot = DeviceSnapshot(device=DeviceInfo(adb_serial=first_serial), complete=False)
         apks: dict[str, PackageApks] = {}
@@ -240,6 +249,7 @@ class _Audit:
                     reports=self.apks.reports,
                 )
             findings = await self._evaluate(snapshot, apks, apk_states)
+            findings = await acceptance.apply_stored(self.store, device_key(snapshot.device), findings)
             await self.store.save_findings(audit_id, findings)
         except BaseException as exc:
             # unexpected (a bug, or the task itself cancelled by Ctrl-C): stop the
@@ -280,6 +290,8 @@ class _Audit:
             previous=previous,
             cancelled=self.cancel.is_set(),
             apk_hashes=dict(self.apks.hashes),
+            audit_number=await self.store.audit_number(audit_id),
+            source=source,
         )
 
     def _all_problems(self, snapshot: DeviceSnapshot) -> tuple[Problem, ...]:

@@ -87,6 +87,11 @@ class Finding:
     evidence_cut: int = 0
     #: missing facts left out by the per-finding cap (`checks.needs.MAX_MISSING`)
     missing_cut: int = 0
+    #: a person's acceptance of this finding for this phone, when one is stored
+    #: (`audit.acceptance`): {"state": "accepted" | "changed", "reason", "by", "at",
+    #: "audit_number"}; "changed" means it was accepted once but the finding is no
+    #: longer the one accepted. The status is never altered by it.
+    acceptance: dict | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = {
@@ -108,6 +113,8 @@ class Finding:
             d["evidence_cut"] = self.evidence_cut
         if self.missing_cut:
             d["missing_cut"] = self.missing_cut
+        if self.acceptance:
+            d["acceptance"] = dict(self.acceptance)
         return d
 
     @classmethod
@@ -129,6 +136,7 @@ class Finding:
             missing=tuple(dict(m) for m in d.get("missing", ())),
             evidence_cut=int(d.get("evidence_cut", 0)),
             missing_cut=int(d.get("missing_cut", 0)),
+            acceptance=dict(d["acceptance"]) if d.get("acceptance") else None,
         )
 
 

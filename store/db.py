@@ -280,6 +280,7 @@ class Store:
     # -- the operations (bodies live in store.history and store.apk_cache) -------------
 
     from store.history import (  # noqa: E402  (methods grouped by subject)
+        audit_number,
         diff,
         finish_audit,
         get_audit,
@@ -292,6 +293,12 @@ class Store:
         start_audit,
     )
     from store.apk_cache import cache_get, cache_put, cache_size  # noqa: E402
+    from store.acceptances import (  # noqa: E402
+        accept_finding,
+        list_acceptances,
+        update_finding,
+        withdraw_acceptance,
+    )
 
 
 class _NoClaim:

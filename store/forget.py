@@ -2,7 +2,7 @@
 days) and compact the database so the removed bytes are gone from the file and its WAL.
 
 What goes: the phone's `devices` row and its audits with their snapshot, findings,
-package inventory and APK list. What stays: `apk_cache` (an APK's analysis, keyed by
+package inventory and APK list, and the findings accepted for it. What stays: `apk_cache` (an APK's analysis, keyed by
 the APK's SHA-256; it holds no personal data and saves the next phone's pull).
 
 Deleting a row only marks its space free; the bytes stay until overwritten. How the
@@ -23,7 +23,7 @@ from store.backends import compaction
 
 _AUDIT_TABLES = ("package_apks", "packages", "findings")
 #: every table a removal deletes from (what PostgreSQL must vacuum afterwards)
-TOUCHED_TABLES = (*_AUDIT_TABLES, "audits", "devices")
+TOUCHED_TABLES = (*_AUDIT_TABLES, "audits", "devices", "acceptances")
 
 
 def _backing(store):
@@ -46,6 +46,8 @@ async def _delete_audits(store: "Store", where: str, params: tuple) -> int:
             await c.executemany(f"DELETE FROM {table} WHERE audit_id = ?", [(i,) for i in ids])
         await c.executemany("DELETE FROM audits WHERE id = ?", [(i,) for i in ids])
         await c.execute("DELETE FROM devices WHERE id NOT IN (SELECT device_id FROM audits)")
+        # a forgotten phone's accepted findings go with it
+        await c.execute("DELETE FROM acceptances WHERE device_key NOT IN (SELECT key FROM devices)")
     await compact(store)
     return len(ids)
 

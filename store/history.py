@@ -65,20 +65,36 @@ async def _upsert_device(conn, device: DeviceInfo) -> int:
         return int((await cur.fetchone())[0])
 
 
+#: where an audit's facts came from: the phone itself, or a capture file analysed again
+SOURCES = ("phone", "capture")
+
+#: the next audit number of a phone (its first audit is #1)
+_NEXT_NUMBER = "SELECT COALESCE(MAX(number), 0) + 1 FROM audits WHERE device_id = ? AND id <> ?"
+
+
 async def start_audit(
-    self: "Store", device: DeviceInfo, *, started_at: str | None = None, kb_version: str = ""
+    self: "Store", device: DeviceInfo, *, started_at: str | None = None, kb_version: str = "",
+    source: str = "phone",
 ) -> int:
-    """Record a new audit, status "running", before anything is read. Returns its id."""
+    """Record a new audit, status "running", before anything is read. Returns its id
+    (global to the database; the phone's own number is `audit_number`).
+
+    `source` "capture" marks a re-analysis of a capture file; its `started_at` is then
+    the capture's own time, not now."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown audit source {source!r}")
     from store.db import this_process
     from store.settings import bench_identity
 
     bench, technician = bench_identity()
     async with self.write() as conn:
         device_id = await _upsert_device(conn, device)
+        async with conn.execute(_NEXT_NUMBER, (device_id, -1)) as cur:
+            number = int((await cur.fetchone())[0])
         cur = await conn.execute(
             """INSERT INTO audits (device_id, started_at, status, device_json, tool_version,
-                                   owner, kb_version, bench, technician)
-               VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?)""",
+                                   owner, kb_version, bench, technician, number, source)
+               VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 device_id,
                 started_at or utc_now(),
@@ -88,9 +104,17 @@ async def start_audit(
                 kb_version,
                 bench,
                 technician,
+                number,
+                source,
             ),
         )
         return int(cur.lastrowid)
+
+
+async def audit_number(self: "Store", audit_id: int) -> int | None:
+    """The phone's own number of an audit (#1 for its first), or None if unknown."""
+    row = await self.fetchone("SELECT number FROM audits WHERE id = ?", (audit_id,))
+    return None if row is None or row[0] is None else int(row[0])
 
 
 async def save_snapshot(self: "Store", audit_id: int, snapshot: DeviceSnapshot) -> None:
@@ -112,6 +136,10 @@ async def save_snapshot(self: "Store", audit_id: int, snapshot: DeviceSnapshot) 
             ),
         )
         if old_device != device_id:
+            # the audit now belongs to the phone's real identity: its next number there
+            async with conn.execute(_NEXT_NUMBER, (device_id, audit_id)) as cur:
+                number = int((await cur.fetchone())[0])
+            await conn.execute("UPDATE audits SET number = ? WHERE id = ?", (number, audit_id))
             # a placeholder row keyed by the adb serial, now without audits
             await conn.execute(
                 "DELETE FROM devices WHERE id = ? AND NOT EXISTS "
@@ -202,7 +230,8 @@ async def finish_audit(
 
 _SUMMARY_SQL = """
 SELECT a.id, a.started_at, a.finished_at, a.status, a.problems_json, a.device_json,
-       a.bytes_pulled, a.apks_from_cache, a.bench, a.technician, d.key AS device_key,
+       a.bytes_pulled, a.apks_from_cache, a.bench, a.technician, a.number, a.source,
+       d.key AS device_key,
        (SELECT COUNT(*) FROM findings f WHERE f.audit_id = a.id AND f.status = 'fail') AS fails,
        (SELECT COUNT(*) FROM findings f WHERE f.audit_id = a.id AND f.status = 'warn') AS warns,
        (SELECT COUNT(*) FROM findings f WHERE f.audit_id = a.id AND f.status = 'pass') AS passes,
@@ -217,6 +246,8 @@ def _summary(row) -> dict[str, Any]:
     device = json.loads(row["device_json"])
     return {
         "id": row["id"],
+        "number": row["number"],
+        "source": row["source"],
         "device_key": row["device_key"],
         "device": device,
         "started_at": row["started_at"],
@@ -324,6 +355,8 @@ async def get_audit(self: "Store", audit_id: int) -> dict[str, Any] | None:
         kb_version=kb_version,
         bytes_pulled=row["bytes_pulled"],
         apks_from_cache=row["apks_from_cache"],
+        audit_number=row["number"],
+        source=row["source"],
     )
 
 
@@ -370,4 +403,5 @@ def diff_reports(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any
             out["changed"].append(entry)
         else:
             out["unchanged"].append(entry)
-    return {"a": before.get("audit_id"), "b": after.get("audit_id"), **out}
+    return {"a": before.get("audit_id"), "b": after.get("audit_id"),
+            "a_number": before.get("audit_number"), "b_number": after.get("audit_number"), **out}

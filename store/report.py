@@ -97,6 +97,8 @@ def assemble(
     kb_version: str = "",
     bytes_pulled: int = 0,
     apks_from_cache: int = 0,
+    audit_number: int | None = None,
+    source: str = "phone",
 ) -> dict[str, Any]:
     """The whole report: the contract's keys first, then phone-audit's extras."""
     return {
@@ -109,6 +111,10 @@ def assemble(
         "findings": [f.to_dict() for f in findings],
         # extras (allowed by the contract)
         "audit_id": audit_id,
+        # the phone's own audit number (its first audit is 1); audit_id is global
+        "audit_number": audit_number,
+        # "phone", or "capture": a capture file analysed again, dated by the capture
+        "source": source,
         "status": status,
         "problems": [problem_dict(p) for p in problems],
         "knowledge_version": kb_version,

@@ -90,8 +90,30 @@ ALTER TABLE audits ADD COLUMN bench TEXT;
 ALTER TABLE audits ADD COLUMN technician TEXT;
 """
 
+#: Version 4: a phone's own audit number (its first audit is #1; `id` stays the
+#: global key), where an audit's facts came from (the phone itself, or a capture file
+#: analysed again, dated by the capture), and the findings a person accepted for one
+#: phone, with why, who and when (`store.acceptances`).
+V4 = """
+ALTER TABLE audits ADD COLUMN number INTEGER;
+ALTER TABLE audits ADD COLUMN source TEXT NOT NULL DEFAULT 'phone';
+UPDATE audits SET number = (SELECT COUNT(*) FROM audits b
+                            WHERE b.device_id = audits.device_id AND b.id <= audits.id);
+CREATE TABLE acceptances (
+    device_key   TEXT NOT NULL,          -- devices.key of the phone it holds for
+    check_id     TEXT NOT NULL,
+    status       TEXT NOT NULL,          -- the status accepted (fail | warn)
+    fingerprint  TEXT NOT NULL,          -- status, subjects and evidence accepted
+    reason       TEXT NOT NULL,
+    accepted_by  TEXT,
+    accepted_at  TEXT NOT NULL,
+    audit_id     INTEGER,                -- the audit it was accepted on
+    PRIMARY KEY (device_key, check_id)
+);
+"""
+
 #: Migration n (1-based) brings user_version n-1 to n.
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3)
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4)
 
 #: The schema version this code writes.
 LATEST = len(MIGRATIONS)

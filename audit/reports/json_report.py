@@ -36,6 +36,8 @@ def build_report(result: "AuditResult") -> dict[str, Any]:
         kb_version=result.kb_version,
         bytes_pulled=result.bytes_pulled,
         apks_from_cache=result.apks_from_cache,
+        audit_number=result.audit_number,
+        source=result.source,
     )
 
 

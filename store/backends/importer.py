@@ -40,6 +40,12 @@ async def import_spool(spool_path: Path, target: Any) -> list[tuple[int, int]]:
                 cur = await conn.execute(
                     f"INSERT INTO audits ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", values)
                 new_id = int(cur.lastrowid)
+                if "number" in cols:
+                    # the spool numbered its own audits: the phone's number here follows
+                    # this store's audits of it
+                    await conn.execute(
+                        "UPDATE audits SET number = (SELECT COALESCE(MAX(number), 0) + 1 FROM audits b"
+                        " WHERE b.device_id = ? AND b.id <> ?) WHERE id = ?", (device_id, new_id, new_id))
                 for table, rows in children.items():
                     if not rows:
                         continue

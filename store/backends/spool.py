@@ -28,7 +28,8 @@ WRITES = ("start_audit", "save_snapshot", "save_package_apks", "save_findings",
           "set_counters", "finish_audit")
 #: Methods whose first argument is an audit id.
 TAKES_AUDIT_ID = ("save_snapshot", "save_package_apks", "save_findings", "set_counters",
-                  "finish_audit", "get_audit", "get_snapshot_json")
+                  "finish_audit", "get_audit", "get_snapshot_json", "audit_number",
+                  "update_finding")
 SPOOL_ID_BASE = 1_000_000_000
 
 
