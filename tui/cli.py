@@ -19,6 +19,7 @@ SUBCOMMANDS = {
     "profiles": "list the built-in simulated phones",
     "history": "list earlier audits",
     "diff": "compare two audits: what is new, worse, better, fixed or gone",
+    "accept": "accept a finding for one phone, with a reason (or withdraw it)",
     "import-spool": "import audits a bench kept locally while the shared database was down",
     "forget": "remove a phone's audits (or every phone's) from the history database",
 }

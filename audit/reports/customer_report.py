@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from adb.parsers.error_text import readable_error
-from audit import ranking
+from audit import acceptance, ranking
 from audit.reports.terminal_text import one_line, plain
 
 #: the most apps named with a command on page one per action (all in the appendix)
@@ -48,6 +48,7 @@ th, td { text-align: left; vertical-align: top; padding: 0.6mm 1.5mm; border-bot
 .verdict .line { font-size: 11.5pt; font-weight: 700; }
 .st { font-weight: 700; white-space: nowrap; width: 24mm; }
 .st-fail { color: #b3261e; } .st-warn { color: #8a5200; } .st-inconclusive { color: #5c4ea0; }
+.st-accepted { color: #00695c; }
 ol { margin: 0.5mm 0 0 5mm; padding: 0; } li { margin: 0 0 1.2mm; }
 .dim { color: #555; font-size: 8.5pt; }
 .ruled td { height: 7mm; border-bottom: 1px solid #999; }
@@ -85,12 +86,18 @@ def _fields(report: dict[str, Any], ticket: str | None, customer: str | None,
             technician: str | None, shop: str | None) -> str:
     d = report.get("device") or {}
     when = str(report.get("started_at") or "")[:16].replace("T", " ")
+    if when and report.get("audit_number"):
+        when += f" UTC, audit #{report['audit_number']} of this phone"
+    elif when:
+        when += " UTC"
+    if when and report.get("source") == "capture":
+        when += " (re-analysed from a capture)"
     rows = [
         ("Phone", ranking.phone_name(d), "Ticket", ticket),
         ("Serial", d.get("serial") or d.get("adb_serial"), "Customer", customer),
         ("Android", f"{d.get('android_release') or '?'}, patch {d.get('security_patch') or '?'}",
          "Technician", technician),
-        ("Audited", f"{when} UTC" if when else None, "Shop", shop),
+        ("Audited", when or None, "Shop", shop),
     ]
     body = "".join(f"<tr><th>{_e(a)}</th><td>{_e(b)}</td><th>{_e(c)}</th><td>{_e(v)}</td></tr>"
                    for a, b, c, v in rows)
@@ -109,18 +116,24 @@ def _verdict(report: dict[str, Any]) -> str:
 
 def _found(report: dict[str, Any]) -> str:
     bad = [f for f in ranking.ranked(list(report.get("findings", ())))
-           if f.get("status") in ("fail", "warn", "inconclusive")]
+           if ranking.shown(f) in ("fail", "warn", "accepted", "inconclusive")]
     passed = sum(1 for f in report.get("findings", ()) if f.get("status") in ("pass", "not_applicable"))
     if not bad:
         return (f"<p>Nothing: all {passed} checks looked and found nothing, or do not apply to "
                 "this phone.</p>")
     rows = "".join(
-        f'<tr><td class="st st-{_e(f.get("status"))}">{_e(ranking.STATUS_WORD.get(f.get("status"), f.get("status")))}'
-        f'</td><td><b>{_e(f.get("title"))}</b>. {_e(_cut(f.get("summary"), PAGE_ONE_SUMMARY))}</td></tr>'
+        f'<tr><td class="st st-{_e(ranking.shown(f))}">{_e(ranking.word(f))}'
+        f'</td><td><b>{_e(f.get("title"))}</b>. {_e(_cut(f.get("summary"), PAGE_ONE_SUMMARY))}'
+        + (f' <i>{_e(_cut(acceptance.describe(f["acceptance"]), PAGE_ONE_SUMMARY))}</i>'
+           if f.get("acceptance") else "")
+        + '</td></tr>'
         for f in bad)
     return (f"<table>{rows}</table>"
             f'<p class="dim">{passed} other checks looked and found nothing, or do not apply. '
-            "INCONCLUSIVE: the phone did not give what the check needs (the appendix says what).</p>")
+            "INCONCLUSIVE: the phone did not give what the check needs (the appendix says what)."
+            + (" ACCEPTED: a problem accepted for this phone, with the reason given; it is still "
+               "there." if any(ranking.shown(f) == "accepted" for f in bad) else "")
+            + "</p>")
 
 
 def _actions(report: dict[str, Any]) -> str:
@@ -167,7 +180,7 @@ def _appendix(report: dict[str, Any]) -> str:
             f'{": " + _c(m.get("detail")) if m.get("detail") else ""}</td>'
             f'<td class="mono">{_c(m.get("command")) if m.get("command") else ""}</td></tr>'
             for m in f.get("missing", ()))
-        out.append(f'<section><h3>{_e(ranking.STATUS_WORD.get(f.get("status"), f.get("status")))} · '
+        out.append(f'<section><h3>{_e(ranking.word(f))} · '
                    f'{_e(f.get("title"))} <span class="dim mono">{_e(f.get("check"))}</span></h3>'
                    f'<p>{_e(f.get("summary"))}</p>'
                    + (f"<table>{rows}{missing}</table>" if rows or missing else "") + "</section>")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from adb.parsers.error_text import readable_error
-from audit import ranking
+from audit import acceptance, ranking
 from audit.reports import missing_facts
 from audit.reports.summary import STATUS_ORDER, STATUS_WORD, counts
 from audit.reports.terminal_text import one_line, plain
@@ -53,6 +53,8 @@ code, .mono { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; fon
 .s-pass { border-left-color: #2e7d32; } .b-pass { background: #2e7d32; }
 .s-not_applicable { border-left-color: #777; } .b-not_applicable { background: #777; }
 .s-inconclusive { border-left-color: #5c4ea0; } .b-inconclusive { background: #5c4ea0; }
+.s-accepted { border-left-color: #00695c; } .b-accepted { background: #00695c; }
+.accepted-note { border: 1px dashed #00695c; padding: 1mm 2mm; }
 .counts td { text-align: center; border: 1px solid #ccc; font-size: 11pt; }
 .counts th { text-align: center; width: auto; border: 1px solid #ccc; }
 .incomplete { border: 2px solid #b3261e; padding: 2mm 3mm; margin: 3mm 0; }
@@ -118,13 +120,34 @@ def _device_table(report: dict[str, Any]) -> str:
         ("Android", f"{d.get('android_release') or '?'} (SDK {d.get('sdk') if d.get('sdk') is not None else '?'})"),
         ("Security patch", d.get("security_patch")),
         ("Build fingerprint", d.get("build_fingerprint")),
-        ("Audit", f"#{report.get('audit_id')}" if report.get("audit_id") is not None else None),
+        ("Audit", _audit_label(report)),
         ("Started", report.get("started_at")),
         ("Finished", report.get("finished_at")),
         ("Knowledge base", report.get("knowledge_version")),
     ]
     body = "".join(f"<tr><th>{_e(k)}</th><td class=\"mono\">{_c(v)}</td></tr>" for k, v in rows)
     return f'<table class="device">{body}</table>'
+
+
+def _audit_label(report: dict[str, Any]) -> str | None:
+    """"#2 of this phone (id 12)", and whether it re-analysed a capture."""
+    if report.get("audit_id") is None:
+        return None
+    number = report.get("audit_number")
+    text = f"#{number} of this phone (id {report['audit_id']})" if number else f"id {report['audit_id']}"
+    if report.get("source") == "capture":
+        text += ", a re-analysis of a capture taken at Started"
+    return text
+
+
+def _acceptance(f: dict[str, Any]) -> str:
+    """The acceptance line of a finding: accepted (status kept) or changed since."""
+    acc = f.get("acceptance")
+    if not acc:
+        return ""
+    label = "Accepted" if ranking.shown(f) == "accepted" else "No longer accepted"
+    return (f'<p class="accepted-note"><span class="label">{label}:</span> '
+            f'{_e(STATUS_WORD.get(f["status"], f["status"]))}, {_c(acceptance.describe(acc), HTML_SUMMARY)}</p>')
 
 
 def _counts_table(report: dict[str, Any]) -> str:
@@ -157,11 +180,12 @@ def _evidence(items: Iterable[dict[str, str]]) -> str:
 
 
 def _panel(f: dict[str, Any]) -> str:
-    status = f["status"] if f["status"] in STATUS_WORD else "inconclusive"
+    status = ranking.shown(f) if ranking.shown(f) in STATUS_WORD else "inconclusive"
     parts = [
         f'<section class="panel s-{status}" id="{_e(f["check"])}">',
-        f'<div><span class="badge b-{status}">{_e(STATUS_WORD.get(f["status"], f["status"]))}</span>'
+        f'<div><span class="badge b-{status}">{_e(ranking.word(f))}</span>'
         f'<h3>{_e(f["title"])}</h3><span class="sev">{_e(f["check"])} · severity {_e(f["severity"])}</span></div>',
+        _acceptance(f),
         f'<p>{_c(f["summary"], HTML_SUMMARY)}</p>',
     ]
     if f.get("subjects"):
@@ -243,6 +267,13 @@ def _verdict(report: dict[str, Any]) -> str:
                 out.append("</table>")
             out.append("</li>")
         out.append("</ol>")
+    accepted = [f for f in ranking.ranked(list(report["findings"])) if ranking.shown(f) == "accepted"]
+    if accepted:
+        out.append('<p class="label">Accepted for this phone (not among what to do)</p><ul>')
+        out.extend(f'<li><a href="#{_e(f["check"])}">{_e(f["title"])}</a> '
+                   f'<span class="sev">{_e(STATUS_WORD.get(f["status"], f["status"]))}</span> '
+                   f'{_c(acceptance.describe(f["acceptance"]), HTML_SUMMARY)}</li>' for f in accepted)
+        out.append("</ul>")
     out.append("</section>")
     return "".join(out)
 
@@ -317,7 +348,7 @@ def _tracker_pages(apps: list[dict[str, Any]]) -> str:
 def _overview(findings: list[dict[str, Any]]) -> str:
     """Every check on one line, worst first (`ranking.ranked`)."""
     rows = "".join(
-        f'<tr><td class="st">{_e(STATUS_WORD.get(f["status"], f["status"]))}</td>'
+        f'<tr><td class="st">{_e(ranking.word(f))}</td>'
         f'<td><a href="#{_e(f["check"])}">{_e(f["title"])}</a></td>'
         f'<td class="mono">{_e(f["check"])}</td></tr>'
         for f in ranking.ranked(list(findings))
@@ -357,11 +388,16 @@ def render(report: dict[str, Any]) -> str:
     out.append(_overview(report["findings"]))
     # the same order as the summary and the app: what needs the reader first, worst first
     findings = ranking.ranked(list(report["findings"]))
-    attention = [f for f in findings if f["status"] in ("fail", "warn", "inconclusive")]
+    attention = [f for f in findings if ranking.shown(f) in ("fail", "warn", "inconclusive")]
     if attention:
         out.append("<h2>Needs attention</h2>")
         out.extend(_panel(f) for f in attention)
-    rest = [f for f in findings if f not in attention]
+    accepted = [f for f in findings if ranking.shown(f) == "accepted"]
+    if accepted:
+        # still failed or warned: full panels, under their own heading (never with passes)
+        out.append("<h2>Accepted for this phone</h2>")
+        out.extend(_panel(f) for f in accepted)
+    rest = [f for f in findings if f not in attention and f not in accepted]
     if rest:
         out.append("<h2>Looked at and found nothing, or does not apply</h2>")
         out.extend(_short_panel(f) for f in rest)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from adb.parsers.error_text import readable_error
-from audit import ranking
+from audit import acceptance, ranking
 from audit.reports import missing_facts
 from audit.reports.terminal_text import one_line, plain
 
@@ -42,6 +42,13 @@ def head_lines(report: dict[str, Any]) -> list[str]:
              "scores: " + ", ".join(s.text() for s in sc.values())
              + " (how they are counted: docs/scores.md)"]
     acts = ranking.actions(report)
+    accepted = [f for f in ranking.ranked(list(report.get("findings", ())))
+                if ranking.shown(f) == "accepted"]
+    for f in accepted:
+        # the reason and the name are a person's words, kept short and plain all the same
+        lines.append(f"accepted for this phone, not among what to do: {plain(f['check'])} "
+                     f"({STATUS_WORD.get(f['status'], f['status'])}), "
+                     f"{one_line(acceptance.describe(f['acceptance']), SUMMARY_LINE)}")
     if not acts:
         return lines
     lines.append("what to do, most serious first:")
@@ -70,11 +77,20 @@ def render(report: dict[str, Any], *, previous: dict[str, Any] | None = None) ->
         f"security patch {one_line(d.get('security_patch'))}",
     ]
     state = "complete" if report["complete"] else "INCOMPLETE"
-    audit = f"audit #{report['audit_id']}, " if report.get("audit_id") is not None else ""
+    # the phone's own number (its first audit is #1), and the id `diff` takes
+    if report.get("audit_number"):
+        audit = f"audit #{report['audit_number']} of this phone (id {report['audit_id']}), "
+    elif report.get("audit_id") is not None:
+        audit = f"audit id {report['audit_id']}, "
+    else:
+        audit = ""
+    if report.get("source") == "capture":
+        audit = f"re-analysis of a capture taken {plain(report['started_at'])}, " + audit
     lines.append(f"{audit}{plain(report['started_at'])} .. {plain(report['finished_at'])}, {state}")
     if previous is not None and not previous.get("complete"):
         lines.append(
-            f"note: the previous audit of this phone (#{previous['id']}, {plain(previous['started_at'])}) "
+            f"note: the previous audit of this phone (#{previous.get('number') or previous['id']}, "
+            f"{plain(previous['started_at'])}) "
             f"did not complete ({plain(previous['status'])}"
             + (f": {one_line(previous['problems'][0]['reason'], SUMMARY_LINE)}" if previous.get("problems") else "")
             + ")"
@@ -84,14 +100,21 @@ def render(report: dict[str, Any], *, previous: dict[str, Any] | None = None) ->
     lines.append("")
     width = max((len(f["check"]) for f in report["findings"]), default=10)
     for f in ranking.ranked(list(report["findings"])):
-        word = STATUS_WORD.get(f["status"], f["status"].upper())
+        word = ranking.word(f)
         lines.append(f"{word:<12} {f['check']:<{width}}  {one_line(f['summary'], SUMMARY_LINE)}")
+        if f.get("acceptance"):
+            # accepted (the status stays), or accepted once and changed since
+            lines.append(f"{'':<12} {'':<{width}}  "
+                         f"{STATUS_WORD.get(f['status'], f['status'])}, "
+                         f"{one_line(acceptance.describe(f['acceptance']), SUMMARY_LINE)}")
         lines.extend(missing_facts.under_finding(f, plain))
     lines.append("")
     c = counts(report)
     parts = [f"{c[s]} {STATUS_WORD[s].lower() if s != 'not_applicable' else 'not applicable'}"
              for s in STATUS_ORDER if c.get(s)]
-    lines.append(f"{len(report['findings'])} checks: " + ", ".join(parts))
+    n_accepted = sum(1 for f in report["findings"] if ranking.shown(f) == "accepted")
+    lines.append(f"{len(report['findings'])} checks: " + ", ".join(parts)
+                 + (f" ({n_accepted} of the failures and warnings accepted)" if n_accepted else ""))
     for p in report.get("problems", []):
         # a problem quotes the phone (a package name, a path): one short line each
         lines.append(f"problem: {one_line(readable_error(p['reason']), SUMMARY_LINE)} "

@@ -37,6 +37,13 @@ def _describe(report: dict) -> str:
     return f"{plain(name)}, serial {plain(_device_key(report))}, {plain(report.get('started_at'))}"
 
 
+def _label(report: dict, audit_id: int) -> str:
+    """"#2 (id 12)": the phone's own audit number, and the id `diff` and `history` take."""
+    number = report.get("audit_number")
+    again = ", re-analysis of a capture" if report.get("source") == "capture" else ""
+    return (f"#{number} (id {audit_id}{again})" if number else f"id {audit_id}{again}")
+
+
 def _status(s: str | None) -> str:
     return "absent" if s is None else s
 
@@ -59,7 +66,7 @@ async def _main(args: argparse.Namespace) -> int:
     key_a, key_b = _device_key(a), _device_key(b)
     if key_a != key_b:
         # a mistyped id would otherwise read as "stalkerware appeared" on the same phone
-        print(f"phone-audit diff: warning: audit #{args.audit_a} and audit #{args.audit_b} are of "
+        print(f"phone-audit diff: warning: audits {args.audit_a} and {args.audit_b} are of "
               f"different phones ({plain(key_a)} and {plain(key_b)}): this compares two phones, "
               "not one phone over time", file=sys.stderr)
     from audit.inventory_diff import diff_apps, lines
@@ -68,7 +75,8 @@ async def _main(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(d, ensure_ascii=False, indent=2))
         return 0
-    print(f"audit #{args.audit_a} ({_describe(a)}) -> audit #{args.audit_b} ({_describe(b)})")
+    print(f"audit {_label(a, args.audit_a)} ({_describe(a)}) -> "
+          f"audit {_label(b, args.audit_b)} ({_describe(b)})")
     from audit import diff_words
 
     groups = diff_words.grouped(d)

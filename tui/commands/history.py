@@ -39,7 +39,8 @@ async def _main(args: argparse.Namespace) -> int:
     if not audits:
         print("no audits" + (f" of {plain(args.device)}" if args.device else ""))
         return 0
-    print(f"{'ID':>5}  {'STARTED':<24} {'STATUS':<11} {'FAIL':>4} {'WARN':>4} {'PASS':>4}  "
+    # ID is the database's (what `diff` takes); # counts this phone's audits from 1
+    print(f"{'ID':>5} {'#':>4}  {'STARTED':<24} {'STATUS':<11} {'FAIL':>4} {'WARN':>4} {'PASS':>4}  "
           f"{'BENCH':<14} DEVICE")
     for a in audits:
         d = a["device"]
@@ -48,8 +49,12 @@ async def _main(args: argparse.Namespace) -> int:
         c = a["counts"]
         # bench and technician come from a shop's config, possibly another bench's
         bench = plain(a.get("bench") or "-") + (f"/{plain(a['technician'])}" if a.get("technician") else "")
-        print(f"{a['id']:>5}  {plain(a['started_at']):<24} {a['status']:<11} "
+        number = f"#{a['number']}" if a.get("number") else "-"
+        print(f"{a['id']:>5} {number:>4}  {plain(a['started_at']):<24} {a['status']:<11} "
               f"{c['fail']:>4} {c['warn']:>4} {c['pass']:>4}  {bench:<14} {who}")
+        if a.get("source") == "capture":
+            # dated by the capture: when the phone was read, not when it was analysed
+            print(f"{'':>12}re-analysis of a capture taken {plain(a['started_at'])}")
         for p in a["problems"][:3] if not a["complete"] else ():
             print(f"{'':>7}problem: {plain(p['reason'])}")
     return 0
