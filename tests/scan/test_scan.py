@@ -151,7 +151,7 @@ def test_lost_phone_mid_pull_is_reported_incomplete_and_kept(sim_phone, phone_au
     healthy = sim_phone(name)
     again = phone_audit("scan", "-s", healthy.serial)
     assert again.code in (0, 1), again.stderr
-    assert f"previous audit of this phone (#{report['audit_id']}" in again.stdout
+    assert f"previous audit of this phone (#{report['audit_number']}" in again.stdout
     assert "did not complete" in again.stdout
 
 
