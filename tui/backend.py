@@ -80,6 +80,20 @@ class Backend:
         d = await store.diff(before, after)
         return {**d, "apps": diff_apps(await store.get_audit(before), await store.get_audit(after))}
 
+    async def accept(self, audit_id: int, check: str, reason: str) -> dict[str, Any]:
+        """Accept a finding of this audit for its phone (`audit.acceptance.accept`);
+        returns the finding as now stored."""
+        from audit import acceptance
+
+        return await acceptance.accept(await self.store(), audit_id, check, reason,
+                                       by=acceptance.default_by())
+
+    async def withdraw(self, audit_id: int, check: str) -> dict[str, Any] | None:
+        """Withdraw the phone's acceptance of `check`; the audit's finding as now stored."""
+        from audit import acceptance
+
+        return (await acceptance.withdraw(await self.store(), audit_id, check))[1]
+
     # -- phones --------------------------------------------------------------------
 
     def list_devices(self):

@@ -133,6 +133,17 @@ class AuditData:
         return self.report.get("audit_id")
 
     @property
+    def number(self) -> int | None:
+        """The phone's own audit number (#1 for its first), else the database id (a
+        report written before audits were numbered per phone)."""
+        return self.report.get("audit_number") or self.audit_id
+
+    @property
+    def reanalysis(self) -> bool:
+        """A capture analysed again (dated by the capture), not a reading of the phone."""
+        return self.report.get("source") == "capture"
+
+    @property
     def device(self) -> dict[str, Any]:
         return self.report.get("device") or {}
 
@@ -158,7 +169,7 @@ class AuditData:
                    d.get("model") or d.get("adb_serial") or "phone")
         from audit.reports.terminal_text import plain
 
-        audit = f" #{self.audit_id}" if self.audit_id is not None else ""
+        audit = f" #{self.number}" if self.number is not None else ""
         name = plain(name)
         return (name if len(name) <= 24 else name[:23] + "…") + audit
 
@@ -173,8 +184,20 @@ class AuditData:
         """Findings that failed, warned or could not be judged: failures first, the most
         severe first, then in catalogue order (`audit.ranking.ranked`, as the summary
         and the HTML report order them)."""
-        found = [f for f in self.findings() if f.get("status") in ("fail", "warn", "inconclusive")]
+        found = [f for f in self.findings() if ranking.shown(f) in ("fail", "warn", "inconclusive")]
         return ranking.ranked(found)
+
+    def accepted(self) -> list[dict[str, Any]]:
+        """Failures and warnings a person accepted for this phone (still there: shown
+        as accepted, never as passed), worst first."""
+        return ranking.ranked([f for f in self.findings() if ranking.shown(f) == "accepted"])
+
+    def replace_finding(self, finding: dict[str, Any]) -> None:
+        """Put a finding as now stored (its acceptance given or withdrawn) in place."""
+        findings = self.report.get("findings", [])
+        for i, f in enumerate(findings):
+            if f.get("check") == finding.get("check"):
+                findings[i] = finding
 
     def verdict(self) -> str:
         return ranking.verdict(self.report)

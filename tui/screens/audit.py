@@ -223,7 +223,17 @@ class AuditPane(Vertical):
         from tui.screens.finding import FindingScreen
 
         if self.data is not None and self.data.finding(message.check) is not None:
-            self.app.push_screen(FindingScreen(self.data, message.check))
+            self.app.push_screen(FindingScreen(self.data, message.check, backend=self.backend,
+                                               on_change=self.refresh_results))
+
+    async def refresh_results(self) -> None:
+        """Show the results again (a finding was accepted or its acceptance withdrawn)."""
+        from tui.screens.results import ResultsView
+
+        if self.data is None:
+            return
+        await self.query(ResultsView).remove()
+        await self.mount(ResultsView(self.data))
 
     def action_apps(self) -> None:
         from tui.screens.apps import AppsScreen

@@ -23,13 +23,14 @@ def _safe(text: object, limit: int = 40) -> str:
 
 
 def default_stem(data: AuditData) -> str:
-    """`<model>-<serial>-<date>-<audit id>`, e.g. `M2007J3SG-8f3a71c2-2026-01-15-3`: what a
-    bench sorts by (phone, then day), each part made safe for a file name."""
+    """`<model>-<serial>-<date>-<audit number>`, e.g. `M2007J3SG-8f3a71c2-2026-01-15-3`: what
+    a bench sorts by (phone, then day), each part made safe for a file name. The number
+    is the phone's own (its third audit: 3), so it is unique with the serial."""
     d = data.device
     parts = [_safe(d.get("model")) or "phone", _safe(data.device_key) or "unknown",
              _safe(str(data.report.get("started_at") or "")[:10])]
-    if data.audit_id is not None:
-        parts.append(str(data.audit_id))
+    if data.number is not None:
+        parts.append(str(int(data.number)))
     return "-".join(p for p in parts if p)
 
 

@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from audit import acceptance, ranking
 from tui.viewmodel import STATUS_WORD, AuditData
 from tui.widgets.text import badge, safe
 
@@ -94,26 +95,91 @@ def what_to_do_text(data: AuditData, f: dict[str, Any]) -> Text:
     return out
 
 
+def acceptance_text(f: dict[str, Any]) -> Text:
+    """The acceptance of a finding: who accepted it, when and why; or that it was
+    accepted once and has changed since. The status word stays the finding's own."""
+    acc = f.get("acceptance") or {}
+    out = Text(f"{STATUS_WORD.get(str(f.get('status')), '')}, ", style="bold")
+    out.append_text(safe(acceptance.describe(acc)))
+    if ranking.shown(f) == "accepted":
+        out.append("\nNot among what to do, and not counted by --fail-on; still in the scores. "
+                   "w: withdraw", style="dim")
+    else:
+        out.append("\na: accept it again as it is now", style="dim")
+    return out
+
+
 class FindingScreen(Screen):
-    """The detail of one finding (Escape goes back)."""
+    """The detail of one finding (Escape goes back; a accepts a failure or warning
+    for this phone with a reason, w withdraws that)."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("a", "accept", "Accept…"),
+        Binding("w", "withdraw", "Withdraw acceptance"),
+    ]
 
-    def __init__(self, data: AuditData, check: str) -> None:
+    def __init__(self, data: AuditData, check: str, *, backend=None, on_change=None) -> None:
         super().__init__(classes="detail-screen")
         self.data = data
         self.check = check
         self.finding = data.finding(check) or {}
+        self.backend = backend
+        self.on_change = on_change
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        stored = self.backend is not None and self.data.audit_id is not None
+        if action == "accept":
+            return stored and self.finding.get("status") in acceptance.ACCEPTABLE \
+                and ranking.shown(self.finding) != "accepted"
+        if action == "withdraw":
+            return stored and bool(self.finding.get("acceptance"))
+        return True
+
+    def action_accept(self) -> None:
+        from tui.screens.accept import AcceptScreen
+
+        f = self.finding
+        self.app.push_screen(
+            AcceptScreen(str(f.get("title") or self.check), self.check,
+                         STATUS_WORD.get(str(f.get("status")), "")),
+            self._accepted)
+
+    def _accepted(self, reason: str | None) -> None:
+        if reason:
+            self.run_worker(self._store(reason), exclusive=True, exit_on_error=False, name="accept")
+
+    def action_withdraw(self) -> None:
+        self.run_worker(self._store(None), exclusive=True, exit_on_error=False, name="accept")
+
+    async def _store(self, reason: str | None) -> None:
+        """Accept (with `reason`) or withdraw (None), then show the finding as stored."""
+        if reason is None:
+            new = await self.backend.withdraw(self.data.audit_id, self.check)
+        else:
+            new = await self.backend.accept(self.data.audit_id, self.check, reason)
+        if new is not None:
+            self.data.replace_finding(new)
+            self.finding = new
+        await self.recompose()
+        self.refresh_bindings()
+        if self.on_change is not None:
+            await self.on_change()
+        self.app.notify("Accepted for this phone" if reason else "Acceptance withdrawn",
+                        title=str(self.finding.get("title") or self.check), markup=False)
 
     def compose(self) -> ComposeResult:
         f = self.finding
         status = str(f.get("status", ""))
-        head = badge(status, STATUS_WORD.get(status, status.upper()))
+        head = badge(ranking.shown(f), ranking.word(f))
         head.append(" ")
         head.append_text(safe(f.get("title"), style="bold"))
         head.append(f"  {f.get('check', '')}  severity {f.get('severity', '')}", style="dim")
         with VerticalScroll(id="finding"):
             yield Static(head, classes="detail-head")
+            if f.get("acceptance"):
+                title = "Accepted" if ranking.shown(f) == "accepted" else "No longer accepted"
+                yield from self._section(title, acceptance_text(f), id="acceptance")
             yield from self._section("What was found", safe(f.get("summary")))
             subjects = f.get("subjects") or []
             if subjects:

@@ -27,6 +27,8 @@ _STYLE = {"new": "bold red", "worse": "bold red", "better": "bold green", "fixed
 
 
 def diff_text(diff: dict[str, Any], before: int, after: int) -> Text:
+    """The diff in words; `before` and `after` are what the audits are called (the
+    phone's own numbers, as the table shows them)."""
     from audit import diff_words
 
     groups = diff_words.grouped(diff)
@@ -66,6 +68,11 @@ def diff_text(diff: dict[str, Any], before: int, after: int) -> Text:
     return out
 
 
+def _number(audit: dict[str, Any]) -> int:
+    """The phone's own number of a stored audit (its database id if it has none)."""
+    return audit.get("number") or audit["id"]
+
+
 class HistoryScreen(Screen):
     """Earlier audits of the phone of `data`, and the changes since the one before."""
 
@@ -91,7 +98,9 @@ class HistoryScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one("#audits", DataTable)
-        for key, title, width in (("id", "Audit", 6), ("started", "Started (UTC)", 20),
+        # Audit is the phone's own number (#1 its first); a re-analysed capture is
+        # marked beside its date, which is the capture's
+        for key, title, width in (("id", "Audit", 6), ("started", "Started (UTC)", 24),
                                   ("status", "Status", 11), ("fail", "Fail", 5), ("warn", "Warn", 5),
                                   ("pass", "Pass", 5), ("other", "Other", 6)):
             table.add_column(title, key=key, width=width)
@@ -106,7 +115,10 @@ class HistoryScreen(Screen):
             c = a["counts"]
             other = c["findings"] - c["fail"] - c["warn"] - c["pass"]
             status = Text(a["status"], style="" if a["complete"] else "bold red")
-            table.add_row(Text(f"#{a['id']}"), safe(str(a["started_at"] or "")[:19].replace("T", " ")),
+            started = safe(str(a["started_at"] or "")[:16].replace("T", " "))
+            if a.get("source") == "capture":
+                started.append(" capture", style="italic")
+            table.add_row(Text(f"#{_number(a)}"), started,
                           status, Text(str(c["fail"])), Text(str(c["warn"])), Text(str(c["pass"])),
                           Text(str(other)), key=str(a["id"]))
         if not self.audits:
@@ -122,13 +134,19 @@ class HistoryScreen(Screen):
         ids = [a["id"] for a in self.audits]
         older = [i for i in ids if i < audit_id]
         box = self.query_one("#diff", Static)
+        by_id = {a["id"]: a for a in self.audits}
+        name = _number(by_id[audit_id]) if audit_id in by_id else audit_id
         if not older:
-            box.update(Text(f"Audit #{audit_id} is the first stored audit of this phone: "
+            box.update(Text(f"Audit #{name} is the first stored audit of this phone: "
                             "nothing to compare with."))
             return
         before = max(older)
         diff = await self.backend.diff(before, audit_id)
-        box.update(diff_text(diff, before, audit_id))
+        text = diff_text(diff, _number(by_id[before]), name)
+        if by_id.get(audit_id, {}).get("source") == "capture":
+            text.append(f"\n\nAudit #{name} re-analysed a capture taken "
+                        f"{str(by_id[audit_id]['started_at'])[:16].replace('T', ' ')} UTC.", style="dim")
+        box.update(text)
 
     @on(DataTable.RowHighlighted, "#audits")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:

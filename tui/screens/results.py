@@ -27,10 +27,11 @@ def device_line(data: AuditData) -> Text:
     out.append_text(safe(d.get("security_patch")))
     out.append("  serial ")
     out.append_text(safe(d.get("serial") or d.get("adb_serial")))
-    audit_id = data.audit_id
-    if audit_id is not None:
-        out.append(f"  audit #{audit_id}", style="dim")
+    if data.number is not None:
+        out.append(f"  audit #{data.number}", style="dim")
     out.append("  ")
+    if data.reanalysis:
+        out.append("re-analysis of a capture taken ", style="dim")
     out.append_text(safe(_when(data.report.get("started_at")), style="dim"))
     return out
 
@@ -92,9 +93,19 @@ class ResultsView(VerticalScroll):
                          classes="section-title attention-title")
             for f in attention:
                 yield RiskPanel(f, attention=True)
+        elif data.accepted():
+            yield Static(Text("Nothing else needs attention.", style="bold"),
+                         classes="section-title attention-title")
         else:
             yield Static(Text("Nothing needs attention: every check passed or does not apply "
                               "to this phone.", style="bold"), classes="section-title attention-title")
+        accepted = data.accepted()
+        if accepted:
+            # still failed or warned, accepted with a reason: apart, never among the passes
+            yield Static(Text(f"Accepted for this phone ({len(accepted)})", style="bold"),
+                         classes="section-title accepted-title")
+            for f in accepted:
+                yield RiskPanel(f, attention=True)
         for category, heading in SECTIONS:
             findings = data.findings(category)
             if not findings:

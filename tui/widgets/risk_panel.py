@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.widget import Widget
 
 from tui.messages import FindingSelected
-from tui.viewmodel import STATUS_WORD
+from audit import ranking
 from tui.widgets.text import badge, one_line
 
 
@@ -29,7 +29,7 @@ class RiskPanel(Widget, can_focus=True):
     def __init__(self, finding: dict[str, Any], *, large: bool = False, attention: bool = False) -> None:
         check = str(finding.get("check", ""))
         super().__init__(classes=f"risk-panel {'large' if large else 'compact'} "
-                                 f"status-{finding.get('status', '')}"
+                                 f"status-{ranking.shown(finding)}"
                                  + (" attention" if attention else ""))
         self.finding = finding
         self.check = check
@@ -39,7 +39,8 @@ class RiskPanel(Widget, can_focus=True):
     def render(self) -> Text:
         f = self.finding
         status = str(f.get("status", ""))
-        head = badge(status, STATUS_WORD.get(status, status.upper()))
+        # an accepted failure shows ACCEPTED, never PASS (audit/acceptance.py)
+        head = badge(ranking.shown(f), ranking.word(f))
         head.append(" ")
         head.append(one_line(f.get("title"), 120), style="bold")
         if self.large:

@@ -22,6 +22,8 @@ STATUS_STYLE = {
     "pass": "bold white on #2e7d32",
     "not_applicable": "bold white on #6b6b6b",
     "inconclusive": "bold white on #5c4ea0",
+    # a failure or warning a person accepted for this phone: neither red nor pass-green
+    "accepted": "bold white on #00695c",
 }
 
 
