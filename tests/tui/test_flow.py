@@ -126,7 +126,9 @@ async def test_pick_audit_panel_evidence_export_history(sim_phone, db, tmp_path)
         await wait_for(pilot, lambda: "compared with" in str(app.screen.query_one("#diff").render()),
                        timeout=30)
         diff = str(app.screen.query_one("#diff").render())
-        assert f"Audit #{second.data.audit_id} compared with #{pane.data.audit_id}" in diff
+        # the phone's own numbers: its second audit against its first
+        assert (pane.data.number, second.data.number) == (1, 2)
+        assert "Audit #2 compared with #1" in diff
         assert f"0 new, 0 fixed, {len(registry.catalogue())} unchanged" in diff  # audit/diff_words.py
         assert "Apps: no app added, removed, updated, enabled or disabled" in diff
         await pilot.press("escape", "q")
@@ -211,8 +213,9 @@ async def test_bench_next_phone_while_another_runs(sim_phone, db, tmp_path):
         # --export-to: each finished audit written at once, named model-serial-date-audit
         day = first.data.report["started_at"][:10]
         expected = sorted(f"{stem}.{ext}" for stem in (
-            f"Pixel_7-28241FDH2001PQ-{day}-{first.data.audit_id}",
-            f"ANA-NX9-NRE0220A15008743-{second.data.report['started_at'][:10]}-{second.data.audit_id}")
+            # each phone's first audit: number 1 (the database ids are 1 and 2)
+            f"Pixel_7-28241FDH2001PQ-{day}-1",
+            f"ANA-NX9-NRE0220A15008743-{second.data.report['started_at'][:10]}-1")
             for ext in ("json", "html"))
         await wait_for(pilot, lambda: auto.is_dir() and len(list(auto.iterdir())) == 4, timeout=60)
         assert sorted(p.name for p in auto.iterdir()) == expected

@@ -57,3 +57,24 @@ def run_async(fn):
         return asyncio.run(fn(*args, **kwargs))
 
     return wrapper
+
+
+async def pick_phone(app, pilot, serial: str) -> None:
+    """On the Phones tab, put the cursor on `serial` (once adb lists it) and press Enter."""
+    from textual.widgets import TabbedContent
+    from tui.widgets.device_table import DeviceTable
+
+    app.main.query_one("#tabs", TabbedContent).active = "phones"
+    table = app.main.query_one(DeviceTable)
+    await wait_for(pilot, lambda: serial in table.rows_by_key, timeout=60)
+    table.focus()
+    table.move_cursor(row=table.get_row_index(serial))
+    await pilot.press("enter")
+
+
+async def audit_finished(app, pilot, n: int):
+    """The n-th audit pane, once its results are on screen."""
+    await wait_for(pilot, lambda: len(app.main.audit_panes()) >= n
+                   and app.main.audit_panes()[n - 1].data is not None)
+    await pilot.pause()
+    return app.main.audit_panes()[n - 1]

@@ -140,6 +140,7 @@ class MainScreen(Screen):
         tabs = self.query_one("#tabs", TabbedContent)
         tab = tabs.get_tab(message.key)
         word = "" if message.data.report.get("complete") else " (incomplete)"
+        tab.label = Content(f"{message.key.split('-')[1]}: {message.data.tab_title()}{word}")
         panes = self.query(f"#{message.key} AuditPane")
         pane = panes.first() if panes else None
         if getattr(pane, "serial", None):
@@ -157,4 +158,3 @@ class MainScreen(Screen):
         paths = self.backend.export(data.report, folder, default_stem(data))
         self.app.call_from_thread(self.app.notify, f"Wrote {paths[0]} and {paths[1]}",
                                   title="Exported", markup=False)
-        tab.label = Content(f"{message.key.split('-')[1]}: {message.data.tab_title()}{word}")
