@@ -76,3 +76,31 @@ async def test_the_picker_shows_which_phone_is_being_audited_and_each_last_resul
         assert str(table.get_cell("R58N99XYZ", "state")) == "ready"
         assert str(table.get_cell("R58N99XYZ", "hint")) == "last: nothing found, 2026-01-15 10:00"
         assert last_result({"counts": {"fail": 1}, "complete": False, "started_at": ""}) == "incomplete"
+
+
+def _bench_picker(pilot):
+    """The app's picker with one phone being audited and another with a last result."""
+    from tui.screens.picker import last_result
+
+    table = pilot.app.main.query_one(DeviceTable)
+    last = {"R58N99XYZ": last_result({"counts": {"fail": 5, "warn": 2, "pass": 12},
+                                      "started_at": "2026-01-15T09:00:41.000Z", "complete": True})}
+    table.show(parse_devices_l(LINES), PROFILES, set(), {"R58N99XYZ"}, last)
+
+
+class TestPickerSnapshots:
+    """The real app's picker (no adb watcher), fed the same lines, at both sizes."""
+
+    def test_bench_picker_80x24(self, snap_compare, tmp_path):
+        from tui.app import create_app
+        from tui.backend import Backend
+
+        assert snap_compare(create_app(Backend(tmp_path / "h.sqlite3"), watch=False),
+                            run_before=_bench_picker, terminal_size=(80, 24))
+
+    def test_bench_picker_120x40(self, snap_compare, tmp_path):
+        from tui.app import create_app
+        from tui.backend import Backend
+
+        assert snap_compare(create_app(Backend(tmp_path / "h.sqlite3"), watch=False),
+                            run_before=_bench_picker, terminal_size=(120, 40))

@@ -93,28 +93,105 @@ def _variant(findings: list[Finding], changes: dict[str, Status]) -> list[Findin
             for f in findings]
 
 
+def _history(fixture_data):
+    """The phone's history: audit #1 read from the phone on 2026-01-10, audit #2 a
+    re-analysis of a capture taken 2026-01-15 (the audit on screen)."""
+    fixture_data.report["audit_id"] = 2
+    findings = [Finding.from_dict(f) for f in fixture_data.report["findings"]]
+    device = DeviceInfo(**{k: v for k, v in fixture_data.device.items()})
+
+    async def fill_and_open(pilot):
+        await wait_for(pilot, lambda: pilot.app.focused is not None, timeout=30)
+        store = await pilot.app.backend.store()
+        earlier = _variant(findings, {"ncsc.appgallery-redirect": Status.FAIL,
+                                      "apps.sms-access": Status.PASS})
+        for n, found in enumerate((earlier, findings)):
+            aid = await store.start_audit(device, started_at=f"2026-01-{10 + 5 * n}T09:00:00.000Z",
+                                          source=("phone", "capture")[n])
+            await store.save_findings(aid, found)
+            await store.finish_audit(aid, complete=True,
+                                     finished_at=f"2026-01-{10 + 5 * n}T09:00:41.000Z")
+        await pilot.press("h")
+        await wait_for(pilot, lambda: "compared with" in str(pilot.app.screen.query_one("#diff").render()),
+                       timeout=30)
+
+    return fill_and_open
+
+
 class TestHistory:
     def test_history_with_changes(self, snap_compare, db, fixture_data):
-        fixture_data.report["audit_id"] = 2
-        findings = [Finding.from_dict(f) for f in fixture_data.report["findings"]]
-        device = DeviceInfo(**{k: v for k, v in fixture_data.device.items()})
-
-        async def fill_and_open(pilot):
-            await wait_for(pilot, lambda: pilot.app.focused is not None, timeout=30)
-            store = await pilot.app.backend.store()
-            earlier = _variant(findings, {"ncsc.appgallery-redirect": Status.FAIL,
-                                          "apps.sms-access": Status.PASS})
-            for n, found in enumerate((earlier, findings)):
-                aid = await store.start_audit(device, started_at=f"2026-01-{10 + 5 * n}T09:00:00.000Z")
-                await store.save_findings(aid, found)
-                await store.finish_audit(aid, complete=True,
-                                         finished_at=f"2026-01-{10 + 5 * n}T09:00:41.000Z")
-            await pilot.press("h")
-            await wait_for(pilot, lambda: "compared with" in str(pilot.app.screen.query_one("#diff").render()),
-                           timeout=30)
-
-        assert snap_compare(results_app(db, fixture_data), run_before=fill_and_open,
+        assert snap_compare(results_app(db, fixture_data), run_before=_history(fixture_data),
                             terminal_size=(80, 24))
+
+    def test_history_with_changes_120x40(self, snap_compare, db, fixture_data):
+        assert snap_compare(results_app(db, fixture_data), run_before=_history(fixture_data),
+                            terminal_size=(120, 40))
+
+
+#: an acceptance as `audit.acceptance` marks a finding (the person's words, a fixed date)
+ACCEPTED = {"state": "accepted", "reason": "the owner uses this music app on purpose",
+            "by": "Sam", "at": "2026-01-15T09:05:00.000Z"}
+CHANGED = {"state": "changed", "reason": "bank app reads its one-time codes", "by": "Sam",
+           "at": "2026-01-10T09:05:00.000Z", "accepted_status": "warn"}
+
+
+def _with_acceptances(data):
+    """The fixed audit with apps.trackers accepted and apps.sms-access accepted once,
+    changed since (both warn)."""
+    for f in data.report["findings"]:
+        if f["check"] == "apps.trackers":
+            f["acceptance"] = dict(ACCEPTED)
+        elif f["check"] == "apps.sms-access":
+            f["acceptance"] = dict(CHANGED)
+    return data
+
+
+def _open_detail(check: str):
+    async def open_it(pilot):
+        from tui.screens.finding import FindingScreen
+
+        pane = pilot.app.main.audit_panes()[0]
+        await pilot.app.push_screen(FindingScreen(pane.data, check, backend=pilot.app.backend))
+        await pilot.pause()
+        pilot.app.screen.query_one("#finding").focus()  # as after Enter on a panel: the footer
+        await pilot.pause()                              # shows the detail's keys
+    return open_it
+
+
+async def _accept_dialog(pilot):
+    from textual.widgets import Input
+
+    await pilot.press("down", "enter", "a")
+    await pilot.pause()
+    await pilot.press(*"employer MDM")
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False  # a blinking cursor makes the picture depend on timing
+    await pilot.pause()
+
+
+class TestAccepted:
+    def test_results_with_accepted_80x24(self, snap_compare, db, fixture_data):
+        assert snap_compare(results_app(db, _with_acceptances(fixture_data)), terminal_size=(80, 24),
+                            press=["end"])
+
+    def test_results_with_accepted_120x40(self, snap_compare, db, fixture_data):
+        assert snap_compare(results_app(db, _with_acceptances(fixture_data)), terminal_size=(120, 40))
+
+    def test_accepted_detail_80x24(self, snap_compare, db, fixture_data):
+        assert snap_compare(results_app(db, _with_acceptances(fixture_data)),
+                            run_before=_open_detail("apps.trackers"), terminal_size=(80, 24))
+
+    def test_accepted_detail_120x40(self, snap_compare, db, fixture_data):
+        assert snap_compare(results_app(db, _with_acceptances(fixture_data)),
+                            run_before=_open_detail("apps.sms-access"), terminal_size=(120, 40))
+
+    def test_accept_dialog_80x24(self, snap_compare, db, fixture_data):
+        assert snap_compare(results_app(db, fixture_data), run_before=_accept_dialog,
+                            terminal_size=(80, 24))
+
+    def test_accept_dialog_120x40(self, snap_compare, db, fixture_data):
+        assert snap_compare(results_app(db, fixture_data), run_before=_accept_dialog,
+                            terminal_size=(120, 40))
 
 
 class _WaitingBackend(Backend):

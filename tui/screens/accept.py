@@ -40,7 +40,7 @@ class AcceptScreen(ModalScreen[str | None]):
                 f"It stays {self.status_word} and is shown as ACCEPTED, never as passed. Later "
                 "audits of this phone honour it while the finding stays the same; if it "
                 "changes, it counts again. w in the detail withdraws it.", style="dim"))
-            yield Label("Why is it accepted? (kept with the phone's history, exported with reports)")
+            yield Label("Why? (kept in this phone's history and in its reports)")
             yield Input(placeholder="e.g. the employer's MDM; the owner knows", id="accept-reason",
                         max_length=MAX_REASON)
             yield Static("", id="accept-status")

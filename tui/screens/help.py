@@ -30,6 +30,10 @@ HELP = [
         ("1 ... 9", "the audit tab with that number"),
         ("up / down", "previous / next panel"),
     ]),
+    ("A finding's detail", [
+        ("a", "accept a failure or warning for this phone, with a reason (shown as ACCEPTED)"),
+        ("w", "withdraw that acceptance"),
+    ]),
     ("Apps", [
         ("/", "filter"), ("s", "sort by the next column"), ("t", "third-party apps only"),
         ("k", "apps with trackers only"), ("enter", "the app's inspection report"),
