@@ -31,6 +31,7 @@ CATALOGUE: tuple[str, ...] = (
     "posture.root",
     "posture.app_verification",
     "posture.adb_network",
+    "posture.adb_trusted_computers",
     "apps.unknown_sources",
     "apps.sideloaded",
     "apps.stalkerware",

@@ -206,6 +206,30 @@ class DeviceInfo:
     marketing_name: str | None = None
 
 
+# -- phone state the forensic tools read (issue 15): processes, adb keys, mounts, tmp --
+
+
+@dataclass(frozen=True)
+class Process:
+    """One row of `ps`: who runs it, its ids and its name (an app's is its package,
+    or `package:suffix` for its other processes)."""
+
+    user: str
+    pid: int
+    ppid: int | None
+    name: str
+
+
+@dataclass(frozen=True)
+class AdbKey:
+    """A computer the phone trusts for USB debugging, by its key's fingerprint (MD5,
+    as the phone's "Allow USB debugging?" dialog shows it); never the `user@host` name."""
+
+    fingerprint: str
+    #: when it last connected, epoch milliseconds as the phone's keystore keeps it
+    last_connection: str | None = None
+
+
 @dataclass(frozen=True)
 class DeviceSnapshot:
     """Everything read from one phone at one time. Pure data; equal when read equally."""
@@ -240,6 +264,12 @@ class DeviceSnapshot:
     #: the ledger (`adb.ledger`): fact key -> `adb.ledger.Fact`; empty for a snapshot not
     #: built from a capture (hand-made in tests), which the framework does not police
     facts: Mapping[str, object] = field(default_factory=dict)
+    #: the processes `ps` listed; None when `ps` was not read or not understood
+    processes: tuple[Process, ...] | None = None
+    #: the computers trusted for USB debugging (`dumpsys adb`); None when not read
+    adb_keys: tuple[AdbKey, ...] | None = None
+    #: fingerprint of the auditing computer's own adb key (its adbkey.pub), or None
+    host_adb_key: str | None = None
 
     def package(self, name: str) -> PackageInfo | None:
         for p in self.packages:
