@@ -204,10 +204,11 @@ def _last_command(phone: "Phone") -> str | None:
 
 def _step_phone_state(run: _Run) -> None:
     """Running processes: toybox `ps -A -o ...`, else toolbox's bare `ps` (Android < 8);
-    the computers trusted for USB debugging (`dumpsys adb`)."""
+    the computers trusted for USB debugging (`dumpsys adb`); the mount table; the files
+    in /data/local/tmp."""
     from adb.parsers.processes import parse_ps
 
     out = run.one(C.PS)
     if out.error is None and (out.exit_code not in (0, None) or parse_ps(out.stdout) is None):
         run.one(C.PS_TOOLBOX)
-    run.one(C.DUMPSYS_ADB)
+    run.many([C.DUMPSYS_ADB, C.CAT_MOUNTS, C.LS_LOCAL_TMP])

@@ -222,7 +222,9 @@ def build_ledger(raw: RawCapture) -> dict[str, Fact]:
 # -- phone state the forensic tools read (issue 15) ------------------------------------
 PS = "ps"
 ADB_KEYS = "dumpsys adb"
-PHONE_STATE_KEYS: tuple[str, ...] = (PS, ADB_KEYS)
+MOUNTS = "mounts"
+LOCAL_TMP = "ls /data/local/tmp"
+PHONE_STATE_KEYS: tuple[str, ...] = (PS, ADB_KEYS, MOUNTS, LOCAL_TMP)
 KEYS = KEYS + PHONE_STATE_KEYS
 
 
@@ -254,7 +256,18 @@ def _adb_keys(raw: RawCapture) -> Fact:
 
 
 def _phone_state_facts(raw: RawCapture) -> dict[str, Fact]:
-    return {PS: _ps(raw), ADB_KEYS: _adb_keys(raw)}
+    from adb.parsers.mounts import parse_mounts
+
+    mounts = Fact(MOUNTS, *_state_line(raw, C.CAT_MOUNTS, lambda t: parse_mounts(t) is not None))
+    from adb.parsers.ls_long import parse_ls_long
+
+    tmp = Fact(LOCAL_TMP, *_state_line(raw, C.LS_LOCAL_TMP, lambda t: parse_ls_long(t) is not None))
+    return {PS: _ps(raw), ADB_KEYS: _adb_keys(raw), MOUNTS: mounts, LOCAL_TMP: tmp}
+
+
+def _state_line(raw: RawCapture, argv: tuple[str, ...], recognise: Callable[[str], bool]) -> tuple[str, str, str]:
+    state, detail = state_of(raw.get(C.line(argv)), recognise)
+    return state, C.line(argv), detail
 
 
 def _single(raw: RawCapture, key: str) -> tuple[str, str, str]:

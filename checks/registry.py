@@ -29,6 +29,8 @@ CATALOGUE: tuple[str, ...] = (
     "posture.selinux",
     "posture.encryption",
     "posture.root",
+    "posture.system_mounts",
+    "posture.local_tmp",
     "posture.app_verification",
     "posture.adb_network",
     "posture.adb_trusted_computers",

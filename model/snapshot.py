@@ -231,6 +231,40 @@ class AdbKey:
 
 
 @dataclass(frozen=True)
+class Mount:
+    """One line of /proc/mounts."""
+
+    device: str
+    mount_point: str
+    fs_type: str
+    #: the mount options as the kernel lists them; the first is `ro` or `rw`
+    options: tuple[str, ...] = ()
+
+    @property
+    def writable(self) -> bool:
+        return bool(self.options) and self.options[0] == "rw"
+
+
+@dataclass(frozen=True)
+class DirEntry:
+    """One entry of an `ls -la` listing (the files in /data/local/tmp)."""
+
+    name: str
+    #: as `ls` prints it: `-rwxr-xr-x`; the first letter is the kind (- file, d folder, l link)
+    mode: str
+    owner: str = ""
+    group: str = ""
+    size: int | None = None
+    #: where a link points
+    target: str | None = None
+
+    @property
+    def executable(self) -> bool:
+        """A file (or link) anyone may run: an `x` (or `s`/`t`) bit in its mode."""
+        return self.mode[:1] in ("-", "l") and any(c in "xsSt" for c in self.mode[3::3])
+
+
+@dataclass(frozen=True)
 class DeviceSnapshot:
     """Everything read from one phone at one time. Pure data; equal when read equally."""
 
@@ -270,6 +304,10 @@ class DeviceSnapshot:
     adb_keys: tuple[AdbKey, ...] | None = None
     #: fingerprint of the auditing computer's own adb key (its adbkey.pub), or None
     host_adb_key: str | None = None
+    #: the mounts `cat /proc/mounts` listed; None when not read
+    mounts: tuple[Mount, ...] | None = None
+    #: the entries of /data/local/tmp (`ls -la`); None when not read
+    local_tmp: tuple[DirEntry, ...] | None = None
 
     def package(self, name: str) -> PackageInfo | None:
         for p in self.packages:

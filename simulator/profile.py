@@ -335,6 +335,8 @@ def load_profile(name_or_path: str | Path) -> Profile:
         state=state,
         adb_keys=adb_keys,
         running=tuple(running) if running is not None else None,
+        rw_mounts=tuple(dev.get("rw_mounts", ())),
+        local_tmp=tuple((f["name"], f.get("mode", "644"), f.get("size", 0)) for f in dev.get("local_tmp", ())),
         logcat=logcat,
         props=props_map,
         settings=FrozenMap(settings),

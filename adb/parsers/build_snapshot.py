@@ -400,8 +400,34 @@ def _adb_keys(b: _Builder):
     return dump.keys
 
 
+def _mounts(b: _Builder):
+    from adb.parsers.mounts import parse_mounts
+
+    o = b.usable(C.CAT_MOUNTS)
+    if o is None:
+        return None
+    mounts = parse_mounts(o.stdout)
+    if mounts is None:
+        b.problem(C.line(C.CAT_MOUNTS), "could not be read (no mount line in the answer)")
+    return mounts
+
+
+def _local_tmp(b: _Builder):
+    from adb.parsers.ls_long import parse_ls_long
+
+    o = b.usable(C.LS_LOCAL_TMP)
+    if o is None:
+        return None
+    entries = parse_ls_long(o.stdout)
+    if entries is None:
+        b.problem(C.line(C.LS_LOCAL_TMP), "could not be read (not an `ls -l` listing)")
+    return entries
+
+
 def _phone_state(b: _Builder) -> dict:
     """The snapshot fields of issue 15, each None when it was not read."""
     return {"processes": b.safe("ps", lambda: _processes(b), None),
             "adb_keys": b.safe("dumpsys adb", lambda: _adb_keys(b), None),
-            "host_adb_key": b.raw.host_adb_key}
+            "host_adb_key": b.raw.host_adb_key,
+            "mounts": b.safe("cat /proc/mounts", lambda: _mounts(b), None),
+            "local_tmp": b.safe("ls -la /data/local/tmp", lambda: _local_tmp(b), None)}

@@ -75,3 +75,8 @@ PS = ("ps", "-A", "-o", "USER,PID,PPID,NAME")
 PS_TOOLBOX = ("ps",)
 #: the adb service's state: the computers trusted for USB debugging (Android 10+)
 DUMPSYS_ADB = ("dumpsys", "adb")
+#: the kernel's mount table (readable by the shell user)
+CAT_MOUNTS = ("cat", "/proc/mounts")
+#: the folder `adb push` and debugging tools use (owned by the shell user)
+LOCAL_TMP = "/data/local/tmp"
+LS_LOCAL_TMP = ("ls", "-la", LOCAL_TMP)

@@ -47,3 +47,86 @@ def test_old_android_without_the_dump_is_unsupported_not_pass(f):
     r = enforce(trusted.META, trusted.evaluate(f.inp(snap)), f.inp(snap))
     assert r.status is Status.INCONCLUSIVE
     assert "dumpsys adb (unsupported)" in r.summary and r.missing[0]["state"] == "unsupported"
+
+
+# --- os.system-mounts -------------------------------------------------------------------------
+
+def _m(point, fs, opts, dev="/dev/block/dm-1"):
+    from model.snapshot import Mount
+    return Mount(dev, point, fs, tuple(opts.split(",")))
+
+
+def test_a_writable_system_partition_fails_high_with_the_mount_line(f):
+    from checks.posture import system_mounts
+
+    mounts = (_m("/", "ext4", "ro,seclabel"), _m("/vendor", "ext4", "ro,seclabel"),
+              _m("/system_ext", "ext4", "ro,seclabel"), _m("/data", "f2fs", "rw,nosuid"),
+              # `adb remount` puts a writable overlay on top of the read-only mount
+              _m("/system_ext", "overlay", "rw,seclabel,lowerdir=/system_ext", dev="overlay"))
+    r = system_mounts.evaluate(f.inp(f.snap(mounts=mounts)))
+    assert (r.status, r.severity) == (Status.FAIL, Severity.HIGH)
+    assert r.subjects == ("/system_ext",)
+    assert r.evidence[0].detail == "overlay /system_ext overlay rw,seclabel,lowerdir=/system_ext"
+    assert r.evidence[0].command == "adb shell cat /proc/mounts"
+
+
+def test_read_only_system_passes_and_rootfs_is_not_the_system(f):
+    from checks.posture import system_mounts
+
+    # Android 7: a rootfs `/` (writable here) under a read-only /system
+    old = (_m("/", "rootfs", "rw,seclabel", dev="rootfs"), _m("/system", "ext4", "ro,seclabel"),
+           _m("/data", "ext4", "rw"))
+    r = system_mounts.evaluate(f.inp(f.snap(mounts=old)))
+    assert r.status is Status.PASS and "(/system)" in r.summary
+    # no system partition listed at all: not a pass
+    r = system_mounts.evaluate(f.inp(f.snap(mounts=(_m("/data", "ext4", "rw"),))))
+    assert r.status is Status.INCONCLUSIVE
+    # not read
+    snap = f.snap(facts={"mounts": Fact("mounts", "refused", "cat /proc/mounts", "Permission denied")})
+    r = enforce(system_mounts.META, system_mounts.evaluate(f.inp(snap)), f.inp(snap))
+    assert r.status is Status.INCONCLUSIVE and "mounts (refused)" in r.summary
+
+
+# --- os.data-local-tmp ------------------------------------------------------------------------
+
+def _e(name, mode="-rwxr-xr-x", size=100, target=None):
+    from model.snapshot import DirEntry
+    return DirEntry(name, mode, "shell", "shell", size, target)
+
+
+def test_known_tools_fail_and_other_programs_warn(f):
+    from checks.posture import local_tmp
+
+    entries = (_e("frida-server-16.2.1-android-arm64"), _e("notes.txt", "-rw-rw-rw-"), _e(".x"))
+    r = local_tmp.evaluate(f.inp(f.snap(local_tmp=entries)))
+    assert (r.status, r.severity) == (Status.FAIL, Severity.HIGH)
+    assert r.subjects == ("frida-server-16.2.1-android-arm64", ".x")
+    assert "frida-server-16.2.1-android-arm64" in r.summary and "other programs: .x" in r.summary
+    assert r.evidence[0].command == "adb shell ls -la /data/local/tmp"
+    # a link named su is a known tool too
+    r = local_tmp.evaluate(f.inp(f.snap(local_tmp=(_e("su", "lrwxrwxrwx", 7, "/sbin/su"),))))
+    assert r.status is Status.FAIL and "-> /sbin/su" in r.evidence[0].detail
+    r = local_tmp.evaluate(f.inp(f.snap(local_tmp=(_e("mytool"), _e("data.bin", "-rw-r--r--")))))
+    assert (r.status, r.severity, r.subjects) == (Status.WARN, Severity.MEDIUM, ("mytool",))
+
+
+def test_hostile_names_are_cut_and_made_visible(f):
+    from checks.posture import local_tmp
+
+    name = "\x1b]0;owned\x07" + "a" * 5000
+    r = local_tmp.evaluate(f.inp(f.snap(local_tmp=(_e(name),))))
+    assert r.status is Status.WARN
+    assert "\x1b" not in r.summary and "\\x1b]0;owned\\x07" in r.summary
+    assert len(r.summary) < 400 and "more chars" in r.summary
+
+
+def test_empty_passes_only_when_listed(f):
+    from checks.posture import local_tmp
+
+    assert local_tmp.evaluate(f.inp(f.snap(local_tmp=()))).status is Status.PASS
+    r = local_tmp.evaluate(f.inp(f.snap(local_tmp=(_e("notes.txt", "-rw-r--r--"),))))
+    assert r.status is Status.PASS and "none of them a program" in r.summary
+    snap = f.snap(facts={"ls /data/local/tmp": Fact("ls /data/local/tmp", "refused", "ls -la /data/local/tmp",
+                                                    "ls: /data/local/tmp: Permission denied")})
+    r = enforce(local_tmp.META, local_tmp.evaluate(f.inp(snap)), f.inp(snap))
+    assert r.status is Status.INCONCLUSIVE and "ls /data/local/tmp (refused)" in r.summary

@@ -27,7 +27,8 @@ ALLOWED = [
     ["getenforce"], ["id"], ["which", "su"], ["ls", "/system/bin/su"], ["stat", "/sbin/su"],
     ["sha256sum", "/system/app/A/A.apk", "/data/app/~~x==/a.b-y==/base.apk"],
     ["echo", "PAMARK_0123456789abcdef_3_$?"],
-    ["ps"], ["ps", "-A", "-o", "USER,PID,PPID,NAME"],
+    ["ps"], ["ps", "-A", "-o", "USER,PID,PPID,NAME"], ["dumpsys", "adb"], ["cat", "/proc/mounts"],
+    ["ls", "-la", "/data/local/tmp"],
 ]
 
 REFUSED = [
@@ -50,6 +51,8 @@ REFUSED = [
     ["echo", "hello"], ["echo", "PAMARK_x_1"], ["reboot"], ["sh", "-c", "id"],
     ["getprop", "a", "b"], ["id", "-u"], ["getenforce", "x"],
     ["ps", "-A", "-o", "USER,PID,PPID,NAME,ARGS"], ["ps", "-p", "1"], ["ps", "-A;reboot"],
+    ["cat", "/data/data/com.a/shared_prefs/x.xml"], ["cat", "/proc/mounts", "/sdcard/x"], ["cat"],
+    ["ls", "-la", "/sdcard"], ["ls", "-laR", "/data/local/tmp"], ["ls", "-la", "/data/local/tmp", "/x"],
 ]
 
 

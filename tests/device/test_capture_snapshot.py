@@ -53,6 +53,8 @@ def sample_capture(complete=True) -> RawCapture:
             # phone state (issue 15)
             out(C.PS, "ps_A_o_user_pid_ppid_name.txt"),
             out(C.DUMPSYS_ADB, "dumpsys_adb_android13.txt"),
+            out(C.CAT_MOUNTS, "proc_mounts_android13.txt"),
+            out(C.LS_LOCAL_TMP, "ls_la_data_local_tmp.txt"),
         ),
         complete=complete,
     )
@@ -92,6 +94,8 @@ def test_build_snapshot_merges_every_source():
     assert len(snap.processes) == 13 and snap.processes[9].name == "com.spy.example:remote"
     assert snap.facts["ps"].read
     assert [k.last_connection for k in snap.adb_keys] == ["1700000000000", "1628501829898"]
+    assert len(snap.mounts) == 15 and snap.facts["mounts"].read
+    assert len(snap.local_tmp) == 6 and snap.facts["ls /data/local/tmp"].read
 
 
 def test_problems_for_what_could_not_be_read():

@@ -15,7 +15,7 @@ from adb.parsers.getprop import parse_getprop
 from adb.parsers.pm import looks_like_pm_error, parse_package_names, parse_pm_list, parse_pm_path
 from adb.parsers.security import ls_found, parse_getenforce, parse_id_is_root, parse_which
 from adb.parsers.settings import parse_component_list, parse_setting_value, parse_settings_list
-from model.snapshot import Account, Process
+from model.snapshot import Account, Mount, Process
 
 REAL = Path(__file__).parent / "fixtures" / "real"
 
@@ -323,3 +323,50 @@ def test_dumpsys_adb_unreadable_keys_and_other_answers():
     empty = parse_dumpsys_adb(b"ADB MANAGER STATE (dumpsys adb):\n{\n  debugging_manager={\n"
                               b"    connected_to_adb=true\n  }\n}\n")
     assert empty.readable and empty.keys == ()
+
+
+# /proc/mounts samples: written for this project after the kernel's format (Linux
+# fs/proc_namespace.c show_vfsmnt: octal escapes in the device and mount point) and the
+# partitions of a Pixel on Android 13 after `adb remount` (an overlay over /system_ext)
+# and of an Android 7 phone (rootfs `/`, a separate /system); MVT's androidqf collects
+# the same table (tests/artifacts/androidqf/mounts.json).
+
+
+def test_proc_mounts_escapes_options_and_order():
+    from adb.parsers.mounts import parse_mounts
+
+    mounts = parse_mounts(real("proc_mounts_android13.txt"))
+    assert len(mounts) == 15
+    assert mounts[0] == Mount("/dev/block/dm-6", "/", "ext4", ("ro", "seclabel", "relatime"))
+    assert not mounts[0].writable
+    overlay = mounts[10]
+    assert (overlay.mount_point, overlay.fs_type, overlay.writable) == ("/system_ext", "overlay", True)
+    assert mounts[14].mount_point == "/mnt/media_rw/3A1B-2C4D My Card"
+    old = parse_mounts(real("proc_mounts_android7.txt"))
+    assert [(m.mount_point, m.fs_type, m.writable) for m in old] == [
+        ("/", "rootfs", False), ("/dev", "tmpfs", True), ("/proc", "proc", True),
+        ("/system", "ext4", False), ("/data", "ext4", True)]
+    assert parse_mounts(b"") is None and parse_mounts(b"cat: /proc/mounts: Permission denied\n") is None
+
+
+# ls -la samples: written for this project after toybox's long listing (toys/posix/ls.c:
+# `total`, then mode, links, owner, group, size or `major, minor`, `YYYY-MM-DD HH:MM`,
+# name, `-> target` for a link; `.` and `..` first with -a) and toolbox's on Android 5
+# (AOSP system/core toolbox/ls.c: no link count and no `total` line).
+
+
+def test_ls_la_toybox_and_toolbox():
+    from adb.parsers.ls_long import parse_ls_long
+
+    entries = parse_ls_long(real("ls_la_data_local_tmp.txt"))
+    assert [e.name for e in entries] == ["frida-server-16.2.1-android-arm64", "notes with spaces.txt",
+                                         ".hidden_x", "s", "perfd", "nulldev"]
+    frida, notes, hidden, link, folder, dev = entries
+    assert (frida.size, frida.owner, frida.executable) == (15214592, "shell", True)
+    assert notes.executable is False and hidden.executable is True
+    assert link.target == "/sbin/su" and folder.executable is False and dev.size is None
+    old = parse_ls_long(real("ls_la_toolbox_android5.txt"))
+    assert [(e.name, e.size, e.executable) for e in old] == [("busybox", 735408, True), ("readme", 14, False)]
+    assert parse_ls_long(b"total 0\n") == ()
+    assert parse_ls_long(b"") is None
+    assert parse_ls_long(b"ls: /data/local/tmp: Permission denied\n") is None
