@@ -17,6 +17,9 @@ Extensions to the contract (additive; profiles without them behave as the spec s
                               recent). Giving it together with that prop is an error.
                               ro.build.date(.utc), if older, move up to that level (a
                               build cannot hold fixes published after it).
+    rw_mounts = ["/system"]   system partitions `cat /proc/mounts` shows read-write
+    local_tmp = [{name = "frida-server", mode = "755", size = 15214592}]
+                              files in /data/local/tmp, as `ls -la` lists them (shell's)
   [props], [settings.*], [[content]] rows
     integer values are accepted and rendered as decimal strings.
   [[packages]]
