@@ -22,6 +22,11 @@ import profiles as P
 from conftest import _audit_one, scan_env
 
 
+#: both verdicts a phone trusting one unknown key gives: another computer (this one's key
+#: read), or one it cannot place (this computer's adbkey.pub not readable by the scan)
+ADB_KEY_WORDS = "trusted for USB debugging"
+
+
 def _statuses(report: dict) -> dict[str, str]:
     return {f["check"]: f["status"] for f in report["findings"]}
 
@@ -70,6 +75,10 @@ def test_sms_numbers_and_account_names_are_never_kept(adb_server, short_tmp):
     assert {m.creator for m in snap.sms.messages} == {"com.google.android.apps.messaging"}
     assert all(m.address is None and m.date is None for m in snap.sms.messages)
     assert [a.type for a in snap.accounts] == ["com.google", "com.google"]
+    # the computer the phone trusts (issue 15) is kept as its fingerprint alone
+    assert len(snap.adb_keys) == 1 and len(snap.adb_keys[0].fingerprint) == 47
+    trusted = next(f for f in run.report["findings"] if f["check"] == "os.adb-trusted-computers")
+    assert trusted["status"] in ("warn", "inconclusive") and ADB_KEY_WORDS in trusted["summary"]
 
 
 def _sms_raw(rows: str) -> RawCapture:
