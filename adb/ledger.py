@@ -256,11 +256,12 @@ def _adb_keys(raw: RawCapture) -> Fact:
 
 
 def _phone_state_facts(raw: RawCapture) -> dict[str, Fact]:
+    """The facts of issue 15; an answer its parser does not recognise is `unrecognised`
+    (an empty listing or mount table is never "nothing there")."""
+    from adb.parsers.ls_long import parse_ls_long
     from adb.parsers.mounts import parse_mounts
 
     mounts = Fact(MOUNTS, *_state_line(raw, C.CAT_MOUNTS, lambda t: parse_mounts(t) is not None))
-    from adb.parsers.ls_long import parse_ls_long
-
     tmp = Fact(LOCAL_TMP, *_state_line(raw, C.LS_LOCAL_TMP, lambda t: parse_ls_long(t) is not None))
     return {PS: _ps(raw), ADB_KEYS: _adb_keys(raw), MOUNTS: mounts, LOCAL_TMP: tmp}
 

@@ -125,7 +125,7 @@ def evaluate(inp: AuditInput) -> Finding:
             head = (f"Known stalkerware is installed and running: {names([label(n, inp.apks) for n in running])}"
                     + (f"; installed: {names([label(n, inp.apks) for n in hits if n not in running])}"
                        if len(running) < len(hits) else ""))
-            tail = ("Running is worse than installed: it is watching this phone now.")
+            tail = "Running is worse than installed: it is active on this phone now."
         else:
             head = f"Known stalkerware is installed: {names([label(n, inp.apks) for n in hits])}"
             tail = "Someone may be watching this phone."

@@ -8,14 +8,19 @@ the audit is expected there, so it is told apart by its fingerprint (adb.host_ke
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from checks.dates import ms_to_iso
+from checks.needs import unread
 from checks.references import ADB_DOCS
 from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 from model.snapshot import AdbKey
 
 META = CheckMeta(
-    needs=("dumpsys adb",),
+    # not declared: `dumpsys adb` does not exist before Android 10, where this check is
+    # not applicable rather than undecided; `evaluate` names the fact itself otherwise
+    needs=(),
     apk_scope="none",
     id="os.adb-trusted-computers",
     title="Computers trusted for USB debugging",
@@ -40,6 +45,7 @@ META = CheckMeta(
 )
 
 CMD = "adb shell dumpsys adb"
+FACT = "dumpsys adb"
 
 
 def _evidence(key: AdbKey, ours: bool) -> Evidence:
@@ -53,9 +59,17 @@ def evaluate(inp: AuditInput) -> Finding:
     snap = inp.snapshot
     keys = snap.adb_keys
     if keys is None:
-        return finding(META, Status.NOT_APPLICABLE,
-                       "The phone did not list the computers it trusts for USB debugging "
-                       "(`dumpsys adb` exists from Android 10).")
+        fact = (getattr(snap, "facts", None) or {}).get(FACT)
+        if fact is not None and fact.state == "unsupported":
+            return finding(META, Status.NOT_APPLICABLE,
+                           "This Android has no adb service to list the computers it trusts for USB "
+                           "debugging (`dumpsys adb` exists from Android 10), so they are not known: "
+                           "not supported, not a pass.",
+                           evidence=[Evidence("dumpsys adb", fact.detail or "not supported", CMD)])
+        result = finding(META, Status.INCONCLUSIVE,
+                         "Could not decide: the computers trusted for USB debugging were not read "
+                         f"(dumpsys adb: {fact.why if fact is not None else 'not read'}).")
+        return replace(result, missing=tuple(unread(inp, FACT))) if fact is not None else result
     host = snap.host_adb_key
     if not keys:
         return finding(META, Status.PASS,

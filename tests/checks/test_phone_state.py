@@ -45,8 +45,17 @@ def test_old_android_without_the_dump_is_unsupported_not_pass(f):
     snap = f.snap(facts={"dumpsys adb": Fact("dumpsys adb", "unsupported", "dumpsys adb",
                                              "Can't find service: adb")})
     r = enforce(trusted.META, trusted.evaluate(f.inp(snap)), f.inp(snap))
-    assert r.status is Status.INCONCLUSIVE
-    assert "dumpsys adb (unsupported)" in r.summary and r.missing[0]["state"] == "unsupported"
+    # Android 9 and older: not applicable, said to be unsupported (the audit stays complete)
+    assert r.status is Status.NOT_APPLICABLE and "not supported, not a pass" in r.summary
+    assert r.evidence[0].detail == "Can't find service: adb" and not r.missing
+
+
+def test_a_refused_dump_is_inconclusive_and_names_the_fact(f):
+    snap = f.snap(facts={"dumpsys adb": Fact("dumpsys adb", "refused", "dumpsys adb",
+                                             "Permission Denial: can't dump adb")})
+    r = enforce(trusted.META, trusted.evaluate(f.inp(snap)), f.inp(snap))
+    assert r.status is Status.INCONCLUSIVE and "Permission Denial" in r.summary
+    assert [(m["fact"], m["state"]) for m in r.missing] == [("dumpsys adb", "refused")]
 
 
 # --- os.system-mounts -------------------------------------------------------------------------
