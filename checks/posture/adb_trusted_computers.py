@@ -46,6 +46,8 @@ META = CheckMeta(
 
 CMD = "adb shell dumpsys adb"
 FACT = "dumpsys adb"
+#: Android 10: AdbService (and its dump) moved out of the USB service
+ADB_SERVICE_SDK = 29
 
 
 def _evidence(key: AdbKey, ours: bool) -> Evidence:
@@ -60,7 +62,10 @@ def evaluate(inp: AuditInput) -> Finding:
     keys = snap.adb_keys
     if keys is None:
         fact = (getattr(snap, "facts", None) or {}).get(FACT)
-        if fact is not None and fact.state == "unsupported":
+        sdk = snap.device.sdk
+        # "no such service" is believed only from an Android that has none: a phone that
+        # says Android 10+ and has no adb service is hiding it, not unsupported
+        if fact is not None and fact.state == "unsupported" and (sdk is None or sdk < ADB_SERVICE_SDK):
             return finding(META, Status.NOT_APPLICABLE,
                            "This Android has no adb service to list the computers it trusts for USB "
                            "debugging (`dumpsys adb` exists from Android 10), so they are not known: "

@@ -50,6 +50,19 @@ def test_old_android_without_the_dump_is_unsupported_not_pass(f):
     assert r.evidence[0].detail == "Can't find service: adb" and not r.missing
 
 
+def test_no_adb_service_on_android_10_or_later_is_not_believed(f):
+    from dataclasses import replace
+
+    from model.snapshot import DeviceInfo
+
+    facts = {"dumpsys adb": Fact("dumpsys adb", "unsupported", "dumpsys adb", "Can't find service: adb")}
+    snap = replace(f.snap(facts=facts), device=DeviceInfo(adb_serial="t", sdk=34))
+    r = enforce(trusted.META, trusted.evaluate(f.inp(snap)), f.inp(snap))
+    assert r.status is Status.INCONCLUSIVE and r.missing[0]["fact"] == "dumpsys adb"
+    old = replace(f.snap(facts=facts), device=DeviceInfo(adb_serial="t", sdk=28))
+    assert trusted.evaluate(f.inp(old)).status is Status.NOT_APPLICABLE
+
+
 def test_a_refused_dump_is_inconclusive_and_names_the_fact(f):
     snap = f.snap(facts={"dumpsys adb": Fact("dumpsys adb", "refused", "dumpsys adb",
                                              "Permission Denial: can't dump adb")})
