@@ -108,7 +108,8 @@ KINDS = {
     "marker": lambda v: MARKER_RE.fullmatch(v) is not None,
 }
 
-_DUMPSYS_SERVICES = ("account", "device_policy", "accessibility", "notification", "appops")
+_DUMPSYS_SERVICES = ("account", "device_policy", "accessibility", "notification", "appops",
+                     "adb")  # adb: issue 15, the computers trusted for USB debugging
 
 RULES: tuple[Rule, ...] = (
     Rule("getprop", ((), (Slot("key"),))),
@@ -143,9 +144,12 @@ RULES: tuple[Rule, ...] = (
     Rule("id", ((),)),
     Rule("which", ((Slot("name"),),)),
     Rule("sha256sum", ((Slot("apk_path", many=True),),)),
-    Rule("ls", ((Slot("path"),),)),
+    Rule("ls", ((Slot("path"),), ("-la", "/data/local/tmp"))),
     Rule("stat", ((Slot("path"),),)),
     Rule("echo", ((Slot("marker"),),)),
+    # issue 15: phone state the forensic tools read
+    Rule("ps", ((), ("-A", "-o", "USER,PID,PPID,NAME"))),
+    Rule("cat", (("/proc/mounts",),)),
 )
 
 _BY_PROGRAM = {r.program: r for r in RULES}

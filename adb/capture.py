@@ -72,6 +72,9 @@ class RawCapture:
     problems: tuple[Problem, ...] = ()
     #: the privacy policy (adb.privacy.POLICY_VERSION) the outputs were minimised by, or None
     minimised: str | None = None
+    #: fingerprint of the auditing computer's adb key (adb.host_key), or None: not phone
+    #: data, kept so a re-analysis tells this computer from the others the phone trusts
+    host_adb_key: str | None = None
 
     def get(self, command: str) -> RawOutput | None:
         """The last output of exactly this command line, if it was run."""
@@ -118,6 +121,7 @@ def save_capture(raw: RawCapture, folder: Path) -> None:
         "problems": [{"command": p.command, "reason": p.reason} for p in raw.problems],
         # personal fields (SMS addresses, account names) reduced before writing; see adb/privacy.py
         "minimised": raw.minimised,
+        "host_adb_key": raw.host_adb_key,
         "outputs": entries,
     }
     tmp = folder / "manifest.json.tmp"
@@ -175,8 +179,14 @@ def load_capture(folder: Path) -> RawCapture:
             complete=bool(manifest["complete"]),
             problems=tuple(Problem(str(p["command"]), str(p["reason"])) for p in manifest["problems"]),
             minimised=manifest.get("minimised"),
+            host_adb_key=_fingerprint_or_none(manifest.get("host_adb_key")),
         )
     except CaptureError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise CaptureError(f"{mpath} is malformed: {type(e).__name__} {e}") from None
+
+
+def _fingerprint_or_none(value: object) -> str | None:
+    """A manifest's host key fingerprint, if it is one (a manifest is untrusted input)."""
+    return value if isinstance(value, str) and re.fullmatch(r"(?:[0-9A-F]{2}:){15}[0-9A-F]{2}", value) else None

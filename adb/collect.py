@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from adb.capture import RawCapture, RawOutput
 from adb.gate import CommandResult, DeviceLost
+from adb.host_key import local_adb_key_fingerprint
 from adb.parsers import commands as C
 from adb.parsers.dumpsys_package import parse_dumpsys_package
 from adb.parsers.pm import looks_like_pm_error, parse_pm_list
@@ -100,6 +101,7 @@ STEPS = (
     "accounts, device admins, accessibility",
     "security state and root traces",
     "SMS metadata",
+    "phone state (processes, debugging keys, mounts, /data/local/tmp)",
 )
 
 
@@ -153,6 +155,8 @@ def collect(
                 run.many([C.GETENFORCE, C.ID, *C.ROOT_PROBES])
             elif name == "SMS metadata":
                 _step_sms(run)
+            elif name.startswith("phone state"):
+                _step_phone_state(run)
         else:
             run.step("done")
     except DeviceLost as e:
@@ -168,6 +172,7 @@ def collect(
         outputs=tuple(run.outputs),
         complete=complete,
         problems=tuple(problems),
+        host_adb_key=local_adb_key_fingerprint(),
     )
 
 
@@ -192,3 +197,18 @@ def _last_command(phone: "Phone") -> str | None:
         return None
     cmd = sent[-1].command
     return cmd if len(cmd) <= 200 else cmd[:200] + "..."
+
+
+# -- phone state the forensic tools read (issue 15) ------------------------------------
+
+
+def _step_phone_state(run: _Run) -> None:
+    """Running processes: toybox `ps -A -o ...`, else toolbox's bare `ps` (Android < 8);
+    the computers trusted for USB debugging (`dumpsys adb`); the mount table; the files
+    in /data/local/tmp."""
+    from adb.parsers.processes import parse_ps
+
+    out = run.one(C.PS)
+    if out.error is None and (out.exit_code not in (0, None) or parse_ps(out.stdout) is None):
+        run.one(C.PS_TOOLBOX)
+    run.many([C.DUMPSYS_ADB, C.CAT_MOUNTS, C.LS_LOCAL_TMP])

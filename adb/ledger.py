@@ -208,6 +208,7 @@ def _sms(raw: RawCapture) -> Fact:
 def build_ledger(raw: RawCapture) -> dict[str, Fact]:
     """Every fact's state in this capture, by key (see `KEYS`)."""
     facts: dict[str, Fact] = {"getprop": Fact("getprop", *_single(raw, "getprop"))}
+    facts.update(_phone_state_facts(raw))
     facts[PACKAGES] = _packages(raw)
     for key in KEYS:
         if key in facts or key in (ROOT_PROBES, SMS):
@@ -216,6 +217,58 @@ def build_ledger(raw: RawCapture) -> dict[str, Fact]:
     facts[ROOT_PROBES] = _root_probes(raw)
     facts[SMS] = _sms(raw)
     return {k: facts[k] for k in KEYS}
+
+
+# -- phone state the forensic tools read (issue 15) ------------------------------------
+PS = "ps"
+ADB_KEYS = "dumpsys adb"
+MOUNTS = "mounts"
+LOCAL_TMP = "ls /data/local/tmp"
+PHONE_STATE_KEYS: tuple[str, ...] = (PS, ADB_KEYS, MOUNTS, LOCAL_TMP)
+KEYS = KEYS + PHONE_STATE_KEYS
+
+
+def _ps(raw: RawCapture) -> Fact:
+    """`ps -A -o ...` (toybox), else the bare `ps` collect fell back to (toolbox)."""
+    from adb.parsers.processes import parse_ps
+
+    new, old = raw.get(C.line(C.PS)), raw.get(C.line(C.PS_TOOLBOX))
+    for argv, out, toolbox in ((C.PS, new, False), (C.PS_TOOLBOX, old, True)):
+        if out is not None and state_of(out)[0] == READ and parse_ps(out.stdout, toolbox):
+            return Fact(PS, READ, C.line(argv))
+    argv, out = (C.PS_TOOLBOX, old) if old is not None else (C.PS, new)
+    state, detail = state_of(out, lambda text: bool(parse_ps(text, argv == C.PS_TOOLBOX)))
+    return Fact(PS, state, C.line(argv), detail)
+
+
+def _adb_keys(raw: RawCapture) -> Fact:
+    """`dumpsys adb`: Android 9 and older have no adb service (`Can't find service`)."""
+    from adb.parsers.adb_keys import parse_dumpsys_adb
+
+    def usable(text: str) -> bool:
+        dump = parse_dumpsys_adb(text)
+        return dump is not None and dump.readable
+
+    state, detail = state_of(raw.get(C.line(C.DUMPSYS_ADB)), usable)
+    if state == REFUSED and detail.startswith("Can't find service"):
+        state = UNSUPPORTED
+    return Fact(ADB_KEYS, state, C.line(C.DUMPSYS_ADB), detail)
+
+
+def _phone_state_facts(raw: RawCapture) -> dict[str, Fact]:
+    """The facts of issue 15; an answer its parser does not recognise is `unrecognised`
+    (an empty listing or mount table is never "nothing there")."""
+    from adb.parsers.ls_long import parse_ls_long
+    from adb.parsers.mounts import parse_mounts
+
+    mounts = Fact(MOUNTS, *_state_line(raw, C.CAT_MOUNTS, lambda t: parse_mounts(t) is not None))
+    tmp = Fact(LOCAL_TMP, *_state_line(raw, C.LS_LOCAL_TMP, lambda t: parse_ls_long(t) is not None))
+    return {PS: _ps(raw), ADB_KEYS: _adb_keys(raw), MOUNTS: mounts, LOCAL_TMP: tmp}
+
+
+def _state_line(raw: RawCapture, argv: tuple[str, ...], recognise: Callable[[str], bool]) -> tuple[str, str, str]:
+    state, detail = state_of(raw.get(C.line(argv)), recognise)
+    return state, C.line(argv), detail
 
 
 def _single(raw: RawCapture, key: str) -> tuple[str, str, str]:

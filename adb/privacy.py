@@ -1,7 +1,8 @@
 """What phone-audit keeps of the personal data it reads: one policy per field, applied once.
 
-The audit reads two kinds of rows that name people: SMS metadata (`content query
---uri content://sms`) and accounts (`dumpsys account`). No check needs who a person
+The audit reads three kinds of rows that name people: SMS metadata (`content query
+--uri content://sms`), accounts (`dumpsys account`) and the computers trusted for USB
+debugging (`dumpsys adb`). No check needs who a person
 writes to or what their account is called, so `minimise_raw` rewrites those raw outputs,
 right after collection and before anything is written (capture files, snapshot,
 history, reports), into a smaller form the same parsers still read:
@@ -20,6 +21,13 @@ history, reports), into a smaller form the same parsers still read:
     account name       drop     replaced by `account-N` (N counts rows, so the number of
                                 accounts of a type stays right); names are e-mail addresses
     account type       keep     "signed in to the vendor" is decided by the type
+    adb key comment    drop     `user@host` after each key `dumpsys adb` prints names a
+                                person and their computer
+    adb key            finger-  each key trusted for USB debugging is replaced by its MD5
+                       print    fingerprint (what the phone's own dialog shows), which
+                                the check compares with this computer's
+    adb key last       keep     when another computer last used adb on the phone is the
+      connection                evidence
     other lines of     drop     only the `Accounts:` list is parsed
       dumpsys account
 
@@ -49,7 +57,7 @@ from adb.parsers import commands as C
 from adb.parsers.accounts import parse_dumpsys_account
 from adb.parsers.content import parse_content_query
 
-POLICY_VERSION = "phone-audit.minimise/2"
+POLICY_VERSION = "phone-audit.minimise/3"  # 3: dumpsys adb keys (issue 15)
 
 #: field -> (policy, why); the table above as data, read by tests and the docs
 POLICY: dict[str, tuple[str, str]] = {
@@ -63,6 +71,9 @@ POLICY: dict[str, tuple[str, str]] = {
     "sms.seen": ("drop", "no check reads it"),
     "account.name": ("drop", "replaced by account-N; names are e-mail addresses"),
     "account.type": ("keep", "vendor sign-in is decided by the type"),
+    "adb_key.comment": ("drop", "user@host names a person and their computer"),
+    "adb_key.key": ("fingerprint", "replaced by its MD5 fingerprint, as the phone's dialog shows it"),
+    "adb_key.last_connection": ("keep", "when another computer last used adb is the evidence"),
 }
 
 
@@ -116,6 +127,17 @@ def minimise_account_output(out: RawOutput) -> RawOutput:
     return replace(out, stdout=("\n".join(lines) + "\n").encode("utf-8"))
 
 
+def minimise_adb_output(out: RawOutput) -> RawOutput:
+    """`dumpsys adb` with fingerprints for keys and no `user@host` (an answer that is not
+    the adb dump keeps only its error stream: its text is not understood, so not kept)."""
+    from adb.parsers.adb_keys import minimised_dump, parse_dumpsys_adb
+
+    dump = parse_dumpsys_adb(out.stdout)
+    if dump is None:
+        return replace(out, stdout=b"")
+    return replace(out, stdout=minimised_dump(dump).encode("utf-8"))
+
+
 def minimise_raw(raw: RawCapture, vendor_packages: Iterable[str]) -> RawCapture:
     """The capture with every personal field reduced by `POLICY` (see the module text).
 
@@ -124,11 +146,14 @@ def minimise_raw(raw: RawCapture, vendor_packages: Iterable[str]) -> RawCapture:
     vendors = frozenset(vendor_packages)
     sms_prefix = C.line(("content", "query", "--uri", C.SMS_URI))
     account_cmd = C.line(C.DUMPSYS_ACCOUNT)
+    adb_cmd = C.line(C.DUMPSYS_ADB)
     outputs = []
     for out in raw.outputs:
         if out.command.startswith(sms_prefix):
             out = minimise_sms_output(out, vendors)
         elif out.command == account_cmd:
             out = minimise_account_output(out)
+        elif out.command == adb_cmd:
+            out = minimise_adb_output(out)
         outputs.append(out)
     return replace(raw, outputs=tuple(outputs), minimised=POLICY_VERSION)

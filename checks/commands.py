@@ -18,6 +18,10 @@ def q(text: str) -> str:
     return shlex.quote(str(text))
 
 
+#: how `ps` is asked for every process (adb.parsers.commands.PS, as a shell line)
+PS_LINE = "ps -A -o USER,PID,PPID,NAME"
+
+
 def cmd_getprop(key: str) -> str:
     return f"adb shell getprop {q(key)}"
 

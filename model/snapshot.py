@@ -206,6 +206,64 @@ class DeviceInfo:
     marketing_name: str | None = None
 
 
+# -- phone state the forensic tools read (issue 15): processes, adb keys, mounts, tmp --
+
+
+@dataclass(frozen=True)
+class Process:
+    """One row of `ps`: who runs it, its ids and its name (an app's is its package,
+    or `package:suffix` for its other processes)."""
+
+    user: str
+    pid: int
+    ppid: int | None
+    name: str
+
+
+@dataclass(frozen=True)
+class AdbKey:
+    """A computer the phone trusts for USB debugging, by its key's fingerprint (MD5,
+    as the phone's "Allow USB debugging?" dialog shows it); never the `user@host` name."""
+
+    fingerprint: str
+    #: when it last connected, epoch milliseconds as the phone's keystore keeps it
+    last_connection: str | None = None
+
+
+@dataclass(frozen=True)
+class Mount:
+    """One line of /proc/mounts."""
+
+    device: str
+    mount_point: str
+    fs_type: str
+    #: the mount options as the kernel lists them; the first is `ro` or `rw`
+    options: tuple[str, ...] = ()
+
+    @property
+    def writable(self) -> bool:
+        return bool(self.options) and self.options[0] == "rw"
+
+
+@dataclass(frozen=True)
+class DirEntry:
+    """One entry of an `ls -la` listing (the files in /data/local/tmp)."""
+
+    name: str
+    #: as `ls` prints it: `-rwxr-xr-x`; the first letter is the kind (- file, d folder, l link)
+    mode: str
+    owner: str = ""
+    group: str = ""
+    size: int | None = None
+    #: where a link points
+    target: str | None = None
+
+    @property
+    def executable(self) -> bool:
+        """A file (or link) anyone may run: an `x` (or `s`/`t`) bit in its mode."""
+        return self.mode[:1] in ("-", "l") and any(c in "xsSt" for c in self.mode[3::3])
+
+
 @dataclass(frozen=True)
 class DeviceSnapshot:
     """Everything read from one phone at one time. Pure data; equal when read equally."""
@@ -240,6 +298,16 @@ class DeviceSnapshot:
     #: the ledger (`adb.ledger`): fact key -> `adb.ledger.Fact`; empty for a snapshot not
     #: built from a capture (hand-made in tests), which the framework does not police
     facts: Mapping[str, object] = field(default_factory=dict)
+    #: the processes `ps` listed; None when `ps` was not read or not understood
+    processes: tuple[Process, ...] | None = None
+    #: the computers trusted for USB debugging (`dumpsys adb`); None when not read
+    adb_keys: tuple[AdbKey, ...] | None = None
+    #: fingerprint of the auditing computer's own adb key (its adbkey.pub), or None
+    host_adb_key: str | None = None
+    #: the mounts `cat /proc/mounts` listed; None when not read
+    mounts: tuple[Mount, ...] | None = None
+    #: the entries of /data/local/tmp (`ls -la`); None when not read
+    local_tmp: tuple[DirEntry, ...] | None = None
 
     def package(self, name: str) -> PackageInfo | None:
         for p in self.packages:

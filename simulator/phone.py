@@ -38,6 +38,8 @@ class Node:
     mtime: int
     #: device path of an APK, or the local file of a [files] entry (None for folders)
     source: str | Path | None = None
+    #: the size `ls -l` shows for a file with no content here ([device] local_tmp)
+    size: int | None = None
 
 
 def normalize(path: str) -> str:
@@ -97,6 +99,12 @@ class PhoneModel:
             self._add_file(Node(p, False, S_IFREG | mode, owner, group, self.base_time, Path(local)))
         for d in ("/", "/data", "/data/local", "/data/local/tmp", "/system", "/sdcard"):
             self._add_dir(d)
+        # files someone pushed to /data/local/tmp (owned by shell, as `adb push` leaves them)
+        for name, mode, size in self.profile.local_tmp:
+            path = normalize("/data/local/tmp/" + name)
+            if posixpath.dirname(path) == "/data/local/tmp":
+                self._add_file(Node(path, False, S_IFREG | int(mode, 8), "shell", "shell",
+                                    self.base_time, None, size))
 
     def _add_dir(self, path: str) -> None:
         while True:
@@ -139,6 +147,8 @@ class PhoneModel:
     def size_of(self, node: Node) -> int:
         if node.is_dir:
             return 4096
+        if node.size is not None:
+            return node.size
         local = self.local_file(node.path)
         try:
             return local.stat().st_size if local else 0

@@ -17,6 +17,9 @@ Extensions to the contract (additive; profiles without them behave as the spec s
                               recent). Giving it together with that prop is an error.
                               ro.build.date(.utc), if older, move up to that level (a
                               build cannot hold fixes published after it).
+    rw_mounts = ["/system"]   system partitions `cat /proc/mounts` shows read-write
+    local_tmp = [{name = "frida-server", mode = "755", size = 15214592}]
+                              files in /data/local/tmp, as `ls -la` lists them (shell's)
   [props], [settings.*], [[content]] rows
     integer values are accepted and rendered as decimal strings.
   [[packages]]
@@ -335,6 +338,8 @@ def load_profile(name_or_path: str | Path) -> Profile:
         state=state,
         adb_keys=adb_keys,
         running=tuple(running) if running is not None else None,
+        rw_mounts=tuple(dev.get("rw_mounts", ())),
+        local_tmp=tuple((f["name"], f.get("mode", "644"), f.get("size", 0)) for f in dev.get("local_tmp", ())),
         logcat=logcat,
         props=props_map,
         settings=FrozenMap(settings),

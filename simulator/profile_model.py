@@ -150,6 +150,10 @@ class Profile:
     adb_keys: tuple[str, ...] = ()
     #: packages with a process in `ps` (None: the simulator's default few)
     running: tuple[str, ...] | None = None
+    #: system mount points `/proc/mounts` shows read-write (issue 15)
+    rw_mounts: tuple[str, ...] = ()
+    #: files in /data/local/tmp: (name, octal mode text, size) (issue 15)
+    local_tmp: tuple[tuple[str, str, int], ...] = ()
     #: what `logcat -d` prints
     logcat: bytes = b""
     props: FrozenMap = field(default_factory=FrozenMap)

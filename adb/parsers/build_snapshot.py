@@ -338,6 +338,7 @@ def build_snapshot(raw: RawCapture) -> DeviceSnapshot:
             if o is not None or raw.complete:  # an incomplete capture already says where it stopped
                 b.problem(C.line(argv), f"could not be read ({why})")
 
+    state = _phone_state(b)  # before `problems` below is taken: it adds to them
     return DeviceSnapshot(
         device=info,
         props=props,
@@ -358,4 +359,75 @@ def build_snapshot(raw: RawCapture) -> DeviceSnapshot:
         user_secure_settings=user_secure,
         user_settings_unread=user_unread,
         facts=build_ledger(raw),
+        **state,
     )
+
+
+# -- phone state the forensic tools read (issue 15) ------------------------------------
+
+
+def _processes(b: _Builder):
+    """The `ps` table collect read: toybox's `ps -A -o ...`, else toolbox's bare `ps`."""
+    from adb.parsers.processes import parse_ps
+
+    for argv, toolbox in ((C.PS, False), (C.PS_TOOLBOX, True)):
+        o = b.out(argv)
+        if o is not None and _failure(o) is None:
+            procs = parse_ps(o.stdout, toolbox)
+            if procs:
+                return procs
+    last = C.PS_TOOLBOX if b.out(C.PS_TOOLBOX) is not None else C.PS
+    o = b.out(last)
+    if o is not None or b.raw.complete:
+        why = _failure(o) or "not a process table"
+        b.problem(C.line(last), f"could not be read ({why}); which apps run is unknown")
+    return None
+
+
+def _adb_keys(b: _Builder):
+    """The computers trusted for USB debugging, or None (no adb service before Android
+    10: the ledger says `unsupported`)."""
+    from adb.parsers.adb_keys import parse_dumpsys_adb
+
+    o = b.usable(C.DUMPSYS_ADB)
+    if o is None:
+        return None
+    dump = parse_dumpsys_adb(o.stdout)
+    if dump is None or not dump.readable:
+        b.problem(C.line(C.DUMPSYS_ADB), "could not be read (" + (
+            dump.error if dump is not None else "not the adb service's dump") + ")")
+        return None
+    return dump.keys
+
+
+def _mounts(b: _Builder):
+    from adb.parsers.mounts import parse_mounts
+
+    o = b.usable(C.CAT_MOUNTS)
+    if o is None:
+        return None
+    mounts = parse_mounts(o.stdout)
+    if mounts is None:
+        b.problem(C.line(C.CAT_MOUNTS), "could not be read (no mount line in the answer)")
+    return mounts
+
+
+def _local_tmp(b: _Builder):
+    from adb.parsers.ls_long import parse_ls_long
+
+    o = b.usable(C.LS_LOCAL_TMP)
+    if o is None:
+        return None
+    entries = parse_ls_long(o.stdout)
+    if entries is None:
+        b.problem(C.line(C.LS_LOCAL_TMP), "could not be read (not an `ls -l` listing)")
+    return entries
+
+
+def _phone_state(b: _Builder) -> dict:
+    """The snapshot fields of issue 15, each None when it was not read."""
+    return {"processes": b.safe("ps", lambda: _processes(b), None),
+            "adb_keys": b.safe("dumpsys adb", lambda: _adb_keys(b), None),
+            "host_adb_key": b.raw.host_adb_key,
+            "mounts": b.safe("cat /proc/mounts", lambda: _mounts(b), None),
+            "local_tmp": b.safe("ls -la /data/local/tmp", lambda: _local_tmp(b), None)}

@@ -67,3 +67,16 @@ def sms_query(columns: tuple[str, ...]) -> tuple[str, ...]:
 ROOT_PROBES = (WHICH_SU,) + tuple(ls(p) for p in SU_PATHS)
 
 line = quote_argv
+
+# -- phone state the forensic tools read (issue 15) ------------------------------------
+#: toybox ps (Android 8+): every process, only the columns the audit reads
+PS = ("ps", "-A", "-o", "USER,PID,PPID,NAME")
+#: toolbox ps (Android 7 and older has no -A/-o, and lists every process by default)
+PS_TOOLBOX = ("ps",)
+#: the adb service's state: the computers trusted for USB debugging (Android 10+)
+DUMPSYS_ADB = ("dumpsys", "adb")
+#: the kernel's mount table (readable by the shell user)
+CAT_MOUNTS = ("cat", "/proc/mounts")
+#: the folder `adb push` and debugging tools use (owned by the shell user)
+LOCAL_TMP = "/data/local/tmp"
+LS_LOCAL_TMP = ("ls", "-la", LOCAL_TMP)

@@ -7,7 +7,10 @@ and download hosts in the app's code (`ApkReport.stalkerware`, matched at inspec
 
 from __future__ import annotations
 
-from checks.commands import cmd_code, cmd_dumpsys_package, cmd_pull, q
+from dataclasses import replace
+
+from checks.commands import PS_LINE, cmd_code, cmd_dumpsys_package, cmd_pull, q
+from checks.needs import unread
 from checks.coverage import gap_evidence, gaps_sentence, incomplete_evidence, inspection_gaps
 from checks.packages import is_preinstalled
 from checks.references import STALKERWARE_IOC
@@ -56,6 +59,30 @@ def _rebuilt_evidence(p, hit) -> Evidence:
                     cmd_code(path, hit.file, hit.category.rsplit(" ", 1)[-1]))
 
 
+def _running(inp: AuditInput, hits: list[str]) -> tuple[list[str], list[Evidence], str, list[dict]]:
+    """Which of the stalkerware packages have a process now (`ps`: the process name is
+    the package, or `package:suffix`): (running, evidence, words, missing facts). When
+    `ps` was not read, running is unknown, never "not running"."""
+    procs = inp.snapshot.processes
+    if procs is None:
+        missing = unread(inp, "ps") or [{"fact": "ps", "state": "not_reached",
+                                         "command": f"adb shell {PS_LINE}", "detail": ""}]
+        return [], [], "Whether it is running is unknown: the process list (ps) was not read. ", missing
+    wanted = set(hits)
+    seen: dict[str, list] = {}
+    for proc in procs:
+        pkg = proc.name.split(":", 1)[0]  # an app's processes: `package` or `package:suffix`
+        if pkg in wanted:
+            seen.setdefault(pkg, []).append(proc)
+    running = [n for n in hits if n in seen]
+    ev = [Evidence("ps", f"{pr.user} {pr.pid} {pr.ppid if pr.ppid is not None else '?'} {pr.name}: "
+                   f"a process of {pkg} is running",
+                   f"adb shell {PS_LINE} | grep -F {q(pkg)}")
+          for pkg in running for pr in seen[pkg][:5]]
+    words = "" if running else "No process of it was running when the phone was read. "
+    return running, ev, words, []
+
+
 def evaluate(inp: AuditInput) -> Finding:
     snap, kb = inp.snapshot, inp.knowledge
     by_pkg: dict[str, str] = {}
@@ -92,10 +119,19 @@ def evaluate(inp: AuditInput) -> Finding:
                 families.append(hit.name)
                 ev.append(_rebuilt_evidence(p, hit))
     if hits:
-        return finding(META, Status.FAIL,
-                       f"Known stalkerware is installed: {names([label(n, inp.apks) for n in hits])} "
-                       f"({names(sorted(set(families)))}). Someone may be watching this phone.",
-                       subjects=hits, evidence=ev)
+        running, run_ev, run_words, missing = _running(inp, hits)
+        ev.extend(run_ev)
+        if running:
+            head = (f"Known stalkerware is installed and running: {names([label(n, inp.apks) for n in running])}"
+                    + (f"; installed: {names([label(n, inp.apks) for n in hits if n not in running])}"
+                       if len(running) < len(hits) else ""))
+            tail = "Running is worse than installed: it is active on this phone now."
+        else:
+            head = f"Known stalkerware is installed: {names([label(n, inp.apks) for n in hits])}"
+            tail = "Someone may be watching this phone."
+        result = finding(META, Status.FAIL, f"{head} ({names(sorted(set(families)))}). {run_words}{tail}",
+                         subjects=hits, evidence=ev)
+        return replace(result, missing=tuple(missing)) if missing else result
     user_apps = [p for p in snap.packages if p.installed_anywhere and not is_preinstalled(p)]
     gaps = inspection_gaps(inp, user_apps)
     if gaps or not snap.complete:

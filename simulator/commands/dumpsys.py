@@ -7,6 +7,7 @@ Services without data in the profile answer as a phone without that service does
 
 from __future__ import annotations
 
+from simulator.commands import adb_service as _adb_service
 from simulator.commands import appops as _appops
 from simulator.commands import package as _package
 from simulator.commands import settings as _settings
@@ -79,6 +80,8 @@ def dumpsys(ctx, argv, stdin):
         return _dumpsys_package(phone, rest)
     if service == "account":
         return ok(dump_account(phone))
+    if service == "adb":
+        return _adb_service.dump_adb(phone)
     return fail(f"Can't find service: {service}\n", 0)
 
 

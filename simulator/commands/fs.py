@@ -79,6 +79,9 @@ def ls(ctx, argv, stdin):
             names = [n for n in names if not n.startswith(".")]
         if long_:
             items = [(phone.nodes[posixpath.join(node.path, n)], n) for n in names]
+            if "a" in flags:  # toybox lists the folder itself and its parent first
+                parent = phone.nodes.get(posixpath.dirname(node.path)) or node
+                items = [(node, "."), (parent, "..")] + items
             blocks = sum((phone.size_of(n) + 4095) // 4096 * 4 for n, _ in items)
             out.append(f"total {blocks}\n" + _long_lines(phone, items))
         else:
@@ -175,6 +178,11 @@ def cat(ctx, argv, stdin):
     for op in operands:
         if op == "-":
             out.append(stdin)
+            continue
+        if op == "/proc/mounts" and phone.node(op) is None:
+            from simulator.commands.mounts import proc_mounts
+
+            out.append(proc_mounts(phone).encode())
             continue
         problem = _not_a_file(phone, "cat", op)
         if problem:

@@ -118,6 +118,35 @@ def test_stalkerware_by_package_name(f):
     assert "TheTruthSpy" in r.evidence[0].detail
 
 
+def test_stalkerware_running_is_reported_as_running(f):
+    from model.snapshot import Process
+
+    procs = (Process("root", 1, 0, "init"), Process("u0_a211", 5012, 728, "com.thetruth:remote"),
+             Process("u0_a90", 5100, 728, "com.thetruthother"))
+    r = stalkerware.evaluate(f.inp(f.snap([f.pkg("com.thetruth")], processes=procs)))
+    assert r.status is Status.FAIL and r.severity is Severity.CRITICAL
+    assert "installed and running" in r.summary and "worse than installed" in r.summary
+    ps = [e for e in r.evidence if e.source == "ps"]
+    assert len(ps) == 1 and "u0_a211 5012 728 com.thetruth:remote" in ps[0].detail
+    assert ps[0].command == "adb shell ps -A -o USER,PID,PPID,NAME | grep -F com.thetruth"
+    assert not r.missing
+
+
+def test_stalkerware_not_running_and_running_unknown(f):
+    from model.snapshot import Process
+
+    # read, and no process of it: installed, not running (a prefix alone is not its process)
+    r = stalkerware.evaluate(f.inp(f.snap([f.pkg("com.thetruth")],
+                                          processes=(Process("u0_a90", 5100, 728, "com.thetruthother"),))))
+    assert r.status is Status.FAIL and "running" not in r.summary.split(".")[0]
+    assert "No process of it was running" in r.summary and not r.missing
+    # not read: the FAIL for installed stands, running is unknown and the missing fact named
+    r = stalkerware.evaluate(f.inp(f.snap([f.pkg("com.thetruth")])))
+    assert r.status is Status.FAIL and r.severity is Severity.CRITICAL
+    assert "Whether it is running is unknown" in r.summary
+    assert [m["fact"] for m in r.missing] == ["ps"]
+
+
 def test_stalkerware_by_certificate(f):
     p = f.pkg("com.innocent.name")
     r = stalkerware.evaluate(f.inp(f.snap([p]), [f.apks(p.name, cert_sha1=[f.STALKER_CERT.lower()])]))

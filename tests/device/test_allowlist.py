@@ -27,6 +27,8 @@ ALLOWED = [
     ["getenforce"], ["id"], ["which", "su"], ["ls", "/system/bin/su"], ["stat", "/sbin/su"],
     ["sha256sum", "/system/app/A/A.apk", "/data/app/~~x==/a.b-y==/base.apk"],
     ["echo", "PAMARK_0123456789abcdef_3_$?"],
+    ["ps"], ["ps", "-A", "-o", "USER,PID,PPID,NAME"], ["dumpsys", "adb"], ["cat", "/proc/mounts"],
+    ["ls", "-la", "/data/local/tmp"],
 ]
 
 REFUSED = [
@@ -48,6 +50,9 @@ REFUSED = [
     ["sha256sum", "/sdcard/DCIM/a.jpg"], ["sha256sum"], ["sha256sum", "/system/../sdcard/x"],
     ["echo", "hello"], ["echo", "PAMARK_x_1"], ["reboot"], ["sh", "-c", "id"],
     ["getprop", "a", "b"], ["id", "-u"], ["getenforce", "x"],
+    ["ps", "-A", "-o", "USER,PID,PPID,NAME,ARGS"], ["ps", "-p", "1"], ["ps", "-A;reboot"],
+    ["cat", "/data/data/com.a/shared_prefs/x.xml"], ["cat", "/proc/mounts", "/sdcard/x"], ["cat"],
+    ["ls", "-la", "/sdcard"], ["ls", "-laR", "/data/local/tmp"], ["ls", "-la", "/data/local/tmp", "/x"],
 ]
 
 
@@ -139,3 +144,10 @@ def test_split_batch_cut_short_keeps_partial_output():
     assert a.ok and a.stdout == b"first\n"
     assert b.stdout == b"half of sec" and b.error == "EOFError"
     assert c.stdout == b"" and c.error == "EOFError"
+
+
+def test_the_ps_line_shown_in_evidence_is_the_one_sent():
+    from adb.parsers.commands import PS
+    from checks.commands import PS_LINE
+
+    assert PS_LINE == quote_argv(PS)

@@ -50,6 +50,11 @@ def sample_capture(complete=True) -> RawCapture:
             out(C.ls("/sbin/su"), b"", b"ls: /sbin/su: No such file or directory\n", 1),
             out(C.sms_query(C.SMS_COLUMNS), b"", (REAL / "content_query_sms_error.txt").read_bytes(), 0),
             out(C.sms_query(C.SMS_COLUMNS_BASIC), b"Row: 0 _id=1, thread_id=1, address=Bank, Ltd, date=5, type=1, read=1\n"),
+            # phone state (issue 15)
+            out(C.PS, "ps_A_o_user_pid_ppid_name.txt"),
+            out(C.DUMPSYS_ADB, "dumpsys_adb_android13.txt"),
+            out(C.CAT_MOUNTS, "proc_mounts_android13.txt"),
+            out(C.LS_LOCAL_TMP, "ls_la_data_local_tmp.txt"),
         ),
         complete=complete,
     )
@@ -86,6 +91,11 @@ def test_build_snapshot_merges_every_source():
     assert snap.root.su_paths == ("/system/xbin/su",) and not snap.root.shell_is_root
     assert snap.sms.readable and snap.sms.messages[0].address == "Bank, Ltd"
     assert snap.sms.messages[0].box == "inbox" and snap.sms.messages[0].creator is None
+    assert len(snap.processes) == 13 and snap.processes[9].name == "com.spy.example:remote"
+    assert snap.facts["ps"].read
+    assert [k.last_connection for k in snap.adb_keys] == ["1700000000000", "1628501829898"]
+    assert len(snap.mounts) == 15 and snap.facts["mounts"].read
+    assert len(snap.local_tmp) == 6 and snap.facts["ls /data/local/tmp"].read
 
 
 def test_problems_for_what_could_not_be_read():
@@ -113,7 +123,8 @@ def test_save_load_round_trip_equal_snapshot(tmp_path):
     raw = sample_capture()
     raw = RawCapture(raw.adb_serial, raw.started_at,
                      raw.outputs + (RawOutput("pm path 'weird name;rm -rf /'", b"\xff\xfe\x00", b"", None, "t", "x"),),
-                     complete=False, problems=(Problem("x", "y"),))
+                     complete=False, problems=(Problem("x", "y"),),
+                     host_adb_key="C1:E7:19:07:3E:85:CC:44:90:0C:6E:93:83:D0:74:3B")
     save_capture(raw, tmp_path / "cap")
     files = sorted(p.name for p in (tmp_path / "cap").iterdir())
     assert "manifest.json" in files and all("/" not in f and ";" not in f and " " not in f for f in files)
@@ -169,3 +180,38 @@ def test_a_service_that_refuses_with_exit_0_is_a_problem_not_an_empty_list(answe
     assert "refused" in snap.problems[0].reason
     verdict = device_admin.evaluate(AuditInput(snapshot=snap, apks={}, knowledge=load()))
     assert verdict.status is Status.INCONCLUSIVE
+
+
+# -- phone state the forensic tools read (issue 15) ------------------------------------
+
+
+def _with(raw: RawCapture, *outs: RawOutput) -> RawCapture:
+    drop = {o.command for o in outs}
+    return RawCapture(raw.adb_serial, raw.started_at,
+                      tuple(o for o in raw.outputs if o.command not in drop) + outs, raw.complete)
+
+
+def test_ps_falls_back_to_toolbox_and_never_reads_an_empty_table_as_nothing_running():
+    base = sample_capture()
+    # Android 7: toolbox takes `-A -o ...` as a name filter (a header, no rows); the bare
+    # `ps` collect then sends lists every process
+    old = build_snapshot(_with(base, out(C.PS, "ps_toolbox_header_only.txt"),
+                               out(C.PS_TOOLBOX, "ps_toolbox_android6.txt")))
+    assert [p.name for p in old.processes][-2:] == ["com.spy.example", "ps"]
+    assert old.facts["ps"].read and old.facts["ps"].command == "ps"
+    # the header only, and nothing else: unknown, not "no process"
+    none = build_snapshot(_with(base, out(C.PS, "ps_toolbox_header_only.txt")))
+    assert none.processes is None and none.facts["ps"].state == "unrecognised"
+    assert any(p.command == C.line(C.PS) and "unknown" in p.reason for p in none.problems)
+    # refused
+    refused = build_snapshot(_with(base, out(C.PS, b"", b"ps: Permission denied\n", 1)))
+    assert refused.processes is None and refused.facts["ps"].state == "refused"
+
+
+def test_dumpsys_adb_unsupported_and_unreadable():
+    base = sample_capture()
+    old = build_snapshot(_with(base, out(C.DUMPSYS_ADB, b"", b"Can't find service: adb\n", 0)))
+    assert old.adb_keys is None and old.facts["dumpsys adb"].state == "unsupported"
+    bad = build_snapshot(_with(base, out(C.DUMPSYS_ADB, "dumpsys_adb_keys_unreadable.txt")))
+    assert bad.adb_keys is None and bad.facts["dumpsys adb"].state == "unrecognised"
+    assert any(p.command == "dumpsys adb" and "EACCES" in p.reason for p in bad.problems)

@@ -15,7 +15,7 @@ from adb.parsers.getprop import parse_getprop
 from adb.parsers.pm import looks_like_pm_error, parse_package_names, parse_pm_list, parse_pm_path
 from adb.parsers.security import ls_found, parse_getenforce, parse_id_is_root, parse_which
 from adb.parsers.settings import parse_component_list, parse_setting_value, parse_settings_list
-from model.snapshot import Account
+from model.snapshot import Account, Mount, Process
 
 REAL = Path(__file__).parent / "fixtures" / "real"
 
@@ -253,3 +253,120 @@ def test_dumpsys_package_android14_install_source_and_users():
     side = pkgs["com.example.sideloaded"]
     assert side.installer == "com.android.vending" and side.initiating_installer == "com.android.shell"
     assert side.originating_installer is None and side.installed_users == (0,)
+
+
+# -- phone state the forensic tools read (issue 15) ------------------------------------
+# ps samples: written for this project after toybox's `ps -A -o` layout (toybox
+# toys/posix/ps.c: fields padded to the header's widths, the last not padded; MVT's
+# tests/artifacts/android_data/ps.txt is the same layout with the default columns) and
+# after toolbox's ps on Android 6 (AOSP system/core toolbox/ps.c: a state letter before
+# NAME that the header does not name).
+
+
+def test_ps_toybox_columns_and_names_with_spaces():
+    from adb.parsers.processes import package_of, parse_ps
+
+    procs = parse_ps(real("ps_A_o_user_pid_ppid_name.txt"))
+    assert len(procs) == 13
+    assert procs[0] == Process("root", 1, 0, "init")
+    assert Process("u0_a211", 5012, 728, "com.spy.example:remote") in procs
+    assert procs[10].name == "com.example.notes app"
+    assert package_of(procs[8].name) == "com.android.chrome"
+    # the same text is not toolbox's layout
+    assert parse_ps(real("ps_A_o_user_pid_ppid_name.txt"), toolbox=True) is None
+
+
+def test_ps_toolbox_layout_and_its_header_only_answer():
+    from adb.parsers.processes import parse_ps
+
+    procs = parse_ps(real("ps_toolbox_android6.txt"), toolbox=True)
+    assert [(p.user, p.pid, p.ppid, p.name) for p in procs] == [
+        ("root", 1, 0, "/init"), ("root", 2, 0, "kthreadd"), ("system", 843, 224, "system_server"),
+        ("u0_a85", 2915, 224, "com.android.chrome"), ("u0_a211", 3120, 224, "com.spy.example"),
+        ("shell", 4801, 4799, "ps")]
+    # toolbox takes `ps -A -o ...` as a name filter: a header and no rows, which must
+    # not read as "no process runs"
+    assert parse_ps(real("ps_toolbox_header_only.txt")) is None
+    assert parse_ps(b"") is None and parse_ps(b"error: unknown option -A\n") is None
+
+
+# dumpsys adb samples: written for this project after the layout of MVT's
+# tests/artifacts/android_data/dumpsys_adb_xml.txt (AOSP AdbDebuggingManager.dump in
+# DualDumpOutputStream's indented text: `user_keys=` is the adb_keys file, one key a line,
+# `keystore=` the XML keeping each key's last connection). The keys are fresh 2048-bit
+# keys in adb's layout; the fingerprints were worked out apart (md5 of the base64-decoded
+# key), as the phone's "Allow USB debugging?" dialog shows them.
+ALICE = "C1:E7:19:07:3E:85:CC:44:90:0C:6E:93:83:D0:74:3B"
+BENCH = "3E:FF:90:1F:6D:3E:02:10:D4:30:B5:6B:18:D4:F4:CD"
+
+
+def test_dumpsys_adb_trusted_keys_and_last_connections():
+    from adb.parsers.adb_keys import minimised_dump, parse_dumpsys_adb
+
+    dump = parse_dumpsys_adb(real("dumpsys_adb_android13.txt"))
+    assert dump.readable
+    assert [(k.fingerprint, k.last_connection) for k in dump.keys] == [
+        (ALICE, "1700000000000"), (BENCH, "1628501829898")]
+    # the minimised form (adb.privacy) reads back the same, without user@host
+    again = minimised_dump(dump)
+    assert "alice" not in again and "repair-shop" not in again
+    assert parse_dumpsys_adb(again) == dump
+
+
+def test_dumpsys_adb_unreadable_keys_and_other_answers():
+    from adb.parsers.adb_keys import parse_dumpsys_adb
+
+    bad = parse_dumpsys_adb(real("dumpsys_adb_keys_unreadable.txt"))
+    assert bad.readable is False and "EACCES" in bad.error
+    assert parse_dumpsys_adb(b"Can't find service: adb\n") is None
+    # no adb_keys file at all: AOSP prints no user_keys line, nothing is trusted
+    empty = parse_dumpsys_adb(b"ADB MANAGER STATE (dumpsys adb):\n{\n  debugging_manager={\n"
+                              b"    connected_to_adb=true\n  }\n}\n")
+    assert empty.readable and empty.keys == ()
+
+
+# /proc/mounts samples: written for this project after the kernel's format (Linux
+# fs/proc_namespace.c show_vfsmnt: octal escapes in the device and mount point) and the
+# partitions of a Pixel on Android 13 after `adb remount` (an overlay over /system_ext)
+# and of an Android 7 phone (rootfs `/`, a separate /system); MVT's androidqf collects
+# the same table (tests/artifacts/androidqf/mounts.json).
+
+
+def test_proc_mounts_escapes_options_and_order():
+    from adb.parsers.mounts import parse_mounts
+
+    mounts = parse_mounts(real("proc_mounts_android13.txt"))
+    assert len(mounts) == 15
+    assert mounts[0] == Mount("/dev/block/dm-6", "/", "ext4", ("ro", "seclabel", "relatime"))
+    assert not mounts[0].writable
+    overlay = mounts[10]
+    assert (overlay.mount_point, overlay.fs_type, overlay.writable) == ("/system_ext", "overlay", True)
+    assert mounts[14].mount_point == "/mnt/media_rw/3A1B-2C4D My Card"
+    old = parse_mounts(real("proc_mounts_android7.txt"))
+    assert [(m.mount_point, m.fs_type, m.writable) for m in old] == [
+        ("/", "rootfs", False), ("/dev", "tmpfs", True), ("/proc", "proc", True),
+        ("/system", "ext4", False), ("/data", "ext4", True)]
+    assert parse_mounts(b"") is None and parse_mounts(b"cat: /proc/mounts: Permission denied\n") is None
+
+
+# ls -la samples: written for this project after toybox's long listing (toys/posix/ls.c:
+# `total`, then mode, links, owner, group, size or `major, minor`, `YYYY-MM-DD HH:MM`,
+# name, `-> target` for a link; `.` and `..` first with -a) and toolbox's on Android 5
+# (AOSP system/core toolbox/ls.c: no link count and no `total` line).
+
+
+def test_ls_la_toybox_and_toolbox():
+    from adb.parsers.ls_long import parse_ls_long
+
+    entries = parse_ls_long(real("ls_la_data_local_tmp.txt"))
+    assert [e.name for e in entries] == ["frida-server-16.2.1-android-arm64", "notes with spaces.txt",
+                                         ".hidden_x", "s", "perfd", "nulldev"]
+    frida, notes, hidden, link, folder, dev = entries
+    assert (frida.size, frida.owner, frida.executable) == (15214592, "shell", True)
+    assert notes.executable is False and hidden.executable is True
+    assert link.target == "/sbin/su" and folder.executable is False and dev.size is None
+    old = parse_ls_long(real("ls_la_toolbox_android5.txt"))
+    assert [(e.name, e.size, e.executable) for e in old] == [("busybox", 735408, True), ("readme", 14, False)]
+    assert parse_ls_long(b"total 0\n") == ()
+    assert parse_ls_long(b"") is None
+    assert parse_ls_long(b"ls: /data/local/tmp: Permission denied\n") is None

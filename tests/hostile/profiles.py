@@ -141,13 +141,16 @@ def write_profile(folder: Path, *, description: str, props: dict | None = None,
                   settings: dict | None = None, packages: list[dict] | None = None,
                   accounts: list[dict] | None = None, content: list[dict] | None = None,
                   commands: dict | None = None, files: dict | None = None,
-                  faults: dict | None = None, patch_age_days: int | None = 20) -> Path:
+                  faults: dict | None = None, patch_age_days: int | None = 20,
+                  adb_keys: list[str] | None = None) -> Path:
     """Write `folder/profile.toml` from plain data (`commands` values are tables);
     `patch_age_days=None` when `props` sets the patch level itself."""
     folder.mkdir(parents=True, exist_ok=True)
     lines = ["[device]", f"description = {q(description)}"]
     if patch_age_days is not None:
         lines.append(f"patch_age_days = {patch_age_days}")
+    if adb_keys:
+        lines.append(f"adb_keys = {_value(adb_keys)}")
     lines += ["", "[props]"]
     for k, v in {**BASE_PROPS, **(props or {})}.items():
         lines.append(f"{q(k)} = {q(v)}")
@@ -469,6 +472,8 @@ def sms_privacy(root: Path) -> Hostile:
 #: in SMS addresses and account names of `personal_markers`; must never be kept
 NUMBER_MARKER = "+3709917731"
 NAME_MARKER = "zqx.person.marker@example.org"
+#: the `user@host` comment of a key the phone trusts for USB debugging (issue 15)
+ADB_HOST_MARKER = "zqxadbperson@zqx-marker-laptop"
 
 
 def personal_markers(root: Path) -> Hostile:
@@ -480,12 +485,17 @@ def personal_markers(root: Path) -> Hostile:
          "type": "2" if i % 2 else "1", "read": "1", "seen": "1", "creator": "com.google.android.apps.messaging"}
         for i in range(4)
     ]
+    from support.adbkeys import host_key
+
+    # a computer the phone trusts for USB debugging, its key's comment a marker
+    _signer, public = host_key(root / "personal-markers-key")
     write_profile(folder, description="SMS addresses and account names holding marker strings",
                   accounts=[{"name": NAME_MARKER, "type": "com.google"},
                             {"name": "second." + NAME_MARKER, "type": "com.google"}],
-                  content=[{"uri": "content://sms", "rows": rows}])
+                  content=[{"uri": "content://sms", "rows": rows}],
+                  adb_keys=[public.split()[0] + " " + ADB_HOST_MARKER])
     return Hostile("personal-markers", folder, "SMS numbers and account names that must never be kept",
-                   extra={"markers": (NUMBER_MARKER, NAME_MARKER)})
+                   extra={"markers": (NUMBER_MARKER, NAME_MARKER, ADB_HOST_MARKER)})
 
 
 def hang(root: Path) -> Hostile:

@@ -22,6 +22,11 @@ import profiles as P
 from conftest import _audit_one, scan_env
 
 
+#: both verdicts a phone trusting one unknown key gives: another computer (this one's key
+#: read), or one it cannot place (this computer's adbkey.pub not readable by the scan)
+ADB_KEY_WORDS = "trusted for USB debugging"
+
+
 def _statuses(report: dict) -> dict[str, str]:
     return {f["check"]: f["status"] for f in report["findings"]}
 
@@ -70,6 +75,10 @@ def test_sms_numbers_and_account_names_are_never_kept(adb_server, short_tmp):
     assert {m.creator for m in snap.sms.messages} == {"com.google.android.apps.messaging"}
     assert all(m.address is None and m.date is None for m in snap.sms.messages)
     assert [a.type for a in snap.accounts] == ["com.google", "com.google"]
+    # the computer the phone trusts (issue 15) is kept as its fingerprint alone
+    assert len(snap.adb_keys) == 1 and len(snap.adb_keys[0].fingerprint) == 47
+    trusted = next(f for f in run.report["findings"] if f["check"] == "os.adb-trusted-computers")
+    assert trusted["status"] in ("warn", "inconclusive") and ADB_KEY_WORDS in trusted["summary"]
 
 
 def _sms_raw(rows: str) -> RawCapture:
@@ -202,3 +211,24 @@ def test_no_sms_stays_an_answer_after_minimising():
     assert raw.outputs[0].stdout == b"No result found.\n"
     assert build_snapshot(raw).facts["sms"].state == "read"
     assert minimise_raw(raw, []) == raw
+
+
+def test_trusted_adb_keys_keep_their_fingerprints_and_lose_user_at_host():
+    """Issue 15: `dumpsys adb` prints each trusted key with the `user@host` of the computer
+    (a person and their machine). The capture keeps the fingerprint and the last
+    connection only (sample: tests/device/fixtures/real/dumpsys_adb_android13.txt)."""
+    from pathlib import Path
+
+    sample = (Path(__file__).parents[1] / "device" / "fixtures" / "real" / "dumpsys_adb_android13.txt").read_bytes()
+    assert b"alice@alice-laptop" in sample and b"bench@repair-shop-pc" in sample
+    raw = RawCapture("s1", "2026-01-01T00:00:00Z",
+                     (RawOutput(C.line(C.DUMPSYS_ADB), sample, b"", 0, "2026-01-01T00:00:00Z"),))
+    kept = minimise_raw(raw, [])
+    text = kept.outputs[0].stdout
+    for gone in (b"alice", b"laptop", b"bench", b"repair-shop", b"QAAAA"):
+        assert gone not in text, gone
+    assert [(k.fingerprint, k.last_connection) for k in build_snapshot(kept).adb_keys] == [
+        ("C1:E7:19:07:3E:85:CC:44:90:0C:6E:93:83:D0:74:3B", "1700000000000"),
+        ("3E:FF:90:1F:6D:3E:02:10:D4:30:B5:6B:18:D4:F4:CD", "1628501829898")]
+    assert minimise_raw(kept, []) == kept
+    assert {"adb_key.comment", "adb_key.key"} <= set(POLICY)

@@ -41,9 +41,13 @@ classes = ["com.example.weatherclock.Main", "com.tencent.stat.StatService"]
 '''
 
 
-def _stalkerware_app() -> str:
+def _stalkerware_package() -> str:
     family = next(a for a in load().stalkerware if a.packages)
-    package = sorted(family.packages)[0]
+    return sorted(family.packages)[0]
+
+
+def _stalkerware_app() -> str:
+    package = _stalkerware_package()
     return TRACKER_APP.replace("com.example.weatherclock", package).replace(
         'classes = ["' + package + '.Main", "com.tencent.stat.StatService"]',
         'classes = ["' + package + '.Main"]').replace("uid = 10301", "uid = 10302")
@@ -68,7 +72,10 @@ def test_scan_exit_codes_grade_by_severity(phone_audit, tmp_path):
         "medium": _phone(tmp_path, "medium", edits=[('package_verifier_enable = "1"',
                                                      'package_verifier_enable = "0"')]),
         "high": _phone(tmp_path, "high", edits=[("patch_age_days = 20", "patch_age_days = 1500")]),
-        "critical": _phone(tmp_path, "critical", extra=_stalkerware_app()),
+        # the stalkerware app has a process (`ps`), beside the phone's own
+        "critical": _phone(tmp_path, "critical", extra=_stalkerware_app(),
+                           edits=[("[device]\n", "[device]\nrunning = [\"com.android.systemui\", "
+                                   f"\"{_stalkerware_package()}\"]\n")]),
     }
     # (phone, --fail-on or None, expected exit code), worked out from the table above
     runs = [
@@ -88,6 +95,13 @@ def test_scan_exit_codes_grade_by_severity(phone_audit, tmp_path):
         bad = {(f["check"], f["status"], f["severity"]) for f in report["findings"]
                if f["status"] in ("fail", "warn")}
         worst.setdefault(name, bad)
+        if name == "critical":
+            spy = next(f for f in report["findings"] if f["check"] == "apps.stalkerware")
+            # a running spy is reported as running, with the `ps` line as evidence (issue 15)
+            assert "installed and running" in spy["summary"], spy["summary"]
+            assert any(e["source"] == "ps" and _stalkerware_package() in e["detail"]
+                       and e["command"].startswith("adb shell ps -A -o USER,PID,PPID,NAME")
+                       for e in spy["evidence"]), spy["evidence"]
     # each phone is wrong in the one way it was made wrong (else the table means nothing)
     assert worst["clean"] == set()
     assert worst["low"] == {("apps.trackers", "warn", "low")}
