@@ -20,6 +20,8 @@ history, reports), into a smaller form the same parsers still read:
     account name       drop     replaced by `account-N` (N counts rows, so the number of
                                 accounts of a type stays right); names are e-mail addresses
     account type       keep     "signed in to the vendor" is decided by the type
+    netstats ident     drop     `ident=[...]` names the Wi-Fi network (SSID) and the SIM;
+                                replaced by `ident=[dropped]`, traffic per uid is kept
     other lines of     drop     only the `Accounts:` list is parsed
       dumpsys account
 
@@ -63,6 +65,8 @@ POLICY: dict[str, tuple[str, str]] = {
     "sms.seen": ("drop", "no check reads it"),
     "account.name": ("drop", "replaced by account-N; names are e-mail addresses"),
     "account.type": ("keep", "vendor sign-in is decided by the type"),
+    "netstats.ident": ("drop", "names the Wi-Fi network (SSID) and the SIM (subscriber id); "
+                               "traffic is summed per uid over every network"),
 }
 
 
@@ -116,6 +120,19 @@ def minimise_account_output(out: RawOutput) -> RawOutput:
     return replace(out, stdout=("\n".join(lines) + "\n").encode("utf-8"))
 
 
+def minimise_netstats_output(out: RawOutput) -> RawOutput:
+    """`dumpsys netstats detail` with every `ident=[...]` (Wi-Fi name, SIM id) replaced by
+    `ident=[dropped]`; the `uid= set= tag=` after it and every bucket line are kept."""
+    lines = out.stdout.split(b"\n")
+    for n, line in enumerate(lines):
+        i = line.find(b"ident=")
+        if i < 0:
+            continue
+        j = line.rfind(b" uid=", i)
+        lines[n] = line[:i] + b"ident=[dropped]" + (line[j:] if j >= 0 else b"")
+    return replace(out, stdout=b"\n".join(lines))
+
+
 def minimise_raw(raw: RawCapture, vendor_packages: Iterable[str]) -> RawCapture:
     """The capture with every personal field reduced by `POLICY` (see the module text).
 
@@ -124,11 +141,14 @@ def minimise_raw(raw: RawCapture, vendor_packages: Iterable[str]) -> RawCapture:
     vendors = frozenset(vendor_packages)
     sms_prefix = C.line(("content", "query", "--uri", C.SMS_URI))
     account_cmd = C.line(C.DUMPSYS_ACCOUNT)
+    netstats_cmd = C.line(C.DUMPSYS_NETSTATS)
     outputs = []
     for out in raw.outputs:
         if out.command.startswith(sms_prefix):
             out = minimise_sms_output(out, vendors)
         elif out.command == account_cmd:
             out = minimise_account_output(out)
+        elif out.command == netstats_cmd:
+            out = minimise_netstats_output(out)
         outputs.append(out)
     return replace(raw, outputs=tuple(outputs), minimised=POLICY_VERSION)

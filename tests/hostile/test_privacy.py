@@ -202,3 +202,20 @@ def test_no_sms_stays_an_answer_after_minimising():
     assert raw.outputs[0].stdout == b"No result found.\n"
     assert build_snapshot(raw).facts["sms"].state == "read"
     assert minimise_raw(raw, []) == raw
+
+
+def test_netstats_keeps_traffic_per_uid_and_drops_the_network_names():
+    # the xiaomi phone's netstats names its Wi-Fi "Home-5G" and a SIM prefix: after
+    # minimising neither is left, and the bytes per uid read back the same
+    from tests.evidence.replay import capture
+
+    raw = capture("xiaomi-mi10t")
+    before = build_snapshot(raw).activity.network
+    out = minimise_raw(raw, [])
+    text = out.get(C.line(C.DUMPSYS_NETSTATS)).stdout
+    assert b"Home-5G" in raw.get(C.line(C.DUMPSYS_NETSTATS)).stdout
+    assert b"Home-5G" not in text and b"subscriberId" not in text and b"networkId" not in text
+    assert build_snapshot(out).activity.network == before
+    assert build_snapshot(out).facts["dumpsys netstats"].state == "read"
+    assert minimise_raw(out, []) == out
+    assert POLICY["netstats.ident"][0] == "drop"
