@@ -79,6 +79,29 @@ def missing_text(missing: list[dict[str, Any]]) -> Text:
     return out
 
 
+#: packages whose activity the screen lists (the JSON report keeps every one)
+SHOWN_ACTIVITY = 50
+
+
+def activity_text(acts: list[dict[str, Any]]) -> Text:
+    """What the phone records of each named package's use (present and active / dormant /
+    activity unknown), with the first command that shows it."""
+    out = Text()
+    style = {"active": "bold red", "dormant": "green", "unknown": "yellow"}
+    for n, a in enumerate(acts[:SHOWN_ACTIVITY], 1):
+        if n > 1:
+            out.append("\n\n")
+        out.append_text(safe(a.get("words"), style=style.get(str(a.get("state")), "bold")))
+        out.append("  ")
+        out.append_text(safe(a.get("detail")))
+        if a.get("commands"):
+            out.append("\n   $ ", style="dim")
+            out.append_text(safe((a.get("commands") or [""])[0], style="italic"))
+    if len(acts) > SHOWN_ACTIVITY:
+        out.append(f"\n\nand {len(acts) - SHOWN_ACTIVITY} more (in the JSON report)", style="dim")
+    return out
+
+
 def what_to_do_text(data: AuditData, f: dict[str, Any]) -> Text:
     """The advice with this phone's package names, and the command for each app."""
     from audit import ranking
@@ -121,6 +144,10 @@ class FindingScreen(Screen):
                                          Text("\n").join(safe(s) for s in subjects))
             yield from self._section(f"Evidence ({len(f.get('evidence') or [])})",
                                      evidence_text(list(f.get("evidence") or [])), id="evidence")
+            acts = list(f.get("activity") or [])
+            if acts:
+                yield from self._section(f"Activity, apart from the verdict ({len(acts)})",
+                                         activity_text(acts), id="activity")
             missing = list(f.get("missing") or [])
             if missing:
                 yield from self._section(f"What is missing ({len(missing)})", missing_text(missing),
