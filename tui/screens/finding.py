@@ -91,9 +91,16 @@ def activity_text(acts: list[dict[str, Any]]) -> Text:
     for n, a in enumerate(acts[:SHOWN_ACTIVITY], 1):
         if n > 1:
             out.append("\n\n")
-        out.append_text(safe(a.get("words"), style=style.get(str(a.get("state")), "bold")))
+        package, words, detail = str(a.get("package")), str(a.get("words")), str(a.get("detail"))
+        out.append_text(safe(package, style="bold"))
         out.append("  ")
-        out.append_text(safe(a.get("detail")))
+        out.append_text(safe(words, style=style.get(str(a.get("state")), "bold")))
+        # the detail repeats "PACKAGE: WORDS" for the plain reports: shown once here
+        head = f"{package}: {words}"
+        rest = detail[len(head):].lstrip(":. ") if detail.startswith(head) else detail
+        if rest:
+            out.append("\n   ")
+            out.append_text(safe(rest))
         if a.get("commands"):
             out.append("\n   $ ", style="dim")
             out.append_text(safe((a.get("commands") or [""])[0], style="italic"))
@@ -142,12 +149,12 @@ class FindingScreen(Screen):
             if subjects:
                 yield from self._section(f"Concerns ({len(subjects)})",
                                          Text("\n").join(safe(s) for s in subjects))
-            yield from self._section(f"Evidence ({len(f.get('evidence') or [])})",
-                                     evidence_text(list(f.get("evidence") or [])), id="evidence")
             acts = list(f.get("activity") or [])
             if acts:
                 yield from self._section(f"Activity, apart from the verdict ({len(acts)})",
                                          activity_text(acts), id="activity")
+            yield from self._section(f"Evidence ({len(f.get('evidence') or [])})",
+                                     evidence_text(list(f.get("evidence") or [])), id="evidence")
             missing = list(f.get("missing") or [])
             if missing:
                 yield from self._section(f"What is missing ({len(missing)})", missing_text(missing),
