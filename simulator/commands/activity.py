@@ -89,6 +89,8 @@ def dump_usagestats(phone) -> str:
 
 def role(ctx, args: list[str]):
     """`cmd role get-role-holders ROLE`; the role's writers are refused (read-only phone)."""
+    if ctx.phone.profile.sdk < 29:
+        return fail("cmd: Can't find service: role\n", 20)  # RoleManager came with Android 10
     if not args:
         return fail("Error: no command specified\n", 255)
     if args[0] != "get-role-holders":

@@ -33,6 +33,12 @@ def kb():
     return knowledge.load()
 
 
+@pytest.fixture(scope="module")
+def statuses(raw, kb):
+    """check id -> status with every answer as the phone gave it."""
+    return {k: f.status for k, f in verdicts(raw, kb).items()}
+
+
 def _act(raw, name):
     snap = build_snapshot(raw)
     return package_activity(snap, snap.package(name))
@@ -67,15 +73,14 @@ def test_the_sim_activation_service_sent_sms(raw):
     dict(error="timed out after 120 s", stdout=b""),
     dict(stdout=b"", exit_code=0),
 ], ids=["refused", "missing", "timed-out", "empty"])
-def test_unread_netstats_is_never_no_traffic(raw, kb, change):
+def test_unread_netstats_is_never_no_traffic(raw, kb, statuses, change):
     spoiled = with_output(raw, NETSTATS, **change)
     a = _act(spoiled, "com.miui.weather2")
     assert a.state == UNKNOWN and a.words == "present; activity unknown"
     assert [m["fact"] for m in a.missing] == ["dumpsys netstats"]
     assert a.rx_bytes is None and "no network traffic" not in a.detail
     # the verdicts stand on presence: the same statuses as with netstats read
-    assert ({k: f.status for k, f in verdicts(spoiled, kb).items()}
-            == {k: f.status for k, f in verdicts(raw, kb).items()})
+    assert {k: f.status for k, f in verdicts(spoiled, kb).items()} == statuses
 
 
 def test_traffic_seen_in_a_cut_answer_is_still_traffic(raw):
@@ -110,3 +115,15 @@ def test_annotate_changes_the_summary_and_activity_never_the_status(raw, kb):
     # a check outside the NCSC set and the trackers: untouched
     assert annotate(Finding("os.selinux", "t", "os", Status.FAIL, Severity.HIGH, "x",
                             subjects=("com.mi.globalbrowser",)), inp).activity == ()
+
+
+def test_an_android_without_cmd_role_still_gives_activity_without_roles(raw):
+    spoiled = raw
+    for q in C.ROLE_QUERIES:
+        spoiled = with_output(spoiled, C.line(q), stdout=b"", stderr=b"cmd: Can't find service: role\n", exit_code=20)
+    snap = build_snapshot(spoiled)
+    assert not snap.facts["roles"].read
+    a = package_activity(snap, snap.package("com.mi.globalbrowser"))
+    # roles are extra words, not a source of "active" or "dormant": still active, no role
+    assert a.state == ACTIVE and a.roles == () and "default browser" not in a.detail
+    assert _act(spoiled, "com.miui.weather2").state == DORMANT
