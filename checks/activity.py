@@ -93,7 +93,6 @@ def package_activity(snap: DeviceSnapshot, p: PackageInfo) -> PackageActivity:
     moved = traffic is not None and (traffic.rx_bytes or traffic.tx_bytes)
     used = act.usage.get(p.name)
     sms = act.sms_ops.get(p.name)
-    sms_at = _utc(sms.at) if sms is not None and sms.at is not None else None
     roles = tuple(ROLES[r] for r, holders in act.roles.items() if r in ROLES and p.name in holders)
     shared = tuple(sorted(q.name for q in snap.packages if p.uid is not None and q.uid == p.uid
                           and q.name != p.name))
@@ -111,7 +110,8 @@ def package_activity(snap: DeviceSnapshot, p: PackageInfo) -> PackageActivity:
     elif use_missing is None:
         parts.append("not used in the history the phone keeps")
     if sms is not None and sms.last_access:
-        parts.append(f"last used SEND_SMS {sms.last_access}" + (f" (about {sms_at})" if sms_at else ""))
+        # the phone's own words, relative to the audit; the JSON has the time (`sms_last_sent`)
+        parts.append(f"last used SEND_SMS {sms.last_access}, before the audit")
     if roles:
         parts.append("it is your " + " and ".join(roles))
     if shared:
