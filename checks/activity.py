@@ -112,6 +112,9 @@ def package_activity(snap: DeviceSnapshot, p: PackageInfo) -> PackageActivity:
     if sms is not None and sms.last_access:
         # the phone's own words, relative to the audit; the JSON has the time (`sms_last_sent`)
         parts.append(f"last used SEND_SMS {sms.last_access}, before the audit")
+    bucket = act.standby.get(p.name)
+    if bucket:
+        parts.append(f"App Standby bucket: {bucket}")
     if roles:
         parts.append("it is your " + " and ".join(roles))
     if shared:
@@ -141,7 +144,7 @@ def package_activity(snap: DeviceSnapshot, p: PackageInfo) -> PackageActivity:
         tx_bytes=traffic.tx_bytes if traffic is not None else (0 if net_missing is None and p.uid is not None else None),
         last_network=_iso(traffic.last_active) if traffic is not None else None,
         last_used=used.last_used if used is not None else None,
-        roles=roles, sms_last_sent=_iso(sms.at) if sms is not None and sms.last_access and sms.at else None,
+        roles=roles, standby_bucket=bucket, sms_last_sent=_iso(sms.at) if sms is not None and sms.last_access and sms.at else None,
         shares_uid_with=shared[:20], commands=tuple(commands), missing=tuple(missing),
     )
 

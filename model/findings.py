@@ -68,6 +68,8 @@ class PackageActivity:
     roles: tuple[str, ...] = ()
     #: when it last used the SEND_SMS app op (ISO 8601 UTC), or None
     sms_last_sent: str | None = None
+    #: its App Standby bucket ("active", "working set", "frequent", "rare", ...), or None
+    standby_bucket: str | None = None
     #: the other packages of its uid, whose traffic is counted with its own
     shares_uid_with: tuple[str, ...] = ()
     #: the adb commands that show it again
@@ -80,6 +82,7 @@ class PackageActivity:
             "package": self.package, "state": self.state, "words": self.words, "detail": self.detail,
             "rx_bytes": self.rx_bytes, "tx_bytes": self.tx_bytes, "last_network": self.last_network,
             "last_used": self.last_used, "roles": list(self.roles), "sms_last_sent": self.sms_last_sent,
+            "standby_bucket": self.standby_bucket,
             "shares_uid_with": list(self.shares_uid_with), "commands": list(self.commands),
             "missing": [dict(m) for m in self.missing],
         }
@@ -90,7 +93,8 @@ class PackageActivity:
             package=d["package"], state=d["state"], words=d["words"], detail=d["detail"],
             rx_bytes=d.get("rx_bytes"), tx_bytes=d.get("tx_bytes"), last_network=d.get("last_network"),
             last_used=d.get("last_used"), roles=tuple(d.get("roles", ())),
-            sms_last_sent=d.get("sms_last_sent"), shares_uid_with=tuple(d.get("shares_uid_with", ())),
+            sms_last_sent=d.get("sms_last_sent"), standby_bucket=d.get("standby_bucket"),
+            shares_uid_with=tuple(d.get("shares_uid_with", ())),
             commands=tuple(d.get("commands", ())), missing=tuple(dict(m) for m in d.get("missing", ())),
         )
 

@@ -328,3 +328,5 @@ class ActivityFacts:
     roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: package -> SEND_SMS op use, for each package asked
     sms_ops: Mapping[str, SmsOpUse] = field(default_factory=dict)
+    #: package -> App Standby bucket of user 0 in words ("active", "rare", ...)
+    standby: Mapping[str, str] = field(default_factory=dict)

@@ -34,7 +34,7 @@ from adb.parsers.settings import parse_component_list, parse_settings_list
 from adb.parsers.appops_times import parse_op_time
 from adb.parsers.netstats import parse_netstats
 from adb.parsers.roles import parse_role_holders
-from adb.parsers.usagestats import parse_usagestats
+from adb.parsers.usagestats import parse_standby_buckets, parse_usagestats
 from adb.refusals import find_refusal
 from model.snapshot import (
     ActivityFacts,
@@ -396,9 +396,11 @@ def _activity(b: _Builder) -> ActivityFacts:
     if o is not None and o.error is None and o.exit_code in (0, None) and not _refusal(o):
         net = parse_netstats(o.stdout)
     usage: dict[str, AppUse] = {}
+    standby: dict[str, str] = {}
     o = b.out(C.DUMPSYS_USAGESTATS)
     if o is not None and o.error is None and o.exit_code in (0, None) and not _refusal(o):
         usage = parse_usagestats(o.stdout)[0]
+        standby = parse_standby_buckets(o.stdout)
     roles: dict[str, tuple[str, ...]] = {}
     for role, argv in zip(C.ACTIVITY_ROLES, C.ROLE_QUERIES):
         o = b.usable(argv, required=False)
@@ -412,7 +414,7 @@ def _activity(b: _Builder) -> ActivityFacts:
             continue
         mode, printed, ago = parse_op_time(o.stdout, C.SEND_SMS_OP)
         sms_ops[pkg] = SmsOpUse(pkg, mode, printed, ago, _epoch(o.at) - ago if ago is not None and _epoch(o.at) else None)
-    return ActivityFacts(network=net, usage=usage, roles=roles, sms_ops=sms_ops)
+    return ActivityFacts(network=net, usage=usage, roles=roles, sms_ops=sms_ops, standby=standby)
 
 
 def _epoch(iso: str) -> int | None:

@@ -58,6 +58,27 @@ def parse_usagestats(data: str | bytes) -> tuple[dict[str, AppUse], bool]:
     return {k: v for k, v in out.items() if v.last_used}, cut
 
 
+#: App Standby buckets (UsageStatsManager.STANDBY_BUCKET_*) in words
+BUCKETS = {"5": "exempted", "10": "active", "20": "working set", "30": "frequent", "40": "rare",
+           "45": "restricted", "50": "never used"}
+_STANDBY = re.compile(r"^\s*package=([A-Za-z0-9_.]{1,255}) u=0 bucket=(\d{1,3})\b")
+
+
+def parse_standby_buckets(data: str | bytes) -> dict[str, str]:
+    """package -> standby bucket in words, from the `App Standby States:` lines of user 0
+    (AppIdleHistory.dump: `package=X u=0 bucket=40 reason=... used=...`). Bounded as above."""
+    out: dict[str, str] = {}
+    for n, line in enumerate(as_text(data).split("\n")):
+        if n >= MAX_LINES or len(out) >= MAX_PACKAGES:
+            break
+        if " bucket=" not in line:
+            continue
+        m = _STANDBY.match(line)
+        if m is not None:
+            out.setdefault(m.group(1), BUCKETS.get(m.group(2), f"bucket {m.group(2)}"))
+    return out
+
+
 def _seconds(text: str) -> int:
     total = 0
     for part in text.split(":"):

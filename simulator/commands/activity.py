@@ -84,6 +84,14 @@ def dump_usagestats(phone) -> str:
         lines.append("")
         lines.append("    ChooserCounts")
         lines.append("")
+    # AppIdleHistory: one line a package of user 0 (used ones "active", others "rare")
+    lines.append("  App Standby States:")
+    for pkg in phone.profile.packages:
+        if not pkg.installed:
+            continue
+        bucket, reason = ("10", "u-mba") if pkg.name in act.usage else ("40", "d")
+        lines.append(f"    package={pkg.name} u=0 bucket={bucket} reason={reason} used=+12d3h usedByUser=+12d3h "
+                     f"usedScr=+2d1h lastPred=-- activeLeft=0 wsLeft=0 lastJob=-- idle=n")
     return "\n".join(lines) + "\n"
 
 

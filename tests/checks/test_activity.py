@@ -50,7 +50,7 @@ def test_the_default_browser_is_present_and_active_with_its_bytes_and_time(raw):
     assert (a.rx_bytes, a.tx_bytes) == (50_412_004, 3_614_551)
     assert a.last_network == "2020-12-01T08:00:00Z"
     assert a.last_used == "2020-12-01 09:14:52"
-    assert a.roles == ("default browser",)
+    assert a.roles == ("default browser",) and a.standby_bucket == "active"
     assert "50.4 MB" in a.detail and "3.6 MB" in a.detail and "default browser" in a.detail
     assert "adb shell dumpsys netstats detail" in a.commands
 
@@ -59,6 +59,7 @@ def test_an_app_with_no_traffic_and_no_use_is_present_and_dormant(raw):
     a = _act(raw, "com.miui.weather2")
     assert a.state == DORMANT and a.words == "present and dormant"
     assert (a.rx_bytes, a.tx_bytes, a.last_used, a.missing) == (0, 0, None, ())
+    assert a.standby_bucket == "rare"
 
 
 def test_the_sim_activation_service_sent_sms(raw):

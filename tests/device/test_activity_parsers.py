@@ -7,7 +7,8 @@ written for this project after the formats AOSP prints:
   (`st= rb= rp= tb= tp= op=`, "(omitting N buckets)"), frameworks/base services/core/java/
   com/android/server/net and core/java/android/net;
 - dumpsys_usagestats.txt: UsageStatsService / UserUsageStatsService.printIntervalStats
-  (`package= totalTimeUsed= lastTimeUsed= ...` with printPair's trailing space);
+  (`package= totalTimeUsed= lastTimeUsed= ...` with printPair's trailing space) and
+  AppIdleHistory.dump (`package= u= bucket= reason= used= ...`, "App Standby States");
 - cmd_role_holders_*.txt: RoleManagerShellCommand get-role-holders (holders joined by `;`);
 - appops_get_send_sms.txt: AppOpsService's shell `get` (`OP: mode; time=+1d2h3m4s5ms ago`).
 
@@ -21,7 +22,7 @@ from pathlib import Path
 from adb.parsers.appops_times import duration_seconds, parse_op_time
 from adb.parsers.netstats import MAX_LINES, looks_like_netstats, parse_netstats
 from adb.parsers.roles import parse_role_holders
-from adb.parsers.usagestats import looks_like_usagestats, parse_usagestats
+from adb.parsers.usagestats import looks_like_usagestats, parse_standby_buckets, parse_usagestats
 
 REAL = Path(__file__).parent / "fixtures" / "real"
 
@@ -65,6 +66,12 @@ def test_usagestats_latest_use_of_every_interval():
     assert "com.example.idle" not in usage
     assert set(usage) == {"org.example.news", "com.example.maps"}
     assert looks_like_usagestats(real("dumpsys_usagestats.txt").decode())
+
+
+def test_usagestats_standby_buckets_of_user_zero():
+    # AppIdleHistory.dump lines: 10 = active, 40 = rare; the u=10 line is another user's
+    assert parse_standby_buckets(real("dumpsys_usagestats.txt")) == {
+        "org.example.news": "active", "com.example.idle": "rare"}
 
 
 def test_role_holders():
