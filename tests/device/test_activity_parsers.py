@@ -19,6 +19,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from adb.parsers.appops_times import duration_seconds, parse_op_time
 from adb.parsers.netstats import MAX_LINES, looks_like_netstats, parse_netstats
 from adb.parsers.roles import parse_role_holders
@@ -89,3 +92,24 @@ def test_send_sms_last_access():
     assert parse_op_time("No operations.\nDefault mode: allow\n", "SEND_SMS") == (None, None, None)
     assert duration_seconds("+3m12s") == 192 and duration_seconds("+204ms") == 0
     assert duration_seconds("yesterday") is None
+
+
+_LINES = st.lists(st.sampled_from([
+    "UID stats:", "UID tag stats:", "  History since boot:", "(omitting 4 buckets)",
+    "ident=[{type=WIFI}] uid=10087 set=DEFAULT tag=0x0", "ident=[] uid=-1 set=ALL tag=0x0",
+    "ident=[x] uid=99999999999 set=X tag=0xzz", "st=1606802400 rb=10 rp=1 tb=5 tp=1 op=0",
+    "st=99999999999999 rb=-1 tb=x", "package=a.b totalTimeUsed=\"01:00\" lastTimeUsed=\"2020-01-01 00:00:00\"",
+    "package=a.b u=0 bucket=999 reason=x", "SEND_SMS: allow; time=+1d ago", "SEND_SMS: ; time=+ ago",
+    "a;b", ";", "\x00\xff", "",
+]) | st.text(max_size=40), max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_LINES)
+def test_activity_parsers_never_raise(lines):
+    text = "\n".join(lines)
+    parse_netstats(text)
+    parse_usagestats(text)
+    parse_standby_buckets(text)
+    parse_role_holders(text)
+    parse_op_time(text, "SEND_SMS")
