@@ -98,6 +98,11 @@ def test_demo_scan_of_each_builtin_phone(profile, phone_audit, db, tmp_path, bro
     assert "Jo Bloggs" not in rj.read_text(encoding="utf-8")  # the name is in this file only
     if profile == "xiaomi-mi10t":
         _xiaomi_activity(report, ran.stdout, text)
+    if profile == "huawei-p40":
+        # the profile's [activity]: AppGallery's uid 10111 moved 186,400,512 B in, 2,210,340 out
+        store = _activity_of(report, "ncsc.appgallery-redirect", "com.huawei.appmarket")
+        assert store["state"] == "active" and (store["rx_bytes"], store["tx_bytes"]) == (186_400_512, 2_210_340)
+        assert _activity_of(report, "ncsc.appgallery-redirect", "com.huawei.hwsearch")["state"] == "dormant"
 
 
 def _activity_of(report: dict, check: str, package: str) -> dict:
