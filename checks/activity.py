@@ -76,7 +76,17 @@ def _unread(snap: DeviceSnapshot, key: str) -> dict | None:
     return None if fact.read else fact.to_dict()
 
 
-def package_activity(snap: DeviceSnapshot, p: PackageInfo) -> PackageActivity:
+def _uid_index(snap: DeviceSnapshot) -> dict[int, list[str]]:
+    """uid -> the packages of that uid, built once per finding (a phone may list 50,000)."""
+    out: dict[int, list[str]] = {}
+    for q in snap.packages:
+        if q.uid is not None:
+            out.setdefault(q.uid, []).append(q.name)
+    return out
+
+
+def package_activity(snap: DeviceSnapshot, p: PackageInfo,
+                     by_uid: dict[int, list[str]] | None = None) -> PackageActivity:
     """The activity of one package, from the snapshot's activity facts and ledger."""
     act = snap.activity
     missing: list[dict] = []
@@ -94,8 +104,9 @@ def package_activity(snap: DeviceSnapshot, p: PackageInfo) -> PackageActivity:
     used = act.usage.get(p.name)
     sms = act.sms_ops.get(p.name)
     roles = tuple(ROLES[r] for r, holders in act.roles.items() if r in ROLES and p.name in holders)
-    shared = tuple(sorted(q.name for q in snap.packages if p.uid is not None and q.uid == p.uid
-                          and q.name != p.name))
+    if by_uid is None:
+        by_uid = _uid_index(snap)
+    shared = tuple(sorted(n for n in by_uid.get(p.uid, ()) if n != p.name)) if p.uid is not None else ()
 
     parts: list[str] = []
     window = act.network.window
@@ -182,9 +193,11 @@ def annotate(result: Finding, inp: AuditInput) -> Finding:
     if result.check not in ACTIVITY_CHECKS or result.status not in (Status.FAIL, Status.WARN):
         return result
     snap = inp.snapshot
-    pkgs = [p for p in (snap.package(s) for s in result.subjects) if p is not None]
+    index = {p.name: p for p in snap.packages}
+    pkgs = [index[s] for s in result.subjects if s in index]
     if not pkgs:
         return result
-    acts = [package_activity(snap, p) for p in pkgs[:MAX_PACKAGES]]
+    by_uid = _uid_index(snap)
+    acts = [package_activity(snap, p, by_uid) for p in pkgs[:MAX_PACKAGES]]
     line = sentence(acts, more=max(len(pkgs) - MAX_PACKAGES, 0))
     return replace(result, activity=tuple(acts), summary=f"{result.summary} {line}")

@@ -128,3 +128,20 @@ def test_an_android_without_cmd_role_still_gives_activity_without_roles(raw):
     # roles are extra words, not a source of "active" or "dormant": still active, no role
     assert a.state == ACTIVE and a.roles == () and "default browser" not in a.detail
     assert _act(spoiled, "com.miui.weather2").state == DORMANT
+
+
+def test_a_finding_naming_fifty_thousand_apps_keeps_fifty_activity_lines(raw, kb):
+    from dataclasses import replace as _replace
+
+    from model.snapshot import PackageInfo
+
+    snap = build_snapshot(raw)
+    many = tuple(PackageInfo(name=f"com.flood.app{i}", uid=20000 + i % 7) for i in range(50_000))
+    flooded = _replace(snap, packages=snap.packages + many)
+    base = Finding("apps.trackers", "t", "apps", Status.WARN, Severity.LOW, "Trackers.",
+                   subjects=tuple(p.name for p in many))
+    got = annotate(base, AuditInput(flooded, {}, kb))
+    assert len(got.activity) == 50
+    assert "49950 more not shown" in got.summary
+    # 7 uids among 50,000 packages: each shares its uid, and says so (the list is cut at 20)
+    assert len(got.activity[0].shares_uid_with) == 20
