@@ -188,6 +188,8 @@ def test_audit_stopped_after_every_output(profile, captures, kb):
     for k in range(len(raw.outputs)):
         cut = RawCapture(adb_serial=raw.adb_serial, started_at=raw.started_at,
                          outputs=raw.outputs[:k], complete=False, problems=())
+        if not any(not f.read and _needing(key) for key, f in ledger.build_ledger(cut).items()):
+            continue  # every fact a check needs was read (only activity facts are cut): nothing to assert
         snap = build_snapshot(cut)
         facts = snap.facts
         got = verdicts(snap, kb)
