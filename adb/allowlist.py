@@ -53,6 +53,8 @@ KEY_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:@\-]{0,254}")
 OP_RE = re.compile(r"[A-Z][A-Z0-9_]{0,80}|[0-9]{1,3}")
 SMS_URI_RE = re.compile(r"content://sms(/(inbox|sent|outbox|draft|failed|queued))?")
 #: the markers `Gate.run_many` puts between batched commands (nonce, index, `$?`)
+#: a role name as RoleManager spells it (`cmd role get-role-holders ROLE`)
+ROLE_RE = re.compile(r"android\.app\.role\.[A-Z_]{1,64}")
 MARKER_RE = re.compile(r"PAMARK_[0-9a-f]{8,32}_[0-9]{1,5}(_\$\?)?")
 
 #: Columns of the SMS provider that may be read. `body` and `subject` (the content of
@@ -106,6 +108,7 @@ KINDS = {
     "sms_uri": lambda v: SMS_URI_RE.fullmatch(v) is not None,
     "sms_projection": _projection_ok,
     "marker": lambda v: MARKER_RE.fullmatch(v) is not None,
+    "role": lambda v: ROLE_RE.fullmatch(v) is not None,
 }
 
 _DUMPSYS_SERVICES = ("account", "device_policy", "accessibility", "notification", "appops",
@@ -120,11 +123,15 @@ RULES: tuple[Rule, ...] = (
             ("path", Slot("package")),
         ),
     ),
-    Rule("cmd", (("package", "list", "packages", Flags(PM_LIST_FLAGS)),)),
+    Rule("cmd", (("package", "list", "packages", Flags(PM_LIST_FLAGS)),
+                 # a query: who holds a role (add/remove/clear are not listed)
+                 ("role", "get-role-holders", Slot("role")))),
     Rule(
         "dumpsys",
         (("package",), ("package", Slot("package")))
-        + tuple((s,) for s in _DUMPSYS_SERVICES),
+        + tuple((s,) for s in _DUMPSYS_SERVICES)
+        # activity evidence: per-uid network use, last use of each app (issue 15)
+        + (("netstats", "detail"), ("usagestats",)),
     ),
     Rule(
         "settings",

@@ -102,6 +102,7 @@ STEPS = (
     "security state and root traces",
     "SMS metadata",
     "phone state (processes, debugging keys, mounts, /data/local/tmp)",
+    "app activity (network use, last use, roles, SMS sent)",
 )
 
 
@@ -157,6 +158,8 @@ def collect(
                 _step_sms(run)
             elif name.startswith("phone state"):
                 _step_phone_state(run)
+            elif name.startswith("app activity"):
+                _step_activity(run)
         else:
             run.step("done")
     except DeviceLost as e:
@@ -174,6 +177,20 @@ def collect(
         problems=tuple(problems),
         host_adb_key=local_adb_key_fingerprint(),
     )
+
+
+def _step_activity(run: _Run) -> None:
+    """What Android records of each app's use: network bytes per uid, last use, the
+    holders of the roles that matter, and when apps that may send SMS last did."""
+    run.one(C.DUMPSYS_NETSTATS, timeout=120)
+    run.one(C.DUMPSYS_USAGESTATS, timeout=120)
+    run.many(list(C.ROLE_QUERIES))
+    dump = next((o for o in reversed(run.outputs) if o.command == C.line(C.DUMPSYS_PACKAGE)), None)
+    senders: list[str] = []
+    if dump is not None and dump.ok:
+        senders = [d.name for d in parse_dumpsys_package(dump.stdout)
+                   if "android.permission." + C.SEND_SMS_OP in d.requested_permissions]
+    run.many([C.appops_get(p, C.SEND_SMS_OP) for p in senders[:C.MAX_SMS_OP_PACKAGES] if _ok_name(p)])
 
 
 def _other_users(dump: RawOutput | None) -> list[int]:

@@ -24,6 +24,9 @@ from typing import TYPE_CHECKING, Callable
 from adb.allowlist import quote_argv
 from adb.capture import RawCapture, RawOutput, decode
 from adb.parsers import commands as C
+from adb.parsers.netstats import looks_like_netstats
+from adb.parsers.roles import parse_role_holders
+from adb.parsers.usagestats import looks_like_usagestats
 from adb.refusals import find_refusal
 
 if TYPE_CHECKING:
@@ -107,17 +110,27 @@ SINGLE: dict[str, tuple[tuple[str, ...], Callable[[str], bool]]] = {
     "dumpsys accessibility": (C.DUMPSYS_ACCESSIBILITY, _has(r"(?i)accessibility|User state")),
     "getenforce": (C.GETENFORCE, _has(r"^\s*(Enforcing|Permissive|Disabled)\s*$")),
     "id": (C.ID, _has(r"uid=\d+")),
+    "dumpsys netstats": (C.DUMPSYS_NETSTATS, looks_like_netstats),
+    "dumpsys usagestats": (C.DUMPSYS_USAGESTATS, looks_like_usagestats),
 }
 
 PACKAGES = "pm list packages"
 ROOT_PROBES = "root probes"
 SMS = "sms"
 
+# activity evidence (issue 15): no check's verdict stands on these, only the activity
+# line of `checks.activity` (a refused netstats makes that line "activity unknown")
+NETSTATS = "dumpsys netstats"
+USAGESTATS = "dumpsys usagestats"
+ROLES = "roles"
+SMS_OPS = "appops SEND_SMS"
+ACTIVITY_KEYS = (NETSTATS, USAGESTATS, ROLES, SMS_OPS)
+
 #: every key the ledger has, in the order the audit reads them
 KEYS: tuple[str, ...] = ("getprop", PACKAGES, "pm list packages -d", "pm list packages -s",
                          "dumpsys package", "settings global", "settings secure", "settings system",
                          "dumpsys account", "dumpsys device_policy", "dumpsys accessibility",
-                         "getenforce", "id", ROOT_PROBES, SMS)
+                         "getenforce", "id", ROOT_PROBES, SMS) + ACTIVITY_KEYS
 
 _UNSUPPORTED = re.compile(r"(?i)unknown option|unknown command|not found|no such|inaccessible")
 
@@ -205,17 +218,49 @@ def _sms(raw: RawCapture) -> Fact:
     return Fact(SMS, state, last.command, detail)
 
 
+def _roles(raw: RawCapture) -> Fact:
+    """The role queries: the first that was not read decides (an Android without `cmd
+    role get-role-holders` says unsupported)."""
+    for argv in C.ROLE_QUERIES:
+        out = raw.get(C.line(argv))
+        # the shell prints at least a newline (nobody holds the role): nothing is no answer
+        state, detail = state_of(out, lambda text: bool(text) and parse_role_holders(text) is not None)
+        if state != READ:
+            return Fact(ROLES, state, C.line(argv), detail)
+    return Fact(ROLES, READ, C.line(C.ROLE_QUERIES[0]))
+
+
+def sms_op_outputs(raw: RawCapture) -> list[RawOutput]:
+    """The `appops get PKG SEND_SMS` outputs of this capture."""
+    tail = " " + C.SEND_SMS_OP
+    return [o for o in raw.find("appops get ") if o.command.endswith(tail)]
+
+
+def _sms_ops(raw: RawCapture) -> Fact:
+    """The SEND_SMS op of each app that asks for SEND_SMS; none asked is nothing to read."""
+    example = C.line(C.appops_get("PACKAGE", C.SEND_SMS_OP))
+    for out in sms_op_outputs(raw):
+        state, detail = state_of(out, _has(r"^\s*SEND_SMS:|No operations"))
+        if state != READ:
+            return Fact(SMS_OPS, state, out.command, detail)
+    if raw.get(C.line(C.ROLE_QUERIES[-1])) is None and not raw.complete:
+        return Fact(SMS_OPS, NOT_REACHED, example)
+    return Fact(SMS_OPS, READ, example)
+
+
 def build_ledger(raw: RawCapture) -> dict[str, Fact]:
     """Every fact's state in this capture, by key (see `KEYS`)."""
     facts: dict[str, Fact] = {"getprop": Fact("getprop", *_single(raw, "getprop"))}
     facts.update(_phone_state_facts(raw))
     facts[PACKAGES] = _packages(raw)
     for key in KEYS:
-        if key in facts or key in (ROOT_PROBES, SMS):
+        if key in facts or key in (ROOT_PROBES, SMS, ROLES, SMS_OPS):
             continue
         facts[key] = Fact(key, *_single(raw, key))
     facts[ROOT_PROBES] = _root_probes(raw)
     facts[SMS] = _sms(raw)
+    facts[ROLES] = _roles(raw)
+    facts[SMS_OPS] = _sms_ops(raw)
     return {k: facts[k] for k in KEYS}
 
 

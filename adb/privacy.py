@@ -28,6 +28,8 @@ history, reports), into a smaller form the same parsers still read:
                                 the check compares with this computer's
     adb key last       keep     when another computer last used adb on the phone is the
       connection                evidence
+    netstats ident     drop     `ident=[...]` names the Wi-Fi network (SSID) and the SIM;
+                                replaced by `ident=[dropped]`, traffic per uid is kept
     other lines of     drop     only the `Accounts:` list is parsed
       dumpsys account
 
@@ -74,6 +76,8 @@ POLICY: dict[str, tuple[str, str]] = {
     "adb_key.comment": ("drop", "user@host names a person and their computer"),
     "adb_key.key": ("fingerprint", "replaced by its MD5 fingerprint, as the phone's dialog shows it"),
     "adb_key.last_connection": ("keep", "when another computer last used adb is the evidence"),
+    "netstats.ident": ("drop", "names the Wi-Fi network (SSID) and the SIM (subscriber id); "
+                               "traffic is summed per uid over every network"),
 }
 
 
@@ -136,6 +140,17 @@ def minimise_adb_output(out: RawOutput) -> RawOutput:
     if dump is None:
         return replace(out, stdout=b"")
     return replace(out, stdout=minimised_dump(dump).encode("utf-8"))
+def minimise_netstats_output(out: RawOutput) -> RawOutput:
+    """`dumpsys netstats detail` with every `ident=[...]` (Wi-Fi name, SIM id) replaced by
+    `ident=[dropped]`; the `uid= set= tag=` after it and every bucket line are kept."""
+    lines = out.stdout.split(b"\n")
+    for n, line in enumerate(lines):
+        i = line.find(b"ident=")
+        if i < 0:
+            continue
+        j = line.rfind(b" uid=", i)
+        lines[n] = line[:i] + b"ident=[dropped]" + (line[j:] if j >= 0 else b"")
+    return replace(out, stdout=b"\n".join(lines))
 
 
 def minimise_raw(raw: RawCapture, vendor_packages: Iterable[str]) -> RawCapture:
@@ -147,6 +162,7 @@ def minimise_raw(raw: RawCapture, vendor_packages: Iterable[str]) -> RawCapture:
     sms_prefix = C.line(("content", "query", "--uri", C.SMS_URI))
     account_cmd = C.line(C.DUMPSYS_ACCOUNT)
     adb_cmd = C.line(C.DUMPSYS_ADB)
+    netstats_cmd = C.line(C.DUMPSYS_NETSTATS)
     outputs = []
     for out in raw.outputs:
         if out.command.startswith(sms_prefix):
@@ -155,5 +171,7 @@ def minimise_raw(raw: RawCapture, vendor_packages: Iterable[str]) -> RawCapture:
             out = minimise_account_output(out)
         elif out.command == adb_cmd:
             out = minimise_adb_output(out)
+        elif out.command == netstats_cmd:
+            out = minimise_netstats_output(out)
         outputs.append(out)
     return replace(raw, outputs=tuple(outputs), minimised=POLICY_VERSION)

@@ -14,6 +14,7 @@ from model.audit_input import AuditInput
 from model.findings import CheckMeta, Finding, Status, finding
 from checks.hit_caps import cap_evidence
 from checks.needs import enforce
+from checks.activity import annotate
 
 #: Every check, in catalogue order, as its module path under `checks/`. Adding a check
 #: is one line here (the module itself declares META and evaluate).
@@ -66,7 +67,12 @@ def run_one(module: ModuleType, inp: AuditInput) -> Finding:
                        f"internal error in this check: {type(exc).__name__}")
     if not isinstance(result, Finding) or result.check != module.META.id:
         return finding(module.META, Status.INCONCLUSIVE, "internal error in this check: bad result")
-    return cap_evidence(enforce(module.META, result, inp))
+    judged = cap_evidence(enforce(module.META, result, inp))
+    try:
+        # apart from the verdict: what the phone records of the named apps' use
+        return annotate(judged, inp)
+    except Exception:  # noqa: BLE001 - the activity line must never cost the verdict
+        return judged
 
 
 def evaluate_all(inp: AuditInput) -> list[Finding]:

@@ -48,6 +48,58 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class PackageActivity:
+    """What the phone records of one package's use, kept apart from the verdict (which
+    stands on presence): `state` is "active", "dormant" or "unknown" (`checks.activity`)."""
+
+    package: str
+    state: str
+    #: "present and active" / "present and dormant" / "present; activity unknown"
+    words: str
+    #: the plain sentence, with its numbers
+    detail: str
+    rx_bytes: int | None = None
+    tx_bytes: int | None = None
+    #: start (ISO 8601 UTC) of the last network bucket with traffic
+    last_network: str | None = None
+    #: last use as the phone printed it (its local time)
+    last_used: str | None = None
+    #: roles it holds, in plain words ("default browser")
+    roles: tuple[str, ...] = ()
+    #: when it last used the SEND_SMS app op (ISO 8601 UTC), or None
+    sms_last_sent: str | None = None
+    #: its App Standby bucket ("active", "working set", "frequent", "rare", ...), or None
+    standby_bucket: str | None = None
+    #: the other packages of its uid, whose traffic is counted with its own
+    shares_uid_with: tuple[str, ...] = ()
+    #: the adb commands that show it again
+    commands: tuple[str, ...] = ()
+    #: facts not read (`adb.ledger.Fact.to_dict()` rows) that left the activity unknown
+    missing: tuple[dict, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "package": self.package, "state": self.state, "words": self.words, "detail": self.detail,
+            "rx_bytes": self.rx_bytes, "tx_bytes": self.tx_bytes, "last_network": self.last_network,
+            "last_used": self.last_used, "roles": list(self.roles), "sms_last_sent": self.sms_last_sent,
+            "standby_bucket": self.standby_bucket,
+            "shares_uid_with": list(self.shares_uid_with), "commands": list(self.commands),
+            "missing": [dict(m) for m in self.missing],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "PackageActivity":
+        return cls(
+            package=d["package"], state=d["state"], words=d["words"], detail=d["detail"],
+            rx_bytes=d.get("rx_bytes"), tx_bytes=d.get("tx_bytes"), last_network=d.get("last_network"),
+            last_used=d.get("last_used"), roles=tuple(d.get("roles", ())),
+            sms_last_sent=d.get("sms_last_sent"), standby_bucket=d.get("standby_bucket"),
+            shares_uid_with=tuple(d.get("shares_uid_with", ())),
+            commands=tuple(d.get("commands", ())), missing=tuple(dict(m) for m in d.get("missing", ())),
+        )
+
+
+@dataclass(frozen=True)
 class CheckMeta:
     """What a check is, declared once beside its `evaluate` function."""
 
@@ -92,6 +144,8 @@ class Finding:
     #: "audit_number"}; "changed" means it was accepted once but the finding is no
     #: longer the one accepted. The status is never altered by it.
     acceptance: dict | None = None
+    #: activity of the packages the verdict names (`checks.activity`); apart from the status
+    activity: tuple[PackageActivity, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = {
@@ -115,6 +169,8 @@ class Finding:
             d["missing_cut"] = self.missing_cut
         if self.acceptance:
             d["acceptance"] = dict(self.acceptance)
+        if self.activity:
+            d["activity"] = [a.to_dict() for a in self.activity]
         return d
 
     @classmethod
@@ -137,6 +193,7 @@ class Finding:
             evidence_cut=int(d.get("evidence_cut", 0)),
             missing_cut=int(d.get("missing_cut", 0)),
             acceptance=dict(d["acceptance"]) if d.get("acceptance") else None,
+            activity=tuple(PackageActivity.from_dict(a) for a in d.get("activity", ())),
         )
 
 

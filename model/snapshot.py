@@ -308,6 +308,8 @@ class DeviceSnapshot:
     mounts: tuple[Mount, ...] | None = None
     #: the entries of /data/local/tmp (`ls -la`); None when not read
     local_tmp: tuple[DirEntry, ...] | None = None
+    #: activity evidence per app (network use, last use, roles, SMS op times)
+    activity: "ActivityFacts" = field(default_factory=lambda: ActivityFacts())
 
     def package(self, name: str) -> PackageInfo | None:
         for p in self.packages:
@@ -324,3 +326,75 @@ class DeviceSnapshot:
 
     def __hash__(self) -> int:  # settings is a plain Mapping; identity is enough
         return id(self)
+
+
+# -- activity (what Android records of an app's use: network, last use, roles, SMS) ------
+
+
+@dataclass(frozen=True)
+class UidTraffic:
+    """Bytes one uid moved, summed over every network and set (`dumpsys netstats`,
+    untagged rows only, so tagged sockets are not counted twice)."""
+
+    uid: int
+    rx_bytes: int = 0
+    tx_bytes: int = 0
+    #: epoch seconds (UTC) of the start of the last bucket with any traffic; None = none
+    last_active: int | None = None
+
+
+@dataclass(frozen=True)
+class NetworkUse:
+    """What `dumpsys netstats detail` showed per uid. A uid absent from `by_uid` moved no
+    bytes in what was shown, which means "no traffic" only when the fact was read (the
+    ledger key `dumpsys netstats`)."""
+
+    by_uid: Mapping[int, UidTraffic] = field(default_factory=dict)
+    #: the window the dump covers, as it says: "since boot" or "complete history"
+    window: str = "since boot"
+    #: the dump left older buckets out (`(omitting N buckets)`): totals are "at least"
+    omitted: bool = False
+    #: the parser stopped at its own line cap: uids after it were not seen
+    cut: bool = False
+
+
+@dataclass(frozen=True)
+class AppUse:
+    """One package's last use, from `dumpsys usagestats` (the phone's own clock, printed
+    in its local time zone)."""
+
+    package: str
+    #: "YYYY-MM-DD HH:MM:SS" as printed, the latest of every interval shown; None = never
+    last_used: str | None = None
+    #: the longest `totalTimeUsed` shown, as printed ("01:02:03")
+    total_time_used: str | None = None
+
+
+@dataclass(frozen=True)
+class SmsOpUse:
+    """The last time an app used the SEND_SMS app op (`appops get PKG SEND_SMS`): the
+    phone keeps when, never what or to whom."""
+
+    package: str
+    mode: str | None = None
+    #: as printed ("+2h13m ago") and as seconds before the command ran
+    last_access: str | None = None
+    seconds_ago: int | None = None
+    #: epoch seconds (UTC) = when the command ran minus `seconds_ago`
+    at: int | None = None
+
+
+@dataclass(frozen=True)
+class ActivityFacts:
+    """What the phone records of how apps are used. Empty containers mean "nothing shown";
+    whether each source was read is in the ledger (`adb.ledger.ACTIVITY_KEYS`)."""
+
+    network: NetworkUse = field(default_factory=NetworkUse)
+    #: package -> last use; a package absent was not used in the retained window
+    usage: Mapping[str, AppUse] = field(default_factory=dict)
+    #: role ("android.app.role.BROWSER") -> holders, for each role that was read
+    roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: package -> SEND_SMS op use, for each package asked
+    sms_ops: Mapping[str, SmsOpUse] = field(default_factory=dict)
+    #: package -> App Standby bucket of user 0 in words ("active", "rare", ...)
+    standby: Mapping[str, str] = field(default_factory=dict)

@@ -73,6 +73,8 @@ from simulator.profile_model import (
     PROFILE_FILE,
     SETTINGS_NAMESPACES,
     Account,
+    ActivityDecl,
+    TrafficDecl,
     ApkDecl,
     CommandReply,
     ComponentDecl,
@@ -350,4 +352,17 @@ def load_profile(name_or_path: str | Path) -> Profile:
         files=FrozenMap(files),
         faults=faults,
         patch_age_days=patch_age,
+        activity=_load_activity(data.get("activity", {})),
+    )
+
+
+def _load_activity(table: dict) -> ActivityDecl:
+    """`[activity]` as the schema checked it."""
+    return ActivityDecl(
+        traffic=tuple(TrafficDecl(t["uid"], t["rx_bytes"], t["tx_bytes"], t["last_bucket"],
+                                  t.get("network", "WIFI")) for t in table.get("traffic", [])),
+        usage=FrozenMap({u["package"]: (u["last_used"], u.get("total_time_used", "00:00:01"))
+                         for u in table.get("usage", [])}),
+        roles=FrozenMap({r: tuple(h) for r, h in table.get("roles", {}).items()}),
+        sms_sent=FrozenMap({e["package"]: e["seconds_ago"] for e in table.get("sms_sent", [])}),
     )

@@ -139,6 +139,32 @@ class CommandReply:
 
 
 @dataclass(frozen=True)
+class TrafficDecl:
+    """An `[[activity.traffic]]` entry: what one uid moved since boot."""
+
+    uid: int
+    rx_bytes: int
+    tx_bytes: int
+    #: epoch seconds (UTC) of the start of the last bucket with traffic
+    last_bucket: int
+    network: str = "WIFI"
+
+
+@dataclass(frozen=True)
+class ActivityDecl:
+    """`[activity]`: what the phone records of app use (netstats, usagestats, roles,
+    SEND_SMS op times)."""
+
+    traffic: tuple[TrafficDecl, ...] = ()
+    #: package -> (last used "YYYY-MM-DD HH:MM:SS", total time used "HH:MM:SS")
+    usage: FrozenMap = field(default_factory=FrozenMap)
+    #: role -> holders; a role absent here has none (the SMS role: the default SMS app)
+    roles: FrozenMap = field(default_factory=FrozenMap)
+    #: package -> seconds since its SEND_SMS op was last used
+    sms_sent: FrozenMap = field(default_factory=FrozenMap)
+
+
+@dataclass(frozen=True)
 class Profile:
     """A parsed, validated device profile."""
 
@@ -168,6 +194,7 @@ class Profile:
     files: FrozenMap = field(default_factory=FrozenMap)
     faults: Faults = field(default_factory=Faults)
     patch_age_days: int | None = None
+    activity: ActivityDecl = field(default_factory=ActivityDecl)
 
     @cached_property
     def package_index(self) -> dict[str, PackageSpec]:

@@ -31,8 +31,16 @@ from adb.parsers.security import (
     parse_which,
 )
 from adb.parsers.settings import parse_component_list, parse_settings_list
+from adb.parsers.appops_times import parse_op_time
+from adb.parsers.netstats import parse_netstats
+from adb.parsers.roles import parse_role_holders
+from adb.parsers.usagestats import parse_standby_buckets, parse_usagestats
 from adb.refusals import find_refusal
 from model.snapshot import (
+    ActivityFacts,
+    AppUse,
+    NetworkUse,
+    SmsOpUse,
     DeviceInfo,
     DeviceSnapshot,
     FrozenMap,
@@ -162,6 +170,15 @@ def _per_package(b: _Builder, prefix: str) -> dict[str, RawOutput]:
     return out
 
 
+def _per_package_one(o: RawOutput) -> str | None:
+    """The package of one usable per-package output (`appops get PKG OP`), or None."""
+    try:
+        argv = shlex.split(o.command)
+    except ValueError:
+        return None
+    return argv[2] if len(argv) >= 3 and _failure(o) is None else None
+
+
 def _packages(b: _Builder) -> tuple[PackageInfo, ...]:
     listed = b.safe("pm list packages", lambda: _pm_list(b), None)
     dump_out = b.usable(C.DUMPSYS_PACKAGE)
@@ -174,7 +191,12 @@ def _packages(b: _Builder) -> tuple[PackageInfo, ...]:
     disabled = set(parse_package_names(disabled_out.stdout)) if disabled_out else None
     system = set(parse_package_names(system_out.stdout)) if system_out else None
     paths = {k: parse_pm_path(v.stdout) for k, v in _per_package(b, "pm path ").items()}
-    appops = {k: parse_appops(v.stdout) for k, v in _per_package(b, "appops get ").items()}
+    # one package may have several `appops get PKG OP` answers (install, SEND_SMS): merged
+    appops: dict[str, FrozenMap] = {}
+    for o in b.raw.find("appops get "):
+        one = _per_package_one(o)
+        if one is not None:
+            appops[one] = FrozenMap({**appops.get(one, {}), **parse_appops(o.stdout)})
 
     names: list[str] = [e.name for e in listed] if listed is not None else list(dumped)
     entries = {e.name: e for e in listed} if listed is not None else {}
@@ -360,6 +382,7 @@ def build_snapshot(raw: RawCapture) -> DeviceSnapshot:
         user_settings_unread=user_unread,
         facts=build_ledger(raw),
         **state,
+        activity=b.safe("activity", lambda: _activity(b), ActivityFacts()),
     )
 
 
@@ -431,3 +454,49 @@ def _phone_state(b: _Builder) -> dict:
             "host_adb_key": b.raw.host_adb_key,
             "mounts": b.safe("cat /proc/mounts", lambda: _mounts(b), None),
             "local_tmp": b.safe("ls -la /data/local/tmp", lambda: _local_tmp(b), None)}
+
+
+def _activity(b: _Builder) -> ActivityFacts:
+    """Network use, last use, role holders and SEND_SMS op times; what could not be read
+    is left empty here and named by the ledger (`adb.ledger.ACTIVITY_KEYS`), so the
+    activity line says "unknown", never "no traffic". A cut answer still gives what it
+    holds: traffic seen in its first part is traffic."""
+    from adb.ledger import sms_op_outputs
+
+    net = NetworkUse()
+    o = b.out(C.DUMPSYS_NETSTATS)
+    if o is not None and o.error is None and o.exit_code in (0, None) and not _refusal(o):
+        net = parse_netstats(o.stdout)
+    usage: dict[str, AppUse] = {}
+    standby: dict[str, str] = {}
+    o = b.out(C.DUMPSYS_USAGESTATS)
+    if o is not None and o.error is None and o.exit_code in (0, None) and not _refusal(o):
+        usage = parse_usagestats(o.stdout)[0]
+        standby = parse_standby_buckets(o.stdout)
+    roles: dict[str, tuple[str, ...]] = {}
+    for role, argv in zip(C.ACTIVITY_ROLES, C.ROLE_QUERIES):
+        o = b.usable(argv, required=False)
+        holders = parse_role_holders(o.stdout) if o is not None and o.stdout else None
+        if holders is not None:
+            roles[role] = holders
+    sms_ops: dict[str, SmsOpUse] = {}
+    for o in sms_op_outputs(b.raw):
+        pkg = _per_package_one(o)
+        if pkg is None:
+            continue
+        mode, printed, ago = parse_op_time(o.stdout, C.SEND_SMS_OP)
+        sms_ops[pkg] = SmsOpUse(pkg, mode, printed, ago, _epoch(o.at) - ago if ago is not None and _epoch(o.at) else None)
+    return ActivityFacts(network=net, usage=usage, roles=roles, sms_ops=sms_ops, standby=standby)
+
+
+def _epoch(iso: str) -> int | None:
+    """Epoch seconds of an ISO 8601 time the gate stamped, or None."""
+    import datetime as _dt
+
+    try:
+        t = _dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        return None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=_dt.timezone.utc)
+    return int(t.timestamp())

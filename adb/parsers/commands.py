@@ -66,6 +66,22 @@ def sms_query(columns: tuple[str, ...]) -> tuple[str, ...]:
 
 ROOT_PROBES = (WHICH_SU,) + tuple(ls(p) for p in SU_PATHS)
 
+# -- activity: network use, last use, roles, SMS op times (issue 15, part B) ----------
+DUMPSYS_NETSTATS = ("dumpsys", "netstats", "detail")
+DUMPSYS_USAGESTATS = ("dumpsys", "usagestats")
+SEND_SMS_OP = "SEND_SMS"
+ACTIVITY_ROLES = ("android.app.role.BROWSER", "android.app.role.SMS", "android.app.role.DIALER",
+                  "android.app.role.ASSISTANT")
+#: at most this many packages get `appops get PKG SEND_SMS`
+MAX_SMS_OP_PACKAGES = 200
+
+
+def role_holders(role: str) -> tuple[str, ...]:
+    return ("cmd", "role", "get-role-holders", role)
+
+
+ROLE_QUERIES = tuple(role_holders(r) for r in ACTIVITY_ROLES)
+
 line = quote_argv
 
 # -- phone state the forensic tools read (issue 15) ------------------------------------

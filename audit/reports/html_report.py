@@ -195,6 +195,7 @@ def _panel(f: dict[str, Any]) -> str:
             + "</ul>"
         )
     parts.append(_evidence(f.get("evidence", ())))
+    parts.append(_activity(f))
     if f.get("why"):
         parts.append(f'<p><span class="label">Why it matters:</span> {_e(f["why"])}</p>')
     if f["status"] == "not_applicable" and _looks_at(f):
@@ -211,6 +212,26 @@ def _panel(f: dict[str, Any]) -> str:
         )
     parts.append("</section>")
     return "".join(parts)
+
+
+#: activity rows shown per finding in HTML (the JSON keeps every one)
+HTML_ACTIVITY = 20
+
+
+def _activity(f: dict[str, Any]) -> str:
+    """Apart from the verdict: what the phone records of each named package's use."""
+    acts = list(f.get("activity", ()))
+    if not acts:
+        return ""
+    rows = [f"<tr><td class=\"mono\">{_c(a.get('package'))}</td><td>{_c(a.get('detail'))}</td>"
+            f"<td class=\"mono\">{_c((a.get('commands') or [''])[0])}</td></tr>" for a in acts[:HTML_ACTIVITY]]
+    if len(acts) > HTML_ACTIVITY:
+        rows.append(f"<tr><td colspan=\"3\">and {len(acts) - HTML_ACTIVITY} more (all in the JSON report)</td></tr>")
+    return ('<p class="label">Activity (apart from the verdict, which stands on presence)</p>'
+            '<table class="evidence activity">'
+            '<colgroup><col class="where"><col class="what"><col class="cmd"></colgroup>'
+            "<tr><th>Package</th><th>What the phone records</th><th>See it yourself</th></tr>"
+            + "".join(rows) + "</table>")
 
 
 def _looks_at(f: dict[str, Any]) -> str:

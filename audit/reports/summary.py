@@ -66,6 +66,19 @@ def head_lines(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+#: activity lines under one finding in the summary (the JSON keeps every one)
+SUMMARY_ACTIVITY = 5
+
+
+def _activity_lines(f: dict[str, Any]) -> list[str]:
+    """Under an NCSC / trackers finding: each named package's activity, one line each."""
+    acts = list(f.get("activity", ()))
+    lines = [f"{'':12}   activity: {one_line(a.get('detail'), SUMMARY_LINE)}" for a in acts[:SUMMARY_ACTIVITY]]
+    if len(acts) > SUMMARY_ACTIVITY:
+        lines.append(f"{'':12}   activity: and {len(acts) - SUMMARY_ACTIVITY} more packages (in the JSON report)")
+    return lines
+
+
 def render(report: dict[str, Any], *, previous: dict[str, Any] | None = None) -> str:
     """The summary of one report dict (as `json_report.build_report` makes it)."""
     d = report["device"]
@@ -108,6 +121,7 @@ def render(report: dict[str, Any], *, previous: dict[str, Any] | None = None) ->
                          f"{STATUS_WORD.get(f['status'], f['status'])}, "
                          f"{one_line(acceptance.describe(f['acceptance']), SUMMARY_LINE)}")
         lines.extend(missing_facts.under_finding(f, plain))
+        lines.extend(_activity_lines(f))
     lines.append("")
     c = counts(report)
     parts = [f"{c[s]} {STATUS_WORD[s].lower() if s != 'not_applicable' else 'not applicable'}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from simulator.commands.android import APPOP_DEFAULT_MODE, APPOP_NAMES
+from simulator.commands import activity as _activity
 from simulator.commands.result import fail, ok
 
 
@@ -43,9 +44,12 @@ def appops(ctx, argv, stdin):
         if op not in APPOP_NAMES and op not in pkg.appops:
             return fail(f"Error: Unknown operation string: {user_args[2]}\n", 255)
     entries = [(name, mode) for name, mode in pkg.appops.items() if op is None or name == op]
+    if op is not None and not entries and _activity.sms_time_suffix(ctx.phone, pkg_name, op):
+        entries = [(op, APPOP_DEFAULT_MODE.get(op, "allow"))]  # used, at its default mode
     if not entries:
         text = "No operations.\n"
         if op is not None:
             text += f"Default mode: {APPOP_DEFAULT_MODE.get(op, 'allow')}\n"
         return ok(text)
-    return ok("".join(f"{name}: {mode}\n" for name, mode in entries))
+    return ok("".join(f"{name}: {mode}{_activity.sms_time_suffix(ctx.phone, pkg_name, name)}\n"
+                      for name, mode in entries))

@@ -8,6 +8,7 @@ Services without data in the profile answer as a phone without that service does
 from __future__ import annotations
 
 from simulator.commands import adb_service as _adb_service
+from simulator.commands import activity as _activity
 from simulator.commands import appops as _appops
 from simulator.commands import package as _package
 from simulator.commands import settings as _settings
@@ -82,6 +83,10 @@ def dumpsys(ctx, argv, stdin):
         return ok(dump_account(phone))
     if service == "adb":
         return _adb_service.dump_adb(phone)
+    if service == "netstats":
+        return ok(_activity.dump_netstats(phone))
+    if service == "usagestats":
+        return ok(_activity.dump_usagestats(phone))
     return fail(f"Can't find service: {service}\n", 0)
 
 
@@ -91,7 +96,7 @@ def cmd(ctx, argv, stdin):
     if not args:
         return fail("cmd: No service specified; use -l to list all running services. Use -w to start and wait for a service.\n", 20)
     if args[0] == "-l":
-        return ok("Currently running services:\n  appops\n  package\n  settings\n")
+        return ok("Currently running services:\n  appops\n  package\n  role\n  settings\n")
     service = args[0]
     if service == "package":
         return _package.pm(ctx, ["pm"] + args[1:], stdin)
@@ -99,4 +104,6 @@ def cmd(ctx, argv, stdin):
         return _settings.settings(ctx, ["settings"] + args[1:], stdin)
     if service == "appops":
         return _appops.appops(ctx, ["appops"] + args[1:], stdin)
+    if service == "role":
+        return _activity.role(ctx, args[1:])
     return fail(f"cmd: Can't find service: {service}\n", 20)

@@ -29,9 +29,18 @@ ALLOWED = [
     ["echo", "PAMARK_0123456789abcdef_3_$?"],
     ["ps"], ["ps", "-A", "-o", "USER,PID,PPID,NAME"], ["dumpsys", "adb"], ["cat", "/proc/mounts"],
     ["ls", "-la", "/data/local/tmp"],
+    # activity evidence (issue 15)
+    ["dumpsys", "netstats", "detail"], ["dumpsys", "usagestats"],
+    ["cmd", "role", "get-role-holders", "android.app.role.BROWSER"],
+    ["appops", "get", "com.a.b", "SEND_SMS"],
 ]
 
 REFUSED = [
+    # the role writers, a forced netstats poll, a role name that is not one
+    ["cmd", "role", "add-role-holder", "android.app.role.BROWSER", "com.a"],
+    ["cmd", "role", "clear-role-holders", "android.app.role.SMS"],
+    ["cmd", "role", "get-role-holders", "android.app.role.BROWSER;reboot"],
+    ["dumpsys", "netstats", "--poll"], ["dumpsys", "netstats"], ["dumpsys", "usagestats", "--reset"],
     [], ["rm", "-rf", "/sdcard"], ["pm", "uninstall", "com.a"], ["pm", "disable-user", "com.a"],
     ["pm", "list", "packages", "-f", "-f"], ["pm", "list", "packages", "--user", "0"],
     ["pm", "path", "com.a;reboot"], ["pm", "path", "$(reboot)"], ["pm", "path", "a b"],

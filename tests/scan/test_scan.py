@@ -96,6 +96,41 @@ def test_demo_scan_of_each_builtin_phone(profile, phone_audit, db, tmp_path, bro
     check_printed(customer, report, tmp_path, browser, fields=("T-77", "Jo Bloggs", "Sam"), name=profile)
     assert "<li>Explained the findings</li>" in customer
     assert "Jo Bloggs" not in rj.read_text(encoding="utf-8")  # the name is in this file only
+    if profile == "xiaomi-mi10t":
+        _xiaomi_activity(report, ran.stdout, text)
+    if profile == "huawei-p40":
+        # the profile's [activity]: AppGallery's uid 10111 moved 186,400,512 B in, 2,210,340 out
+        store = _activity_of(report, "ncsc.appgallery-redirect", "com.huawei.appmarket")
+        assert store["state"] == "active" and (store["rx_bytes"], store["tx_bytes"]) == (186_400_512, 2_210_340)
+        assert _activity_of(report, "ncsc.appgallery-redirect", "com.huawei.hwsearch")["state"] == "dormant"
+
+
+def _activity_of(report: dict, check: str, package: str) -> dict:
+    f = next(f for f in report["findings"] if f["check"] == check)
+    return next(a for a in f["activity"] if a["package"] == package)
+
+
+def _xiaomi_activity(report: dict, stdout: str, html_text: str) -> None:
+    """Issue 15: the xiaomi phone's NCSC risks with what the phone records of their use,
+    through the real adb server. The numbers are the profile's [activity] table added up
+    by hand: Mi Browser's uid 10144 received 48,312,004 + 2,100,000 bytes and sent
+    3,204,551 + 410,000; its last bucket with traffic starts 1606809600."""
+    browser = _activity_of(report, "ncsc.browser-analytics", "com.mi.globalbrowser")
+    assert browser["state"] == "active" and browser["words"] == "present and active"
+    assert (browser["rx_bytes"], browser["tx_bytes"]) == (50_412_004, 3_614_551)
+    assert browser["last_network"] == "2020-12-01T08:00:00Z"
+    assert browser["last_used"] == "2020-12-01 09:14:52" and browser["roles"] == ["default browser"]
+    analytics = next(f for f in report["findings"] if f["check"] == "ncsc.browser-analytics")
+    assert analytics["status"] == "fail" and "present and active" in analytics["summary"]
+    # Weather carries Tencent statistics, never moved a byte nor was opened: dormant
+    weather = _activity_of(report, "ncsc.tencent-statistics", "com.miui.weather2")
+    assert weather["state"] == "dormant" and (weather["rx_bytes"], weather["tx_bytes"]) == (0, 0)
+    assert weather["missing"] == []
+    sim = _activity_of(report, "ncsc.cloud-sms-registration", "com.xiaomi.simactivate.service")
+    assert sim["state"] == "active" and sim["sms_last_sent"] is not None
+    # the summary and the HTML say it too
+    assert "activity: com.mi.globalbrowser: present and active" in stdout
+    assert "present and dormant" in html_text and "present and active" in html_text
 
 
 def test_warm_reaudit_pulls_nothing_and_gives_the_same_reports(sim_phone, phone_audit, db, tmp_path):

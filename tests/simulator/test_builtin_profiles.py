@@ -24,7 +24,8 @@ PERM = "android.permission."
 SMS_PERMS = {PERM + "READ_SMS", PERM + "SEND_SMS", PERM + "RECEIVE_SMS"}
 
 # Keys of device-profile.md plus the loader's documented extensions.
-TOP_KEYS = {"device", "props", "settings", "packages", "accounts", "content", "commands", "files", "faults"}
+TOP_KEYS = {"device", "props", "settings", "packages", "accounts", "content", "commands", "files", "faults",
+            "activity"}
 DEVICE_KEYS = {"state", "description", "patch_age_days"}
 PACKAGE_KEYS = {"name", "path", "system", "enabled", "installer", "uid", "version_code", "version_name",
                 "label", "granted", "appops", "apk", "splits", "first_install_time", "last_update_time"}

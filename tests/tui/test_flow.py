@@ -77,8 +77,11 @@ async def test_pick_audit_panel_evidence_export_history(sim_phone, db, tmp_path)
         assert "$ adb pull /system/" in evidence and "com.tencent" in evidence
         titles = [str(w.render()) for w in app.screen.query(".detail-title")]
         assert [t.split(" (")[0] for t in titles] == [
-            "What was found", "Concerns", "Evidence", "Why it matters", "What to do", "About these trackers",
-            "References"]
+            "What was found", "Concerns", "Activity, apart from the verdict", "Evidence", "Why it matters",
+            "What to do", "About these trackers", "References"]
+        # issue 15: Weather carries Tencent statistics, and the phone records no use of it
+        activity = str(app.screen.query_one("#activity").render())
+        assert "com.miui.weather2" in activity and "present and dormant" in activity
         pages = str(app.screen.query_one("#tracker-pages").render())
         assert "Tencent Stats" in pages and "what it is:" in pages
         await pilot.press("escape")

@@ -80,6 +80,36 @@ def missing_text(missing: list[dict[str, Any]]) -> Text:
     return out
 
 
+#: packages whose activity the screen lists (the JSON report keeps every one)
+SHOWN_ACTIVITY = 50
+
+
+def activity_text(acts: list[dict[str, Any]]) -> Text:
+    """What the phone records of each named package's use (present and active / dormant /
+    activity unknown), with the first command that shows it."""
+    out = Text()
+    style = {"active": "bold red", "dormant": "green", "unknown": "yellow"}
+    for n, a in enumerate(acts[:SHOWN_ACTIVITY], 1):
+        if n > 1:
+            out.append("\n\n")
+        package, words, detail = str(a.get("package")), str(a.get("words")), str(a.get("detail"))
+        out.append_text(safe(package, style="bold"))
+        out.append("  ")
+        out.append_text(safe(words, style=style.get(str(a.get("state")), "bold")))
+        # the detail repeats "PACKAGE: WORDS" for the plain reports: shown once here
+        head = f"{package}: {words}"
+        rest = detail[len(head):].lstrip(":. ") if detail.startswith(head) else detail
+        if rest:
+            out.append("\n   ")
+            out.append_text(safe(rest))
+        if a.get("commands"):
+            out.append("\n   $ ", style="dim")
+            out.append_text(safe((a.get("commands") or [""])[0], style="italic"))
+    if len(acts) > SHOWN_ACTIVITY:
+        out.append(f"\n\nand {len(acts) - SHOWN_ACTIVITY} more (in the JSON report)", style="dim")
+    return out
+
+
 def what_to_do_text(data: AuditData, f: dict[str, Any]) -> Text:
     """The advice with this phone's package names, and the command for each app."""
     from audit import ranking
@@ -185,6 +215,10 @@ class FindingScreen(Screen):
             if subjects:
                 yield from self._section(f"Concerns ({len(subjects)})",
                                          Text("\n").join(safe(s) for s in subjects))
+            acts = list(f.get("activity") or [])
+            if acts:
+                yield from self._section(f"Activity, apart from the verdict ({len(acts)})",
+                                         activity_text(acts), id="activity")
             yield from self._section(f"Evidence ({len(f.get('evidence') or [])})",
                                      evidence_text(list(f.get("evidence") or [])), id="evidence")
             missing = list(f.get("missing") or [])
