@@ -135,18 +135,28 @@ def device_info_from_props(adb_serial: str, props: FrozenMap) -> DeviceInfo:
 
 
 def _pm_list(b: _Builder) -> tuple[PmListEntry, ...] | None:
-    """The package list from the last variant that listed packages."""
+    """The package list from the first variant that listed packages (the one the ledger
+    reads: a refused, cut or empty answer lists nothing, so it never stands for "no app")."""
     tried = False
     for argv in C.PM_LIST_VARIANTS:
         out = b.out(argv)
         if out is None:
             continue
         tried = True
-        if out.error is None and not looks_like_pm_error(out.stdout, out.stderr, out.exit_code):
-            return parse_pm_list(out.stdout)
+        if _failure(out) is None and not looks_like_pm_error(out.stdout, out.stderr, out.exit_code):
+            entries = parse_pm_list(out.stdout)
+            if entries:
+                return entries
     if tried or b.raw.complete:
         b.problem(C.line(C.PM_LIST_VARIANTS[0]), "the package list could not be read")
     return None
+
+
+def _argv(command: str) -> list[str]:
+    try:
+        return shlex.split(command)
+    except ValueError:
+        return []
 
 
 def _per_package(b: _Builder, prefix: str) -> dict[str, RawOutput]:
@@ -324,7 +334,12 @@ def build_snapshot(raw: RawCapture) -> DeviceSnapshot:
 
     user_secure: dict[int, FrozenMap] = {}
     user_unread: dict[int, str] = {}
-    for u in sorted({u for p in packages for u in p.users if u != 0})[:C.MAX_OTHER_USERS]:
+    # the users the package dump names, and those whose settings collect asked for (so a
+    # package list that could not be read does not hide a work profile)
+    asked = {to_int(a[2]) for a in (_argv(o.command) for o in raw.find("settings --user "))
+             if len(a) > 2}
+    others = {u for p in packages for u in p.users if u != 0} | {u for u in asked if u}
+    for u in sorted(others)[:C.MAX_OTHER_USERS]:
         argv = C.settings_list_user("secure", u)
         o = b.out(argv)
         why = _failure(o)
@@ -354,7 +369,7 @@ def build_snapshot(raw: RawCapture) -> DeviceSnapshot:
         complete=raw.complete,
         problems=tuple(b.problems),
         collected_at=raw.started_at,
-        users=tuple(sorted({u for p in packages for u in p.users})),
+        users=tuple(sorted({u for p in packages for u in p.users} | set(user_secure) | set(user_unread))),
         user_secure_settings=user_secure,
         user_settings_unread=user_unread,
         facts=build_ledger(raw),

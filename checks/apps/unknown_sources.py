@@ -68,13 +68,14 @@ def _legacy_switch(inp: AuditInput) -> Finding | None:
                                f"'Unknown sources' is on (Android {snap.device.android_release or sdk}): any app "
                                "can install apps from anywhere, and any APK you open installs.",
                                evidence=ev)
-    if not ev:
-        missing = unread(inp, "settings secure", "settings global")
-        if missing:
-            return replace(finding(META, Status.INCONCLUSIVE,
-                                   f"On Android {snap.device.android_release or sdk} 'Unknown sources' is the setting "
-                                   f"{LEGACY_KEY}, and the settings that hold it could not be read."),
-                           missing=tuple(missing))
+    # "off" only when both places were read: Android 5-7 keep the switch in secure and
+    # may keep a stale copy in global, so a global 0 says nothing of an unread secure 1
+    missing = unread(inp, "settings secure", "settings global")
+    if missing:
+        return replace(finding(META, Status.INCONCLUSIVE,
+                               f"On Android {snap.device.android_release or sdk} 'Unknown sources' is the setting "
+                               f"{LEGACY_KEY}, and the settings that hold it could not be read.", evidence=ev),
+                       missing=tuple(missing))
     return None
 
 
