@@ -818,7 +818,9 @@ def adb_listen_addrs(root: Path) -> Hostile:
 
 
 def work_profile(root: Path) -> Hostile:
-    """An app installed over adb into the work profile (user 10) only, reading SMS there."""
+    """An app installed over adb into the work profile (user 10) only, reading SMS and
+    every notification there; user 0 names it its default SMS app (which excuses nothing
+    in user 10, whose default SMS app is Google Messages)."""
     pkgs = base_packages() + [PLAY,
         {"name": "com.work.watcher", "installed": False, "users": [10], "granted": ["android.permission.READ_SMS"],
          "apk": {"label": "Watcher", "permissions": ["android.permission.READ_SMS", "android.permission.INTERNET"]}},
@@ -827,15 +829,18 @@ def work_profile(root: Path) -> Hostile:
     ]
     # user 10 keeps its own secure settings: the watcher's accessibility service is on there
     user10 = ("enabled_accessibility_services=com.work.watcher/.Watch\n"
+              "enabled_notification_listeners=com.work.watcher/.Listen\n"
               "sms_default_application=com.google.android.apps.messaging\nuser_setup_complete=1\n")
     folder = write_profile(root / "work-profile", description="a sideloaded SMS reader in user 10", packages=pkgs,
+                           settings={"secure": {"sms_default_application": "com.work.watcher"}},
                            commands={"settings --user 10 list secure": {"stdout": user10}})
     return Hostile("work-profile", folder, "apps only in the work profile",
                    extra=_trick({"apps.sideloaded": "warn", "apps.sms-access": "fail", "apps.stalkerware": "fail",
-                                 "apps.accessibility": "fail"},
+                                 "apps.accessibility": "fail", "apps.notification-listeners": "warn"},
                                 {"apps.sideloaded": ["com.work.watcher", "com.thetruth"],
                                  "apps.sms-access": ["com.work.watcher"], "apps.stalkerware": ["com.thetruth"],
-                                 "apps.accessibility": ["com.work.watcher"]}))
+                                 "apps.accessibility": ["com.work.watcher"],
+                                 "apps.notification-listeners": ["com.work.watcher"]}))
 
 
 def shared_uid(root: Path) -> Hostile:
