@@ -137,11 +137,8 @@ def collect(
                 run.many([C.pm_path(p) for p in need if _ok_name(p)])
             elif name == "install permissions (app ops)":
                 dump = next((o for o in reversed(run.outputs) if o.command == C.line(C.DUMPSYS_PACKAGE)), None)
-                wanting = []
                 if dump is not None and dump.ok:
-                    wanting = [d.name for d in parse_dumpsys_package(dump.stdout)
-                               if "android.permission." + C.INSTALL_OP in d.requested_permissions]
-                run.many([C.appops_get(p) for p in wanting if _ok_name(p)])
+                    run.many(C.appops_wanted(parse_dumpsys_package(dump.stdout)))
             elif name == "settings":
                 run.many([C.settings_list(ns) for ns in C.NAMESPACES])
                 dump = next((o for o in reversed(run.outputs) if o.command == C.line(C.DUMPSYS_PACKAGE)), None)

@@ -112,12 +112,14 @@ SINGLE: dict[str, tuple[tuple[str, ...], Callable[[str], bool]]] = {
 PACKAGES = "pm list packages"
 ROOT_PROBES = "root probes"
 SMS = "sms"
+#: every `appops get [--user N] PKG OP` the audit sent, as one fact
+APPOPS = "appops"
 
 #: every key the ledger has, in the order the audit reads them
 KEYS: tuple[str, ...] = ("getprop", PACKAGES, "pm list packages -d", "pm list packages -s",
                          "dumpsys package", "settings global", "settings secure", "settings system",
                          "dumpsys account", "dumpsys device_policy", "dumpsys accessibility",
-                         "getenforce", "id", ROOT_PROBES, SMS)
+                         "getenforce", "id", ROOT_PROBES, SMS, APPOPS)
 
 _UNSUPPORTED = re.compile(r"(?i)unknown option|unknown command|not found|no such|inaccessible")
 
@@ -205,16 +207,41 @@ def _sms(raw: RawCapture) -> Fact:
     return Fact(SMS, state, last.command, detail)
 
 
+#: an `appops get` answer: `OP: mode` lines (maybe `Uid mode:` first), or no op set
+_APPOPS_ANSWER = _has(r"^\s*(Uid mode:\s*)?[A-Z][A-Z0-9_]*:\s*[a-z_=]+|^No operations\.")
+
+
+def appops_fact(raw: RawCapture, wanted: "list[str] | None" = None) -> Fact:
+    """Every app op answer the audit meant to ask for (`wanted`, the command lines
+    `commands.appops_wanted` gives for the package dump; else those it sent): the first
+    that was not read decides. None wanted is read when the audit got past that step."""
+    if wanted is not None:
+        for line in wanted:
+            state, detail = state_of(raw.get(line), _APPOPS_ANSWER)
+            if state != READ:
+                return Fact(APPOPS, state, line, detail)
+    sent = raw.find("appops get ")
+    for out in sent:
+        state, detail = state_of(out, _APPOPS_ANSWER)
+        if state != READ:
+            return Fact(APPOPS, state, out.command, detail)
+    # the step after it started: every app op the audit meant to ask about was answered
+    if raw.complete or raw.get(C.line(C.settings_list(C.NAMESPACES[0]))) is not None:
+        return Fact(APPOPS, READ, sent[0].command if sent else "appops get PACKAGE " + C.INSTALL_OP)
+    return Fact(APPOPS, NOT_REACHED, "appops get PACKAGE " + C.INSTALL_OP)
+
+
 def build_ledger(raw: RawCapture) -> dict[str, Fact]:
     """Every fact's state in this capture, by key (see `KEYS`)."""
     facts: dict[str, Fact] = {"getprop": Fact("getprop", *_single(raw, "getprop"))}
     facts[PACKAGES] = _packages(raw)
     for key in KEYS:
-        if key in facts or key in (ROOT_PROBES, SMS):
+        if key in facts or key in (ROOT_PROBES, SMS, APPOPS):
             continue
         facts[key] = Fact(key, *_single(raw, key))
     facts[ROOT_PROBES] = _root_probes(raw)
     facts[SMS] = _sms(raw)
+    facts[APPOPS] = appops_fact(raw)
     return {k: facts[k] for k in KEYS}
 
 

@@ -75,6 +75,8 @@ class _Builder:
     def __init__(self, raw: RawCapture) -> None:
         self.raw = raw
         self.problems: list[Problem] = list(raw.problems)
+        #: the packages of a usable `dumpsys package`, or None
+        self.dumped: tuple[DumpsysPackage, ...] | None = None
         for out in raw.outputs:
             if out.truncated:
                 self.problem(out.command, "the answer was too long: only its first "
@@ -167,8 +169,19 @@ def _per_package(b: _Builder, prefix: str) -> dict[str, RawOutput]:
             argv = shlex.split(o.command)
         except ValueError:
             continue
-        if len(argv) >= 3 and _failure(o) is None:
+        if len(argv) >= 3 and argv[2] != "--user" and _failure(o) is None:
             out[argv[2]] = o
+    return out
+
+
+def _user_appops(b: _Builder) -> dict[int, dict[str, FrozenMap]]:
+    """user -> package -> app ops, from the usable `appops get --user N PKG OP` answers."""
+    out: dict[int, dict[str, FrozenMap]] = {}
+    for o in b.raw.find("appops get --user "):
+        argv = _argv(o.command)
+        user = to_int(argv[3]) if len(argv) >= 5 else None
+        if user is not None and _failure(o) is None:
+            out.setdefault(user, {})[argv[4]] = b.safe(o.command, lambda: parse_appops(o.stdout), FrozenMap())
     return out
 
 
@@ -179,6 +192,7 @@ def _packages(b: _Builder) -> tuple[PackageInfo, ...]:
     if dump_out is not None:
         dumped = {d.name: d for d in b.safe("dumpsys package",
                                              lambda: parse_dumpsys_package(dump_out.stdout), ())}
+        b.dumped = tuple(dumped.values())
     disabled_out = b.usable(C.PM_DISABLED)
     system_out = b.usable(C.PM_SYSTEM)
     disabled = set(parse_package_names(disabled_out.stdout)) if disabled_out else None
@@ -295,8 +309,6 @@ def _root(b: _Builder, packages: tuple[PackageInfo, ...]) -> RootTraces:
 
 def build_snapshot(raw: RawCapture) -> DeviceSnapshot:
     """Turn a capture into a snapshot. Pure; never raises; `collected_at` = raw.started_at."""
-    from adb.ledger import build_ledger  # here: adb.ledger imports adb.parsers.commands
-
     b = _Builder(raw)
     props_out = b.usable(C.GETPROP)
     props = b.safe("getprop", lambda: parse_getprop(props_out.stdout), FrozenMap()) if props_out else FrozenMap()
@@ -372,5 +384,17 @@ def build_snapshot(raw: RawCapture) -> DeviceSnapshot:
         users=tuple(sorted({u for p in packages for u in p.users} | set(user_secure) | set(user_unread))),
         user_secure_settings=user_secure,
         user_settings_unread=user_unread,
-        facts=build_ledger(raw),
+        user_appops=b.safe("appops get --user", lambda: _user_appops(b), {}),
+        facts=_facts(raw, b),
     )
+
+
+def _facts(raw: RawCapture, b: _Builder) -> dict:
+    """The ledger; its app-op fact judged against what the package dump says collect
+    asked for (a missing answer is then not read, not "no app op")."""
+    from adb.ledger import APPOPS, appops_fact, build_ledger
+
+    facts = build_ledger(raw)
+    if b.dumped is not None:
+        facts[APPOPS] = appops_fact(raw, [C.line(a) for a in C.appops_wanted(b.dumped)])
+    return facts

@@ -52,8 +52,25 @@ def pm_path(package: str) -> tuple[str, ...]:
     return ("pm", "path", package)
 
 
-def appops_get(package: str, op: str = INSTALL_OP) -> tuple[str, ...]:
-    return ("appops", "get", package, op)
+def appops_get(package: str, op: str = INSTALL_OP, user: int | None = None) -> tuple[str, ...]:
+    """One package's app op (in another user: a work profile keeps its own modes)."""
+    if user is None:
+        return ("appops", "get", package, op)
+    return ("appops", "get", "--user", str(user), package, op)
+
+
+def appops_wanted(dumped) -> list[tuple[str, ...]]:
+    """The app-op commands the audit sends for these `dumpsys package` entries: the
+    install op of every package that requests it, in user 0 where it is installed there,
+    and in each other user (a work profile keeps its own modes) it is installed for."""
+    from adb.allowlist import PACKAGE_RE
+
+    dumped = list(dumped)
+    others = sorted({u for d in dumped for u in d.installed_users if u != 0})[:MAX_OTHER_USERS]
+    wanting = [d for d in dumped if "android.permission." + INSTALL_OP in d.requested_permissions
+               and PACKAGE_RE.fullmatch(d.name) is not None]
+    return ([appops_get(d.name) for d in wanting if 0 in d.installed_users or not d.installed_users]
+            + [appops_get(d.name, user=u) for d in wanting for u in d.installed_users if u in others])
 
 
 def ls(path: str) -> tuple[str, ...]:

@@ -64,6 +64,7 @@ LOOKS_AT: dict[str, tuple[str, ...]] = {
     "id": ("os.root",),
     ledger.ROOT_PROBES: ("os.root",),
     ledger.SMS: ("ncsc.cloud-sms-registration",),
+    ledger.APPOPS: ("apps.unknown-sources",),
 }
 
 
@@ -92,11 +93,13 @@ def _needing(key: str) -> set[str]:
 def _fact_commands(raw: RawCapture) -> dict[str, str]:
     """command line -> ledger key, for the commands this capture sent."""
     facts = build_snapshot(raw).facts
-    out = {f.command: k for k, f in facts.items() if k not in (ledger.ROOT_PROBES, ledger.SMS)}
+    out = {f.command: k for k, f in facts.items() if k not in (ledger.ROOT_PROBES, ledger.SMS, ledger.APPOPS)}
     for argv in C.ROOT_PROBES:
         out[C.line(argv)] = ledger.ROOT_PROBES
     for o in raw.find("content query "):
         out[o.command] = ledger.SMS
+    for o in raw.find("appops get "):
+        out[o.command] = ledger.APPOPS
     return {c: k for c, k in out.items() if raw.get(c) is not None}
 
 
