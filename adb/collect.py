@@ -140,11 +140,8 @@ def collect(
                 run.many([C.pm_path(p) for p in need if _ok_name(p)])
             elif name == "install permissions (app ops)":
                 dump = next((o for o in reversed(run.outputs) if o.command == C.line(C.DUMPSYS_PACKAGE)), None)
-                wanting = []
                 if dump is not None and dump.ok:
-                    wanting = [d.name for d in parse_dumpsys_package(dump.stdout)
-                               if "android.permission." + C.INSTALL_OP in d.requested_permissions]
-                run.many([C.appops_get(p) for p in wanting if _ok_name(p)])
+                    run.many(C.appops_wanted(parse_dumpsys_package(dump.stdout)))
             elif name == "settings":
                 run.many([C.settings_list(ns) for ns in C.NAMESPACES])
                 dump = next((o for o in reversed(run.outputs) if o.command == C.line(C.DUMPSYS_PACKAGE)), None)
@@ -186,11 +183,8 @@ def _step_activity(run: _Run) -> None:
     run.one(C.DUMPSYS_USAGESTATS, timeout=120)
     run.many(list(C.ROLE_QUERIES))
     dump = next((o for o in reversed(run.outputs) if o.command == C.line(C.DUMPSYS_PACKAGE)), None)
-    senders: list[str] = []
     if dump is not None and dump.ok:
-        senders = [d.name for d in parse_dumpsys_package(dump.stdout)
-                   if "android.permission." + C.SEND_SMS_OP in d.requested_permissions]
-    run.many([C.appops_get(p, C.SEND_SMS_OP) for p in senders[:C.MAX_SMS_OP_PACKAGES] if _ok_name(p)])
+        run.many(C.sms_ops_wanted(parse_dumpsys_package(dump.stdout)))
 
 
 def _other_users(dump: RawOutput | None) -> list[int]:

@@ -117,6 +117,8 @@ SINGLE: dict[str, tuple[tuple[str, ...], Callable[[str], bool]]] = {
 PACKAGES = "pm list packages"
 ROOT_PROBES = "root probes"
 SMS = "sms"
+#: every `appops get [--user N] PKG OP` the audit sent, as one fact
+APPOPS = "appops"
 
 # activity evidence (issue 15): no check's verdict stands on these, only the activity
 # line of `checks.activity` (a refused netstats makes that line "activity unknown")
@@ -130,7 +132,7 @@ ACTIVITY_KEYS = (NETSTATS, USAGESTATS, ROLES, SMS_OPS)
 KEYS: tuple[str, ...] = ("getprop", PACKAGES, "pm list packages -d", "pm list packages -s",
                          "dumpsys package", "settings global", "settings secure", "settings system",
                          "dumpsys account", "dumpsys device_policy", "dumpsys accessibility",
-                         "getenforce", "id", ROOT_PROBES, SMS) + ACTIVITY_KEYS
+                         "getenforce", "id", ROOT_PROBES, SMS, APPOPS) + ACTIVITY_KEYS
 
 _UNSUPPORTED = re.compile(r"(?i)unknown option|unknown command|not found|no such|inaccessible")
 
@@ -236,9 +238,15 @@ def sms_op_outputs(raw: RawCapture) -> list[RawOutput]:
     return [o for o in raw.find("appops get ") if o.command.endswith(tail)]
 
 
-def _sms_ops(raw: RawCapture) -> Fact:
-    """The SEND_SMS op of each app that asks for SEND_SMS; none asked is nothing to read."""
+def sms_ops_fact(raw: RawCapture, wanted: "list[str] | None" = None) -> Fact:
+    """The SEND_SMS op of each app that asks for SEND_SMS (`wanted`, the lines
+    `commands.sms_ops_wanted` gives for the package dump; else those sent); none asked is
+    nothing to read, one asked and never answered is not read."""
     example = C.line(C.appops_get("PACKAGE", C.SEND_SMS_OP))
+    for line in wanted or ():
+        state, detail = state_of(raw.get(line), _has(r"^\s*SEND_SMS:|No operations"))
+        if state != READ:
+            return Fact(SMS_OPS, state, line, detail)
     for out in sms_op_outputs(raw):
         state, detail = state_of(out, _has(r"^\s*SEND_SMS:|No operations"))
         if state != READ:
@@ -248,19 +256,45 @@ def _sms_ops(raw: RawCapture) -> Fact:
     return Fact(SMS_OPS, READ, example)
 
 
+#: an `appops get` answer: `OP: mode` lines (maybe `Uid mode:` first), or no op set
+_APPOPS_ANSWER = _has(r"^\s*(Uid mode:\s*)?[A-Z][A-Z0-9_]*:\s*[a-z_=]+|^No operations\.")
+
+
+def appops_fact(raw: RawCapture, wanted: "list[str] | None" = None) -> Fact:
+    """Every app op answer the audit meant to ask for (`wanted`, the command lines
+    `commands.appops_wanted` gives for the package dump; else those it sent): the first
+    that was not read decides. None wanted is read when the audit got past that step."""
+    if wanted is not None:
+        for line in wanted:
+            state, detail = state_of(raw.get(line), _APPOPS_ANSWER)
+            if state != READ:
+                return Fact(APPOPS, state, line, detail)
+    # the SEND_SMS times are activity facts (SMS_OPS), not the app ops a check needs
+    sent = [o for o in raw.find("appops get ") if not o.command.endswith(" " + C.SEND_SMS_OP)]
+    for out in sent:
+        state, detail = state_of(out, _APPOPS_ANSWER)
+        if state != READ:
+            return Fact(APPOPS, state, out.command, detail)
+    # the step after it started: every app op the audit meant to ask about was answered
+    if raw.complete or raw.get(C.line(C.settings_list(C.NAMESPACES[0]))) is not None:
+        return Fact(APPOPS, READ, sent[0].command if sent else "appops get PACKAGE " + C.INSTALL_OP)
+    return Fact(APPOPS, NOT_REACHED, "appops get PACKAGE " + C.INSTALL_OP)
+
+
 def build_ledger(raw: RawCapture) -> dict[str, Fact]:
     """Every fact's state in this capture, by key (see `KEYS`)."""
     facts: dict[str, Fact] = {"getprop": Fact("getprop", *_single(raw, "getprop"))}
     facts.update(_phone_state_facts(raw))
     facts[PACKAGES] = _packages(raw)
     for key in KEYS:
-        if key in facts or key in (ROOT_PROBES, SMS, ROLES, SMS_OPS):
+        if key in facts or key in (ROOT_PROBES, SMS, ROLES, SMS_OPS, APPOPS):
             continue
         facts[key] = Fact(key, *_single(raw, key))
     facts[ROOT_PROBES] = _root_probes(raw)
     facts[SMS] = _sms(raw)
     facts[ROLES] = _roles(raw)
-    facts[SMS_OPS] = _sms_ops(raw)
+    facts[SMS_OPS] = sms_ops_fact(raw)
+    facts[APPOPS] = appops_fact(raw)
     return {k: facts[k] for k in KEYS}
 
 

@@ -93,8 +93,16 @@ _ANCHORS = ("Denial", "find service", "Failure calling", "Error dumping", "DUMP 
             "while dumping", "ecurity", "not found", "accessing provider")
 _ANCHOR_BYTES = tuple(a.encode() for a in _ANCHORS)
 
-#: only the first MiB of each stream is searched: bounded time whatever the phone sends
+#: only the first and the last MiB of each stream are searched: bounded time whatever the
+#: phone sends, and the markers printed after part of a long answer (the dump timeout, an
+#: exception half-way) are at its end
 _SCAN_LIMIT = 1 << 20
+
+
+def _ends(stream: bytes | str) -> bytes | str:
+    if len(stream) <= 2 * _SCAN_LIMIT:
+        return stream
+    return stream[:_SCAN_LIMIT] + stream[-_SCAN_LIMIT:]
 
 
 def find_refusal(stdout: bytes | str, stderr: bytes | str = b"") -> tuple[str, str] | None:
@@ -102,7 +110,7 @@ def find_refusal(stdout: bytes | str, stderr: bytes | str = b"") -> tuple[str, s
     for stream in (stderr, stdout):
         if not stream:
             continue
-        text = stream[:_SCAN_LIMIT]
+        text = _ends(stream)
         if isinstance(text, bytes):
             if not any(a in text for a in _ANCHOR_BYTES):
                 continue

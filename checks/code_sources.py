@@ -99,7 +99,14 @@ def dex_sections(buf: bytes, unread: list[str], location: str) -> list[int]:
     """Header offsets of the DEX sections in `buf`: [0] for a plain DEX, every section
     of a version-041 container. Each header's own version is left to `read_dex`; a
     chain that breaks (a size that runs past the end, no header where one must be, too
-    many sections) stops here and is reported in `unread`."""
+    many sections) stops here and is reported in `unread`.
+
+    The walk is ART's (AOSP art/libdexfile/dex/dex_file_loader.cc `DexFileLoader::Open`:
+    the next header starts `file_size_` bytes after this one, in a container of the
+    first header's `container_size_`, dex_file.h `HeaderV41`). ART stops at a section
+    whose own container ends with it; this reads on to the end of the first header's
+    container, so code a later header hides by claiming to be the last is read too.
+    Where each section's offsets count from is `checks.dex.read_dex`'s business."""
     if len(buf) < _HEADER_SIZE or not buf.startswith(_DEX_MAGIC):
         return [0]  # read_dex says what is wrong with it
     version = buf[4:7]

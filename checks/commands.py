@@ -34,8 +34,9 @@ def cmd_dumpsys_package(package: str) -> str:
     return f"adb shell dumpsys package {q(package)}"
 
 
-def cmd_appops(package: str, op: str = "") -> str:
-    return f"adb shell appops get {q(package)}" + (f" {q(op)}" if op else "")
+def cmd_appops(package: str, op: str = "", user: int | None = None) -> str:
+    where = f"--user {user} " if user is not None else ""
+    return f"adb shell appops get {where}{q(package)}" + (f" {q(op)}" if op else "")
 
 
 def cmd_pull(path: str) -> str:

@@ -360,10 +360,37 @@ def _table(header: tuple[int, int], name: str, item_size: int, size: int) -> tup
     return count, off
 
 
+#: a version-041 header: the standard 0x70 bytes, then container_size and header_offset
+_HEADER_SIZE_V41 = 0x78
+
+
+def _container_of(buf: bytes, at: int, file_size: int) -> tuple[bytes, int]:
+    """(the container this version-041 section's offsets count from, the header's place
+    in it), as ART finds it: AOSP art/libdexfile/dex/dex_file.cc `GetDataRange` takes the
+    data of a section to be `container_size_` bytes starting `header_offset_` bytes before
+    its header, every section offset (ids, class defs, string data) counting from there;
+    dex_file_verifier.cc rejects a header whose `file_size_` runs past the container. A
+    header whose `header_offset_` is not its place in the file is read as ART reads it."""
+    container_size, header_offset = struct.unpack_from("<II", buf, at + 0x70)
+    if container_size <= header_offset:
+        raise DexError(f"container too small: size {container_size}, header offset {header_offset}")
+    if file_size > container_size - header_offset:
+        raise DexError(f"file size {file_size} runs past the container ({container_size} bytes)")
+    base = at - header_offset
+    if base < 0:
+        raise DexError(f"header offset {header_offset} puts the container before the file's start")
+    if base + container_size > len(buf):
+        raise DexError(f"truncated: the container is {container_size} bytes, have {len(buf) - base}")
+    if base == 0 and container_size == len(buf):
+        return buf, at
+    return buf[base : base + container_size], header_offset
+
+
 def read_dex(data: bytes | bytearray | memoryview, at: int = 0) -> DexTables:
     """Read the string, type and class tables of one DEX file, or of the DEX section
     whose header starts at `at` in a container (version 041, whose offsets count from
-    the container's start; `checks.code_sources.dex_sections` finds the headers).
+    the container's start, placed by the header's own `header_offset`, as ART does:
+    `_container_of`; `checks.code_sources.dex_sections` finds the headers).
 
     Only the versions a real runtime loads (`DEX_VERSIONS`) are read: any other is a
     `DexError`, so code in a format this reader does not know is reported, not skipped.
@@ -387,6 +414,9 @@ def read_dex(data: bytes | bytearray | memoryview, at: int = 0) -> DexTables:
         raise DexError(f"bad header size {header_size}")
     if file_size > size - at:
         raise DexError(f"truncated: header says {file_size} bytes, have {size - at}")
+    if magic[4:7] >= b"041" and header_size >= _HEADER_SIZE_V41:
+        buf, at = _container_of(buf, at, file_size)
+        size = len(buf)
     fields = struct.unpack_from("<8I", buf, at + 0x38)
     # the caps first, on the header alone: nothing is allocated for a count over one
     _cap(fields[0], MAX_STRINGS, "strings")

@@ -295,6 +295,8 @@ class DeviceSnapshot:
     user_secure_settings: Mapping[int, FrozenMap] = field(default_factory=dict)
     #: other users whose secure settings were asked for and not read: user -> why
     user_settings_unread: Mapping[int, str] = field(default_factory=dict)
+    #: app ops read in other users (`appops get --user N PKG OP`): user -> package -> op -> mode
+    user_appops: Mapping[int, Mapping[str, FrozenMap]] = field(default_factory=dict)
     #: the ledger (`adb.ledger`): fact key -> `adb.ledger.Fact`; empty for a snapshot not
     #: built from a capture (hand-made in tests), which the framework does not police
     facts: Mapping[str, object] = field(default_factory=dict)

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import re
 
+from simulator.commands.user_option import without_user
+
 #: cmd SERVICE -> the program that is the same service's shell command
 _SERVICE_PROGRAMS = {"package": "pm", "settings": "settings", "appops": "appops"}
 
@@ -46,14 +48,7 @@ def canonical(argv: list[str]) -> tuple[str, ...] | None:
     words[0] = words[0].rsplit("/", 1)[-1]
     if words[0] == "cmd" and len(words) > 1 and words[1] in _SERVICE_PROGRAMS:
         words = [_SERVICE_PROGRAMS[words[1]]] + words[2:]
-    out: list[str] = []
-    i = 1
-    while i < len(words):
-        if words[i] == "--user" and i + 1 < len(words) and words[i + 1] == "0":
-            i += 2
-            continue
-        out.append(words[i])
-        i += 1
+    out, _user = without_user(words[1:], only="0")
     name = words[0]
     valued = _VALUED.get(name)
     if valued is None:

@@ -83,6 +83,8 @@ class _Builder:
     def __init__(self, raw: RawCapture) -> None:
         self.raw = raw
         self.problems: list[Problem] = list(raw.problems)
+        #: the packages of a usable `dumpsys package`, or None
+        self.dumped: tuple[DumpsysPackage, ...] | None = None
         for out in raw.outputs:
             if out.truncated:
                 self.problem(out.command, "the answer was too long: only its first "
@@ -143,18 +145,28 @@ def device_info_from_props(adb_serial: str, props: FrozenMap) -> DeviceInfo:
 
 
 def _pm_list(b: _Builder) -> tuple[PmListEntry, ...] | None:
-    """The package list from the last variant that listed packages."""
+    """The package list from the first variant that listed packages (the one the ledger
+    reads: a refused, cut or empty answer lists nothing, so it never stands for "no app")."""
     tried = False
     for argv in C.PM_LIST_VARIANTS:
         out = b.out(argv)
         if out is None:
             continue
         tried = True
-        if out.error is None and not looks_like_pm_error(out.stdout, out.stderr, out.exit_code):
-            return parse_pm_list(out.stdout)
+        if _failure(out) is None and not looks_like_pm_error(out.stdout, out.stderr, out.exit_code):
+            entries = parse_pm_list(out.stdout)
+            if entries:
+                return entries
     if tried or b.raw.complete:
         b.problem(C.line(C.PM_LIST_VARIANTS[0]), "the package list could not be read")
     return None
+
+
+def _argv(command: str) -> list[str]:
+    try:
+        return shlex.split(command)
+    except ValueError:
+        return []
 
 
 def _per_package(b: _Builder, prefix: str) -> dict[str, RawOutput]:
@@ -165,7 +177,7 @@ def _per_package(b: _Builder, prefix: str) -> dict[str, RawOutput]:
             argv = shlex.split(o.command)
         except ValueError:
             continue
-        if len(argv) >= 3 and _failure(o) is None:
+        if len(argv) >= 3 and argv[2] != "--user" and _failure(o) is None:
             out[argv[2]] = o
     return out
 
@@ -179,6 +191,17 @@ def _per_package_one(o: RawOutput) -> str | None:
     return argv[2] if len(argv) >= 3 and _failure(o) is None else None
 
 
+def _user_appops(b: _Builder) -> dict[int, dict[str, FrozenMap]]:
+    """user -> package -> app ops, from the usable `appops get --user N PKG OP` answers."""
+    out: dict[int, dict[str, FrozenMap]] = {}
+    for o in b.raw.find("appops get --user "):
+        argv = _argv(o.command)
+        user = to_int(argv[3]) if len(argv) >= 5 else None
+        if user is not None and _failure(o) is None:
+            out.setdefault(user, {})[argv[4]] = b.safe(o.command, lambda: parse_appops(o.stdout), FrozenMap())
+    return out
+
+
 def _packages(b: _Builder) -> tuple[PackageInfo, ...]:
     listed = b.safe("pm list packages", lambda: _pm_list(b), None)
     dump_out = b.usable(C.DUMPSYS_PACKAGE)
@@ -186,6 +209,7 @@ def _packages(b: _Builder) -> tuple[PackageInfo, ...]:
     if dump_out is not None:
         dumped = {d.name: d for d in b.safe("dumpsys package",
                                              lambda: parse_dumpsys_package(dump_out.stdout), ())}
+        b.dumped = tuple(dumped.values())
     disabled_out = b.usable(C.PM_DISABLED)
     system_out = b.usable(C.PM_SYSTEM)
     disabled = set(parse_package_names(disabled_out.stdout)) if disabled_out else None
@@ -307,8 +331,6 @@ def _root(b: _Builder, packages: tuple[PackageInfo, ...]) -> RootTraces:
 
 def build_snapshot(raw: RawCapture) -> DeviceSnapshot:
     """Turn a capture into a snapshot. Pure; never raises; `collected_at` = raw.started_at."""
-    from adb.ledger import build_ledger  # here: adb.ledger imports adb.parsers.commands
-
     b = _Builder(raw)
     props_out = b.usable(C.GETPROP)
     props = b.safe("getprop", lambda: parse_getprop(props_out.stdout), FrozenMap()) if props_out else FrozenMap()
@@ -346,7 +368,12 @@ def build_snapshot(raw: RawCapture) -> DeviceSnapshot:
 
     user_secure: dict[int, FrozenMap] = {}
     user_unread: dict[int, str] = {}
-    for u in sorted({u for p in packages for u in p.users if u != 0})[:C.MAX_OTHER_USERS]:
+    # the users the package dump names, and those whose settings collect asked for (so a
+    # package list that could not be read does not hide a work profile)
+    asked = {to_int(a[2]) for a in (_argv(o.command) for o in raw.find("settings --user "))
+             if len(a) > 2}
+    others = {u for p in packages for u in p.users if u != 0} | {u for u in asked if u}
+    for u in sorted(others)[:C.MAX_OTHER_USERS]:
         argv = C.settings_list_user("secure", u)
         o = b.out(argv)
         why = _failure(o)
@@ -377,12 +404,13 @@ def build_snapshot(raw: RawCapture) -> DeviceSnapshot:
         complete=raw.complete,
         problems=tuple(b.problems),
         collected_at=raw.started_at,
-        users=tuple(sorted({u for p in packages for u in p.users})),
+        users=tuple(sorted({u for p in packages for u in p.users} | set(user_secure) | set(user_unread))),
         user_secure_settings=user_secure,
         user_settings_unread=user_unread,
-        facts=build_ledger(raw),
         **state,
         activity=b.safe("activity", lambda: _activity(b), ActivityFacts()),
+        user_appops=b.safe("appops get --user", lambda: _user_appops(b), {}),
+        facts=_facts(raw, b),
     )
 
 
@@ -500,3 +528,17 @@ def _epoch(iso: str) -> int | None:
     if t.tzinfo is None:
         t = t.replace(tzinfo=_dt.timezone.utc)
     return int(t.timestamp())
+
+
+def _facts(raw: RawCapture, b: _Builder) -> dict:
+    """The ledger; its app-op fact judged against what the package dump says collect
+    asked for (a missing answer is then not read, not "no app op")."""
+    from adb.ledger import APPOPS, appops_fact, build_ledger
+
+    facts = build_ledger(raw)
+    if b.dumped is not None:
+        from adb.ledger import SMS_OPS, sms_ops_fact
+
+        facts[SMS_OPS] = sms_ops_fact(raw, [C.line(a) for a in C.sms_ops_wanted(b.dumped)])
+        facts[APPOPS] = appops_fact(raw, [C.line(a) for a in C.appops_wanted(b.dumped)])
+    return facts

@@ -52,8 +52,35 @@ def pm_path(package: str) -> tuple[str, ...]:
     return ("pm", "path", package)
 
 
-def appops_get(package: str, op: str = INSTALL_OP) -> tuple[str, ...]:
-    return ("appops", "get", package, op)
+def appops_get(package: str, op: str = INSTALL_OP, user: int | None = None) -> tuple[str, ...]:
+    """One package's app op (in another user: a work profile keeps its own modes)."""
+    if user is None:
+        return ("appops", "get", package, op)
+    return ("appops", "get", "--user", str(user), package, op)
+
+
+def appops_wanted(dumped) -> list[tuple[str, ...]]:
+    """The app-op commands the audit sends for these `dumpsys package` entries: the
+    install op of every package that requests it, in user 0 where it is installed there,
+    and in each other user (a work profile keeps its own modes) it is installed for."""
+    from adb.allowlist import PACKAGE_RE
+
+    dumped = list(dumped)
+    others = sorted({u for d in dumped for u in d.installed_users if u != 0})[:MAX_OTHER_USERS]
+    wanting = [d for d in dumped if "android.permission." + INSTALL_OP in d.requested_permissions
+               and PACKAGE_RE.fullmatch(d.name) is not None]
+    return ([appops_get(d.name) for d in wanting if 0 in d.installed_users or not d.installed_users]
+            + [appops_get(d.name, user=u) for d in wanting for u in d.installed_users if u in others])
+
+
+def sms_ops_wanted(dumped) -> list[tuple[str, ...]]:
+    """The SEND_SMS app-op commands the audit sends for these `dumpsys package` entries:
+    one per package that requests SEND_SMS (at most `MAX_SMS_OP_PACKAGES`), so the ledger
+    can tell an answer that never came from "no app sent an SMS"."""
+    from adb.allowlist import PACKAGE_RE
+
+    senders = [d.name for d in dumped if "android.permission." + SEND_SMS_OP in d.requested_permissions]
+    return [appops_get(p, SEND_SMS_OP) for p in senders[:MAX_SMS_OP_PACKAGES] if PACKAGE_RE.fullmatch(p)]
 
 
 def ls(path: str) -> tuple[str, ...]:

@@ -136,6 +136,7 @@ def _parse_block(name: str, lines: list[str]) -> DumpsysPackage:
     runtime: list[str] = []
     other_runtime: list[str] = []
     user0: dict[str, str] = {}
+    others_first: dict[int, str] = {}  # user -> firstInstallTime, users other than 0
     users: dict[int, bool] = {}
     list_kind: str | None = None
     list_indent = 0
@@ -196,6 +197,8 @@ def _parse_block(name: str, lines: list[str]) -> DumpsysPackage:
                 user0.setdefault(k.strip(), v.strip())
             continue
         if user is not None:
+            if stripped.startswith("firstInstallTime="):
+                others_first.setdefault(user, stripped.partition("=")[2].strip())
             continue
         if "=" in stripped:
             # `versionCode=1 minSdk=2 targetSdk=3` carries several pairs on one line
@@ -211,7 +214,16 @@ def _parse_block(name: str, lines: list[str]) -> DumpsysPackage:
         return v if v not in (None, "", "null") else None
 
     flags = _words(raw_line.get("flags") or raw_line.get("pkgFlags") or "")
-    first = line_value("firstInstallTime") or user0.get("firstInstallTime") or None
+    # per user on Android 13+: a user the package is not installed for says 1970-01-01
+    # (MVT issue #869), so user 0's date counts only where it is installed, else the
+    # first user it is installed for
+    first = line_value("firstInstallTime")
+    if first is None:
+        installed_in = [u for u, on in sorted(users.items()) if on]
+        if 0 in installed_in or not users:
+            first = user0.get("firstInstallTime") or None
+        else:
+            first = next((others_first[u] for u in installed_in if others_first.get(u)), None)
     last = line_value("lastUpdateTime") or user0.get("lastUpdateTime") or None
     installed = user0.get("installed")
     enabled = user0.get("enabled")

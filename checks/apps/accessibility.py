@@ -3,10 +3,9 @@ for the user."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from checks.commands import cmd_settings
 from checks.packages import is_preinstalled, package_of_component
+from checks.user_settings import components_by_user, unless_every_user_read
 from checks.wording import label, names
 from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
@@ -42,35 +41,14 @@ def enabled_services(snap) -> list[str]:
     return out
 
 
-def _other_users(snap) -> list[tuple[int, str]]:
-    """(user, component) of the services enabled in users other than 0."""
-    out = []
-    for user, table in sorted(getattr(snap, "user_secure_settings", {}).items()):
-        raw = table.get("enabled_accessibility_services") or ""
-        out += [(user, c.strip()) for c in raw.split(":") if c.strip() and c.strip() != "null"]
-    return out
-
-
 def evaluate(inp: AuditInput) -> Finding:
-    result = _evaluate(inp)
-    unread = getattr(inp.snapshot, "user_settings_unread", {})
-    if not unread or result.status in (Status.FAIL, Status.INCONCLUSIVE):
-        return result
-    # a PASS on user 0 says nothing of a work profile whose settings were not read
-    missing = tuple({"fact": f"settings secure (user {u})", "state": "refused" if "refused" in why else "unrecognised",
-                     "command": "adb shell " + " ".join(("settings", "--user", str(u), "list", "secure")),
-                     "detail": why[:300]} for u, why in sorted(unread.items()))
-    users = ", ".join(str(u) for u in sorted(unread))
-    return replace(finding(META, Status.INCONCLUSIVE,
-                           f"Could not decide: the settings of user {users} (a work profile or another user) "
-                           f"could not be read. For user 0 it would have said: {result.summary}",
-                           evidence=list(result.evidence)), missing=missing)
+    return unless_every_user_read(META, _evaluate(inp), inp)
 
 
 def _evaluate(inp: AuditInput) -> Finding:
     snap = inp.snapshot
     comps = enabled_services(snap)
-    others = _other_users(snap)
+    others = components_by_user(snap, "enabled_accessibility_services")
     cmd = cmd_settings("secure", "enabled_accessibility_services")
     if not comps and "secure" not in snap.settings:
         # an empty list is only "none is on" when the setting was read: a phone that

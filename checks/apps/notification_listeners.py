@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from checks.commands import cmd_settings
 from checks.packages import is_preinstalled, package_of_component
+from checks.user_settings import components_by_user, unless_every_user_read
 from checks.wording import label, names
 from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
@@ -15,7 +16,8 @@ META = CheckMeta(
     title="Apps reading all notifications",
     category="apps",
     severity=Severity.MEDIUM,
-    looks_at="Enabled notification listeners (secure setting enabled_notification_listeners) and who provides them.",
+    looks_at=("Enabled notification listeners (secure setting enabled_notification_listeners) of every "
+              "user of the phone (a work profile keeps its own) and who provides them."),
     why=(
         "Notifications carry message previews, one-time codes and who called. An app allowed "
         "to read them sees all of that; smartwatch apps need it, stalkerware abuses it."
@@ -37,6 +39,10 @@ def listeners(snap) -> list[str]:
 
 
 def evaluate(inp: AuditInput) -> Finding:
+    return unless_every_user_read(META, _evaluate(inp), inp)
+
+
+def _evaluate(inp: AuditInput) -> Finding:
     snap = inp.snapshot
     cmd = cmd_settings("secure", "enabled_notification_listeners")
     comps = listeners(snap)
@@ -54,6 +60,14 @@ def evaluate(inp: AuditInput) -> Finding:
         pre = p is not None and is_preinstalled(p)
         (system if pre else third).append(name)
         ev.append(Evidence("settings", f"{c} ({'pre-installed' if pre else 'installed by the user'})", cmd))
+    for user, c in components_by_user(snap, "enabled_notification_listeners"):
+        name = package_of_component(c)
+        p = snap.package(name)
+        pre = p is not None and is_preinstalled(p)
+        if name not in third + system:
+            (system if pre else third).append(name)
+        ev.append(Evidence("settings", f"{c} in user {user} ({'pre-installed' if pre else 'installed by the user'})",
+                           f"adb shell settings --user {user} get secure enabled_notification_listeners"))
     if third:
         return finding(META, Status.WARN,
                        f"{names([label(n, inp.apks) for n in third])} can read all your notifications, including message previews and codes.",

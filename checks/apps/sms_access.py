@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from checks.commands import cmd_dumpsys_package
 from checks.packages import is_preinstalled
+from checks.user_settings import unless_every_user_read, value_by_user
 from checks.wording import label, names
 from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
@@ -19,7 +20,7 @@ META = CheckMeta(
     looks_at=(
         "Which packages hold READ_SMS, SEND_SMS, RECEIVE_SMS, RECEIVE_MMS or RECEIVE_WAP_PUSH "
         "in any user of the phone (a work profile too; on Android 5 the grantedPermissions list), "
-        "apart from the default SMS app and the telephony core (phone, telephony provider, "
+        "apart from that user's default SMS app and the telephony core (phone, telephony provider, "
         "MMS service, cell broadcasts)."
     ),
     why=(
@@ -53,16 +54,35 @@ CORE = frozenset({
 })
 
 
+def _users_holding(p) -> set[int]:
+    """The users in which `p` holds an SMS permission: install permissions hold in every
+    user it is installed for, runtime grants in the user they were made in."""
+    users: set[int] = set()
+    install = any(perm in p.install_permissions for perm in SMS_PERMISSIONS)
+    if p.installed and (install or any(perm in p.runtime_permissions for perm in SMS_PERMISSIONS)):
+        users.add(0)
+    if install or any(perm in p.other_user_runtime_permissions for perm in SMS_PERMISSIONS):
+        users.update(p.other_users)
+    return users or {0}
+
+
 def evaluate(inp: AuditInput) -> Finding:
+    return unless_every_user_read(META, _evaluate(inp), inp)
+
+
+def _evaluate(inp: AuditInput) -> Finding:
     snap = inp.snapshot
     extra_core = set((getattr(inp.knowledge, "extra", None) or {}).get("sms_core_packages", ()))
-    allowed = CORE | extra_core | ({snap.default_sms_app} if snap.default_sms_app else set())
+    core = CORE | extra_core
+    # each user has its own default SMS app: being user 0's default excuses nothing in a
+    # work profile, and the other way round
+    defaults = {0: snap.default_sms_app} | value_by_user(snap, "sms_default_application")
     third, vendor, disabled, ev = [], [], [], []
     for p in snap.packages:
-        if not p.installed_anywhere or p.name in allowed:
+        if not p.installed_anywhere or p.name in core:
             continue
         held = [perm.rsplit(".", 1)[-1] for perm in SMS_PERMISSIONS if p.holds(perm)]
-        if not held:
+        if not held or all(defaults.get(u) == p.name for u in _users_holding(p)):
             continue
         pre = is_preinstalled(p)
         # a disabled app cannot run, so it cannot use SMS (ncsc.cloud-sms-registration
@@ -79,6 +99,10 @@ def evaluate(inp: AuditInput) -> Finding:
     if snap.default_sms_app:
         ev.append(Evidence("settings", f"default SMS app: {snap.default_sms_app}",
                            "adb shell settings get secure sms_default_application"))
+    for user, app in sorted(defaults.items()):
+        if user and app:
+            ev.append(Evidence("settings", f"default SMS app in user {user}: {app}",
+                               f"adb shell settings --user {user} get secure sms_default_application"))
     if third:
         return finding(META, Status.FAIL,
                        f"{names([label(n, inp.apks) for n in third])} can read or send your SMS without being your SMS app.",

@@ -14,14 +14,15 @@ from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
-    needs=('getprop', 'pm list packages', 'dumpsys package'),
+    needs=('getprop', 'pm list packages', 'dumpsys package', 'appops'),
     apk_scope='none',
     id="apps.unknown-sources",
     title="Apps allowed to install apps",
     category="apps",
     severity=Severity.HIGH,
     looks_at=(
-        "Every package's REQUEST_INSTALL_PACKAGES app op ('Install unknown apps') and the "
+        "Every package's REQUEST_INSTALL_PACKAGES app op ('Install unknown apps'), in every user "
+        "of the phone (a work profile keeps its own), and the "
         "INSTALL_PACKAGES permission, leaving out the platform's own installers (package "
         "installer, adb shell) and official or vendor stores. Before Android 8 there is no "
         "per-app right: the one switch 'Unknown sources' is the setting install_non_market_apps "
@@ -68,13 +69,14 @@ def _legacy_switch(inp: AuditInput) -> Finding | None:
                                f"'Unknown sources' is on (Android {snap.device.android_release or sdk}): any app "
                                "can install apps from anywhere, and any APK you open installs.",
                                evidence=ev)
-    if not ev:
-        missing = unread(inp, "settings secure", "settings global")
-        if missing:
-            return replace(finding(META, Status.INCONCLUSIVE,
-                                   f"On Android {snap.device.android_release or sdk} 'Unknown sources' is the setting "
-                                   f"{LEGACY_KEY}, and the settings that hold it could not be read."),
-                           missing=tuple(missing))
+    # "off" only when both places were read: Android 5-7 keep the switch in secure and
+    # may keep a stale copy in global, so a global 0 says nothing of an unread secure 1
+    missing = unread(inp, "settings secure", "settings global")
+    if missing:
+        return replace(finding(META, Status.INCONCLUSIVE,
+                               f"On Android {snap.device.android_release or sdk} 'Unknown sources' is the setting "
+                               f"{LEGACY_KEY}, and the settings that hold it could not be read.", evidence=ev),
+                       missing=tuple(missing))
     return None
 
 
@@ -88,6 +90,10 @@ def evaluate(inp: AuditInput) -> Finding:
         if not p.installed_anywhere or not p.enabled or p.name in PLATFORM:
             continue
         why = installs_apps(p)
+        in_users = [u for u in p.other_users
+                    if snap.user_appops.get(u, {}).get(p.name, {}).get(REQUEST_INSTALL_PACKAGES) == "allow"]
+        if in_users:
+            why.append(f"REQUEST_INSTALL_PACKAGES app op is allow in user {', '.join(map(str, in_users))}")
         if not why:
             continue
         store = kb.store(p.name) if kb is not None else None
@@ -95,6 +101,8 @@ def evaluate(inp: AuditInput) -> Finding:
             continue
         (pre if is_preinstalled(p) else third).append(p.name)
         cmd = cmd_appops(p.name, REQUEST_INSTALL_PACKAGES) if "app op" in why[0] else cmd_dumpsys_package(p.name)
+        if in_users and why[0].endswith(f"user {', '.join(map(str, in_users))}"):
+            cmd = cmd_appops(p.name, REQUEST_INSTALL_PACKAGES, user=in_users[0])
         kind = f", a {store.kind} store ({store.name})" if store is not None else ""
         ev.append(Evidence("appops" if "app op" in why[0] else "dumpsys package",
                            f"{p.name} ({'pre-installed' if is_preinstalled(p) else 'installed by the user'}{kind}): "

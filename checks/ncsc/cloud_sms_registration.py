@@ -21,7 +21,7 @@ from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
 
 META = CheckMeta(
-    needs=('pm list packages', 'dumpsys account', 'sms'),
+    needs=('pm list packages', 'dumpsys package', 'dumpsys account', 'sms'),
     apk_scope='all',
     id="ncsc.cloud-sms-registration",
     title="Vendor service that registers the phone number by hidden SMS",

@@ -58,6 +58,19 @@ def _evidence(key: AdbKey, ours: bool) -> Evidence:
 
 
 def evaluate(inp: AuditInput) -> Finding:
+    result = _judge(inp)
+    fact = (getattr(inp.snapshot, "facts", None) or {}).get(FACT)
+    # a cut or partly refused dump may still show other computers (a WARN stands on what
+    # was read), but "none" or "only this one" over a part of the list is no answer
+    if result.status == Status.PASS and fact is not None and not fact.read:
+        return replace(finding(META, Status.INCONCLUSIVE,
+                               "Could not decide: the list of computers trusted for USB debugging was "
+                               f"not read whole (dumpsys adb: {fact.why}).", evidence=list(result.evidence)),
+                       missing=tuple(unread(inp, FACT)))
+    return result
+
+
+def _judge(inp: AuditInput) -> Finding:
     snap = inp.snapshot
     keys = snap.adb_keys
     if keys is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from simulator.commands.android import APPOP_DEFAULT_MODE, APPOP_NAMES
 from simulator.commands import activity as _activity
 from simulator.commands.result import fail, ok
+from simulator.commands.user_option import without_user
 
 
 def _op_name(text: str) -> str | None:
@@ -15,15 +16,7 @@ def _op_name(text: str) -> str | None:
 
 
 def appops(ctx, argv, stdin):
-    args = list(argv[1:])
-    user_args = []
-    i = 0
-    while i < len(args):
-        if args[i] == "--user" and i + 1 < len(args):
-            i += 2
-            continue
-        user_args.append(args[i])
-        i += 1
+    user_args, _user = without_user(argv[1:])
     if not user_args or user_args[0] in ("help", "-h"):
         return ok("AppOps service (appops) commands:\n  help\n    Print this help text.\n"
                   "  get [--user <USER_ID>] <PACKAGE | UID> [<OP>]\n    Return the mode of an operation.\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from simulator.commands.result import fail, ok
+from simulator.commands.user_option import without_user
 from simulator.profile_model import SETTINGS_NAMESPACES
 
 USAGE = """Settings provider (settings) commands:
@@ -17,16 +18,8 @@ USAGE = """Settings provider (settings) commands:
 
 
 def settings(ctx, argv, stdin):
-    args = list(argv[1:])
     # --user may come before or after the verb
-    rest = []
-    i = 0
-    while i < len(args):
-        if args[i] == "--user" and i + 1 < len(args):
-            i += 2
-            continue
-        rest.append(args[i])
-        i += 1
+    rest, _user = without_user(argv[1:])
     if not rest or rest[0] in ("help", "-h"):
         return ok(USAGE)
     verb = rest[0]

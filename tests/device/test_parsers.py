@@ -216,10 +216,19 @@ def test_security_bits():
 # (dumpPackagesLPr: `userId=N gids=[...]`, per-user `User 0: installed=...` lines, then
 # every permission granted at install as a bare name under `grantedPermissions:`; the
 # `Shared users:` section repeats the shared uid's grants and is not a package block).
-# dumpsys_package_android14_users.txt follows a public Android 14 dump of a phone with
-# secondary users (appId=, InstallSource lines `installerPackageName=`,
-# `installerPackageUid=`, `initiatingPackageName=`, `originatingPackageName=`, and one
-# `User N:` section per user with its own `installed=` and runtime grants).
+# dumpsys_package_android14_users.txt is written for this project after two public
+# sources: the Android 14 package dump of AOSP platform/frameworks/base
+# services/core/java/com/android/server/pm/Settings.java (dumpPackageLPr: `appId=`, the
+# InstallSource lines `installerPackageName=`, `installerPackageUid=`,
+# `initiatingPackageName=`, `originatingPackageName=`, `packageSource=`, then one
+# `User N:` section per user with its own `installed=`, `installReason=`,
+# `firstInstallTime=` and `runtime permissions:`), and the multi-user layout of a real
+# Samsung bugreport with Dual Messenger (users 0 and 95) described in MVT's issue thread
+# github.com/mvt-project/mvt/issues/869: every package has a `User N:` section for every
+# user, one the package was never installed for says `installed=false` and
+# `firstInstallTime=1970-01-01 01:00:00`, and each user lists its own runtime grants.
+# The sample: a messenger cloned into user 95, an app installed only in a work profile
+# (user 10), and an app installed over adb under a claimed Play Store installer.
 
 
 def test_dumpsys_package_android5_granted_permissions():
@@ -239,13 +248,25 @@ def test_dumpsys_package_android5_granted_permissions():
 
 def test_dumpsys_package_android14_install_source_and_users():
     pkgs = {p.name: p for p in parse_dumpsys_package(real("dumpsys_package_android14_users.txt"))}
+    assert list(pkgs) == ["com.example.messenger", "org.example.torrent", "com.example.sideloaded"]
+    messenger = pkgs["com.example.messenger"]
+    # installed for the owner and its Dual Messenger clone; each user's grants apart
+    assert messenger.users == (0, 95) and messenger.installed_users == (0, 95) and messenger.installed is True
+    assert messenger.runtime_permissions == ("android.permission.READ_CONTACTS",)
+    assert messenger.other_user_runtime_permissions == ("android.permission.RECORD_AUDIO",)
+    assert messenger.install_permissions == ("android.permission.INTERNET",)
+    assert messenger.first_install_time == "2024-03-02 17:44:10"  # user 0's, not user 95's
+    assert messenger.splits == ("base", "config.arm64_v8a", "config.xxhdpi")
+    assert messenger.uid == 10187 and messenger.version_code == 241205 and messenger.target_sdk == 34
     torrent = pkgs["org.example.torrent"]
     assert torrent.installer == "com.android.packageinstaller"
     assert torrent.initiating_installer == "com.android.packageinstaller"
     assert torrent.originating_installer == "org.fdroid.fdroid"
-    # installed for user 10 only: not for the owner (user 0) nor for user 13
-    assert torrent.users == (0, 10, 13) and torrent.installed_users == (10,)
+    # installed for user 10 only: not for the owner (user 0) nor for user 95
+    assert torrent.users == (0, 10, 95) and torrent.installed_users == (10,)
     assert torrent.installed is False
+    # the date of the user it is installed for, not user 0's 1970 placeholder
+    assert torrent.first_install_time == "2024-05-20 21:07:58"
     assert torrent.runtime_permissions == ()  # user 0's grants: none
     assert torrent.other_user_runtime_permissions == ("android.permission.READ_SMS",
                                                       "android.permission.POST_NOTIFICATIONS")
@@ -253,6 +274,7 @@ def test_dumpsys_package_android14_install_source_and_users():
     side = pkgs["com.example.sideloaded"]
     assert side.installer == "com.android.vending" and side.initiating_installer == "com.android.shell"
     assert side.originating_installer is None and side.installed_users == (0,)
+    assert side.users == (0, 10, 95) and side.first_install_time == "2024-06-01 08:00:12"
 
 
 # -- phone state the forensic tools read (issue 15) ------------------------------------

@@ -73,3 +73,14 @@ def test_the_ledger_keeps_the_phones_words():
                      problems=())
     fact = build_ledger(raw)["dumpsys device_policy"]
     assert fact.state == "refused" and fact.detail.startswith("Permission Denial: can't dump device_policy")
+
+
+def test_a_marker_after_a_long_answer_is_found():
+    """Only the first and last MiB are searched (bounded time), and dumpsys prints its
+    timeout marker after what the service wrote: a 3 MiB partial dump ending with it is
+    timed out, the same bytes without it are data."""
+    dump = b"Packages:\n" + b"  Package [com.a] (1a2b):\n    appId=10100\n" * 80_000
+    assert len(dump) > 3 << 20
+    marker = b"\n*** SERVICE 'package' DUMP TIMEOUT (10000ms) EXPIRED ***\n"
+    assert find_refusal(dump + marker) == ("timed_out", marker.decode().strip())
+    assert find_refusal(dump) is None

@@ -828,24 +828,36 @@ def adb_listen_addrs(root: Path) -> Hostile:
 
 
 def work_profile(root: Path) -> Hostile:
-    """An app installed over adb into the work profile (user 10) only, reading SMS there."""
+    """An app installed over adb into the work profile (user 10) only, reading SMS and
+    every notification there, and allowed to install apps there (user 10's own app op);
+    user 0 names it its default SMS app (which excuses nothing in user 10, whose default
+    SMS app is Google Messages)."""
     pkgs = base_packages() + [PLAY,
         {"name": "com.work.watcher", "installed": False, "users": [10], "granted": ["android.permission.READ_SMS"],
-         "apk": {"label": "Watcher", "permissions": ["android.permission.READ_SMS", "android.permission.INTERNET"]}},
+         "apk": {"label": "Watcher", "permissions": ["android.permission.READ_SMS", "android.permission.INTERNET",
+                                                     "android.permission.REQUEST_INSTALL_PACKAGES"]}},
         # a known stalkerware package name (TheTruthSpy), hidden in the work profile too
         {"name": "com.thetruth", "installed": False, "users": [10], "apk": {"label": "System Service"}},
     ]
     # user 10 keeps its own secure settings: the watcher's accessibility service is on there
     user10 = ("enabled_accessibility_services=com.work.watcher/.Watch\n"
+              "enabled_notification_listeners=com.work.watcher/.Listen\n"
               "sms_default_application=com.google.android.apps.messaging\nuser_setup_complete=1\n")
     folder = write_profile(root / "work-profile", description="a sideloaded SMS reader in user 10", packages=pkgs,
-                           commands={"settings --user 10 list secure": {"stdout": user10}})
+                           settings={"secure": {"sms_default_application": "com.work.watcher"}},
+                           commands={"settings --user 10 list secure": {"stdout": user10},
+                                     # AppOpsService's shell: `OP: mode` (user 0 has no uid for it)
+                                     "appops get --user 10 com.work.watcher REQUEST_INSTALL_PACKAGES":
+                                         {"stdout": "REQUEST_INSTALL_PACKAGES: allow\n"}})
     return Hostile("work-profile", folder, "apps only in the work profile",
                    extra=_trick({"apps.sideloaded": "warn", "apps.sms-access": "fail", "apps.stalkerware": "fail",
-                                 "apps.accessibility": "fail"},
+                                 "apps.accessibility": "fail", "apps.notification-listeners": "warn",
+                                 "apps.unknown-sources": "fail"},
                                 {"apps.sideloaded": ["com.work.watcher", "com.thetruth"],
                                  "apps.sms-access": ["com.work.watcher"], "apps.stalkerware": ["com.thetruth"],
-                                 "apps.accessibility": ["com.work.watcher"]}))
+                                 "apps.accessibility": ["com.work.watcher"],
+                                 "apps.notification-listeners": ["com.work.watcher"],
+                                 "apps.unknown-sources": ["com.work.watcher"]}))
 
 
 def shared_uid(root: Path) -> Hostile:

@@ -99,7 +99,9 @@ def test_trick_scanned_through_adb(name, tmp_path, adb_server, sim_phone):
 
 
 def test_work_profile_settings_refused_is_not_a_pass(tmp_path, kb):
-    """user 10's settings refused: the accessibility check cannot pass on user 0's alone."""
+    """user 10's settings refused: the accessibility check cannot pass on user 0's alone,
+    nor can the notification-listener check (user 10 keeps its own listeners) or the SMS
+    check once it has nothing else to fail on (user 10 keeps its own default SMS app)."""
     from tests.evidence.replay import with_output
 
     raw = capture(str(P.work_profile(tmp_path).folder))
@@ -111,3 +113,14 @@ def test_work_profile_settings_refused_is_not_a_pass(tmp_path, kb):
     assert a11y.status.value == "inconclusive", a11y.summary
     assert a11y.missing[0]["fact"] == "settings secure (user 10)"
     assert a11y.missing[0]["command"] == "adb shell settings --user 10 list secure"
+    listeners = verdicts(refused, kb)["apps.notification-listeners"]
+    assert listeners.status.value == "inconclusive", listeners.summary
+    assert listeners.missing[0]["fact"] == "settings secure (user 10)"
+    # with the watcher gone from the dump, nothing in user 0 holds SMS: without user 10's
+    # settings the SMS check cannot say "only your SMS app"
+    dump = raw.get("dumpsys package").stdout
+    start = dump.index(b"  Package [com.work.watcher]")
+    end = dump.index(b"  Package [", start + 1)
+    no_watcher = with_output(refused, "dumpsys package", stdout=dump[:start] + dump[end:])
+    sms = verdicts(no_watcher, kb)["apps.sms-access"]
+    assert sms.status.value == "inconclusive", sms.summary

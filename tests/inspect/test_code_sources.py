@@ -116,6 +116,39 @@ def test_container_sections_by_hand():
     assert second.class_names == ["b.B", "b.C"] and "hello" in second.strings
 
 
+def test_a_section_is_read_from_where_its_own_header_places_its_container(kb):
+    """AOSP art/libdexfile/dex/dex_file.cc (GetDataRange) reads a version-041 section's
+    offsets from `header_offset_` bytes before its header, over `container_size_` bytes
+    (dex_file.h HeaderV41: both right after the standard 0x70-byte header). A second
+    section whose header says header_offset 0 and a container of its own size has its
+    offsets counted from its own start: read that way, its tracker class is found."""
+    first = bytearray(build_dex_container([(["com.example.host.Other"], [])]))
+    second = build_dex_container([([TRACKER_CLASS], ["only here"])])
+    # by hand: the first header's container holds both, the second header says 0 / its size
+    struct.pack_into("<I", first, 0x70, len(first) + len(second))
+    assert struct.unpack_from("<II", second, 0x70) == (len(second), 0)
+    both = bytes(first) + second
+    unread: list[str] = []
+    assert dex_sections(both, unread, "c.dex") == [0, len(first)] and unread == []
+    t = read_dex(both, len(first))
+    assert t.class_names == [TRACKER_CLASS] and "only here" in t.strings
+    r = inspect_apk_bytes(_apk(("classes2.dex", both)), kb)
+    assert _tracker_files(r) == ["classes2.dex#2"] and r.unread_code == ()
+
+
+def test_a_container_placed_before_the_file_is_not_read():
+    """header_offset larger than the header's place: no container there (a DexError
+    naming it, so the code is reported unread, never taken as empty); and, as
+    dex_file_verifier.cc checks, a file_size that runs past the container."""
+    dex = bytearray(build_dex_container([([TRACKER_CLASS], [])]))
+    struct.pack_into("<II", dex, 0x70, len(dex) + 0x10, 0x10)
+    with pytest.raises(DexError, match="before the file's start"):
+        read_dex(bytes(dex))
+    struct.pack_into("<II", dex, 0x70, len(dex), 0x10)
+    with pytest.raises(DexError, match="runs past the container"):
+        read_dex(bytes(dex))
+
+
 def test_each_section_has_its_own_version(kb):
     """The first header says 041; the second says 099: it is not read and is reported."""
     container = build_dex_container([(["a.A"], []), ([TRACKER_CLASS], [])], versions=["041", "099"])

@@ -109,3 +109,37 @@ def test_inspect_command_names_the_rebuilt_family(tmp_path, capsys):
     assert main(["inspect", str(path), "--json"]) == 1
     doc = json.loads(capsys.readouterr().out)
     assert doc["stalkerware"] == ["Reptilicus (command-and-control host cabinet.kfnm.ru in classes.dex)"]
+
+
+#: every `shared_host` of checks/knowledge/indicators.toml, with the family whose upstream
+#: indicators list it and the hosts listed (read by hand from
+#: tests/inspect/upstream/stalkerware-ioc.yaml): services ordinary apps use too
+SHARED = {
+    "umeng.com": ("Cocospy", ("alog.umeng.com",)),  # the Umeng analytics SDK
+    "appjiagu.com": ("Cocospy", ("appjiagu.com", "b.appjiagu.com", "s.appjiagu.com")),  # 360 Jiagu packer
+    "apprtc.appspot.com": ("KidsShield", ("apprtc.appspot.com",)),  # WebRTC's demo signalling server
+    "hike.in": ("Tracku", ("hike.in",)),  # Hike Messenger, listed as a website
+}
+
+
+def test_the_shared_hosts_are_the_ones_listed_here(kb):
+    """A maintainer adding or dropping a shared host updates this table (and the
+    knowledge README's list) with the family that lists it."""
+    assert sorted(kb.shared_hosts) == sorted(SHARED)
+    by_name = {a.name: a for a in kb.stalkerware}
+    for shared, (family, listed) in SHARED.items():
+        app = by_name[family]
+        hosts = set(app.c2_domains) | set(app.websites) | set(app.distribution)
+        assert set(listed) <= hosts, (shared, family)
+
+
+@pytest.mark.parametrize("shared", sorted(SHARED))
+def test_a_shared_host_never_names_a_family_alone(kb, shared):
+    """Every host upstream lists under a shared host, in code as URLs and as bare
+    hosts: no family is named. The family's own host beside it still names it."""
+    family, listed = SHARED[shared]
+    strings = tuple(f"https://{h}/api/v1" for h in listed) + listed
+    assert _families(_inspect(kb, strings=strings)) == {}
+    own = {"Cocospy": "www.spyic.com", "KidsShield": "kidsshield.net", "Tracku": "izkid.com"}[family]
+    got = _families(_inspect(kb, strings=strings + (f"https://{own}/x",)))
+    assert set(got) == {family} and own in got[family][1]
