@@ -17,12 +17,10 @@ it (exit 0), so every severity is both met and missed by some phone.
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 from checks.knowledge import load
 from simulator.apkgen import ApkSpec, synthesize_apk
-from simulator.profile import builtin_profiles_dir
+from support.pixel_scans import pixel_variant
 
 TRACKER_APP = '''
 [[packages]]
@@ -49,26 +47,14 @@ def _stalkerware_app() -> str:
         'classes = ["' + package + '.Main"]').replace("uid = 10301", "uid = 10302")
 
 
-def _phone(tmp_path: Path, name: str, edits=(), extra: str = "") -> Path:
-    dest = tmp_path / name
-    shutil.copytree(builtin_profiles_dir() / "pixel-clean", dest)
-    toml = dest / "profile.toml"
-    text = toml.read_text(encoding="utf-8")
-    for old, new in edits:
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    toml.write_text(text + extra, encoding="utf-8")
-    return dest
-
-
 def test_scan_exit_codes_grade_by_severity(phone_audit, tmp_path):
     phones = {
-        "clean": _phone(tmp_path, "clean"),
-        "low": _phone(tmp_path, "low", extra=TRACKER_APP),
-        "medium": _phone(tmp_path, "medium", edits=[('package_verifier_enable = "1"',
+        "clean": pixel_variant(tmp_path, "clean"),
+        "low": pixel_variant(tmp_path, "low", extra=TRACKER_APP),
+        "medium": pixel_variant(tmp_path, "medium", edits=[('package_verifier_enable = "1"',
                                                      'package_verifier_enable = "0"')]),
-        "high": _phone(tmp_path, "high", edits=[("patch_age_days = 20", "patch_age_days = 1500")]),
-        "critical": _phone(tmp_path, "critical", extra=_stalkerware_app()),
+        "high": pixel_variant(tmp_path, "high", edits=[("patch_age_days = 20", "patch_age_days = 1500")]),
+        "critical": pixel_variant(tmp_path, "critical", extra=_stalkerware_app()),
     }
     # (phone, --fail-on or None, expected exit code), worked out from the table above
     runs = [

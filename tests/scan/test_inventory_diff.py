@@ -6,10 +6,8 @@ again. The changes are made by hand in the profile, so the expected lists are to
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
-from simulator.profile import builtin_profiles_dir
+from support.pixel_scans import pixel_variant, scan_json
 
 APP = '''
 [[packages]]
@@ -25,31 +23,18 @@ granted = ["android.permission.INTERNET"]
 '''
 
 
-def _phone(tmp_path: Path, name: str, edits=(), extra: str = "") -> Path:
-    dest = tmp_path / name
-    shutil.copytree(builtin_profiles_dir() / "pixel-clean", dest)
-    toml = dest / "profile.toml"
-    text = toml.read_text(encoding="utf-8")
-    for old, new in edits:
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    toml.write_text(text + extra, encoding="utf-8")
-    return dest
-
-
 def test_diff_lists_apps_added_removed_updated_and_enabled_again(phone_audit, tmp_path):
-    first = _phone(tmp_path, "visit-1", edits=[("uid = 10204", "uid = 10204\nenabled = false")],
-                   extra=APP.format(name="com.example.oldgame", uid=10311, label="Old Game"))
-    second = _phone(tmp_path, "visit-2",
-                    edits=[('version_code = 242416076\nversion_name = "2.24.16.76"',
-                            'version_code = 242416099\nversion_name = "2.24.16.99"')],
-                    extra=APP.format(name="com.example.flashlight", uid=10312, label="Flashlight"))
+    first = pixel_variant(tmp_path, "visit-1", edits=[("uid = 10204", "uid = 10204\nenabled = false")],
+                          extra=APP.format(name="com.example.oldgame", uid=10311, label="Old Game"))
+    second = pixel_variant(tmp_path, "visit-2",
+                           edits=[('version_code = 242416076\nversion_name = "2.24.16.76"',
+                                   'version_code = 242416099\nversion_name = "2.24.16.99"')],
+                           extra=APP.format(name="com.example.flashlight", uid=10312, label="Flashlight"))
     ids = []
     for n, profile in enumerate((first, second)):
-        out = tmp_path / f"{n}.json"
-        ran = phone_audit("scan", "--demo", profile, "--json", out)
+        ran, report = scan_json(phone_audit, tmp_path / f"{n}.json", "--demo", profile)
         assert ran.code in (0, 1), ran.stderr[-2000:]
-        ids.append(json.loads(out.read_text(encoding="utf-8"))["audit_id"])
+        ids.append(report["audit_id"])
     d = phone_audit("diff", *map(str, ids))
     assert d.code == 0 and "different phones" not in d.stderr, d.stderr
     tail = d.stdout[d.stdout.index("Apps added"):].splitlines()
