@@ -1,9 +1,11 @@
 """Exit codes that grade, and `--fail-on SEVERITY`, end to end: `phone-audit scan` and
 `phone-audit inspect` run as subprocesses, the scans against simulated phones over the
-real adb server. Each phone is scanned once for real with `--capture`; its other runs
-replay that capture (`scan --capture-in`: the same command, report and exit code, the
-APK reports from the capture's sidecar). Each phone is pixel-clean (nothing wrong) with
-one thing made wrong, so its worst finding has a severity known by construction:
+real adb server. Each phone is scanned once for real (with `--capture`); one more run
+replays a capture (`scan --capture-in`, the APK reports from its sidecar), and the rest
+of the grid grades the real scans' JSON reports with `audit.exit_codes.scan_exit`, so
+every exit code and every --fail-on class is run end to end at least once. Each phone is
+pixel-clean (nothing wrong) with one thing made wrong, so its worst finding has a
+severity known by construction:
 
 - low: an app from the Play Store carrying Tencent statistics (apps.trackers warns, low);
 - medium: app verification turned off (os.app-verification fails, medium);
@@ -18,6 +20,7 @@ it (exit 0), so every severity is both met and missed by some phone.
 
 from __future__ import annotations
 
+from audit.exit_codes import scan_exit
 from checks.knowledge import load
 from simulator.apkgen import ApkSpec, synthesize_apk
 from support.pixel_scans import pixel_variant, scan_json
@@ -47,16 +50,18 @@ def _stalkerware_app() -> str:
         'classes = ["' + package + '.Main"]').replace("uid = 10301", "uid = 10302")
 
 
-#: (phone, --fail-on or None, expected exit code), worked out from the table above. The
-#: first run of each phone scans it through the real adb server and saves its capture;
-#: the others replay that capture with `scan --capture-in` (the same command line, the
-#: same report and exit code, without re-reading and re-hashing 158 APKs per run)
+#: (phone, --fail-on or None, expected exit code, how), the codes worked out by hand
+#: from the table above. "scan": the phone scanned through the real adb server (first run
+#: of each phone, `--capture` saved); "replay": `scan --capture-in` of that capture, end
+#: to end without the phone; "report": `audit.exit_codes.scan_exit` over the real scan's
+#: JSON report. Every exit code (0, 1) and every --fail-on class (none, info, low, medium,
+#: high, critical) has a subprocess run; the rest of the grid is graded from the reports.
 RUNS = [
-    ("clean", "info", 0), ("clean", None, 0),
-    ("low", "low", 1), ("low", None, 0), ("low", "medium", 0),
-    ("medium", "high", 0), ("medium", None, 1), ("medium", "medium", 1),
-    ("high", "high", 1), ("high", "critical", 0),
-    ("critical", "critical", 1), ("critical", None, 1), ("critical", "info", 1),
+    ("clean", None, 0, "scan"), ("clean", "info", 0, "report"),
+    ("low", "low", 1, "scan"), ("low", None, 0, "report"), ("low", "medium", 0, "report"),
+    ("medium", "medium", 1, "scan"), ("medium", None, 1, "report"), ("medium", "high", 0, "report"),
+    ("high", "critical", 0, "scan"), ("high", "high", 1, "replay"),
+    ("critical", "info", 1, "scan"), ("critical", "critical", 1, "report"), ("critical", None, 1, "report"),
 ]
 
 
@@ -74,22 +79,26 @@ def test_scan_exit_codes_grade_by_severity(phone_audit, tmp_path):
         "high": pixel_variant(tmp_path, "high", edits=[("patch_age_days = 20", "patch_age_days = 1500")]),
         "critical": pixel_variant(tmp_path, "critical", extra=_stalkerware_app()),
     }
-    worst: dict[str, set] = {}
-    real_scans = 0
-    for name, fail_on, expected in RUNS:
+    reports: dict[str, dict] = {}
+    for name, fail_on, expected, how in RUNS:
         out = tmp_path / f"{name}-{fail_on}.json"
         capture = tmp_path / f"{name}-capture"
         threshold = ["--fail-on", fail_on] if fail_on else []
-        if name not in worst:
+        if how == "report":
+            assert scan_exit(reports[name], fail_on) == expected, (name, fail_on)
+            continue
+        if how == "scan":
+            assert name not in reports
             ran, report = scan_json(phone_audit, out, "--demo", phones[name], "--capture", capture, *threshold)
-            real_scans += 1
+            reports[name] = report
         else:
             ran, report = scan_json(phone_audit, out, "--capture-in", capture, *threshold)
+            # a replay reaches the very verdicts of the real scan it replays
+            assert _bad(report) == _bad(reports[name]), (name, fail_on)
         assert ran.code == expected, (name, fail_on, ran.stdout[-3000:], ran.stderr[-2000:])
         assert report["complete"] is True, (name, fail_on, report.get("problems"))
-        # a replay reaches the very verdicts of the real scan it replays
-        assert worst.setdefault(name, _bad(report)) == _bad(report), (name, fail_on)
-    assert real_scans == len(phones)
+    assert sorted(reports) == sorted(phones)
+    worst = {name: _bad(r) for name, r in reports.items()}
     # each phone is wrong in the one way it was made wrong (else the table means nothing)
     assert worst["clean"] == set()
     assert worst["low"] == {("apps.trackers", "warn", "low")}
