@@ -132,8 +132,11 @@ def test_inspect_exit_codes_grade_by_severity(phone_audit, tmp_path):
         ("indicator", None, 0), ("indicator", "medium", 1), ("indicator", "high", 0),
         ("stalkerware", None, 1), ("stalkerware", "critical", 1),
     ]
+    stdout = {}
     for name, fail_on, expected in runs:
         ran = phone_audit("inspect", paths[name], *(["--fail-on", fail_on] if fail_on else []))
         assert ran.code == expected, (name, fail_on, ran.stdout[-2000:], ran.stderr[-2000:])
-    assert "KNOWN STALKERWARE" in phone_audit("inspect", paths["stalkerware"]).stdout
+        stdout[name, fail_on] = ran.stdout
+    assert "KNOWN STALKERWARE" in stdout["stalkerware", None]
+    assert "KNOWN STALKERWARE" not in stdout["clean", None]
 
