@@ -16,7 +16,7 @@ from adb.capture import RawCapture, RawOutput
 from adb.gate import CommandResult, DeviceLost
 from adb.host_key import local_adb_key_fingerprint
 from adb.parsers import commands as C
-from adb.parsers.dumpsys_package import parse_dumpsys_package
+from adb.parsers.dumpsys_package import packages_in
 from adb.parsers.pm import looks_like_pm_error, parse_pm_list
 from adb.progress import Progress, ProgressCallback, ignore_progress
 from model.snapshot import Problem
@@ -67,7 +67,7 @@ def _packages_needing_paths(dump: RawOutput | None, listed_paths: dict[str, str 
     need = {n: None for n, p in listed_paths.items() if not p}
     if dump is None or not dump.ok:
         return sorted(set(listed_paths))
-    by_name = {d.name: d for d in parse_dumpsys_package(dump.stdout)}
+    by_name = {d.name: d for d in packages_in(dump)}
     for name in listed_paths:
         d = by_name.get(name)
         if d is None or not d.splits or any(s != "base" for s in d.splits):
@@ -141,7 +141,7 @@ def collect(
             elif name == "install permissions (app ops)":
                 dump = next((o for o in reversed(run.outputs) if o.command == C.line(C.DUMPSYS_PACKAGE)), None)
                 if dump is not None and dump.ok:
-                    run.many(C.appops_wanted(parse_dumpsys_package(dump.stdout)))
+                    run.many(C.appops_wanted(packages_in(dump)))
             elif name == "settings":
                 run.many([C.settings_list(ns) for ns in C.NAMESPACES])
                 dump = next((o for o in reversed(run.outputs) if o.command == C.line(C.DUMPSYS_PACKAGE)), None)
@@ -184,7 +184,7 @@ def _step_activity(run: _Run) -> None:
     run.many(list(C.ROLE_QUERIES))
     dump = next((o for o in reversed(run.outputs) if o.command == C.line(C.DUMPSYS_PACKAGE)), None)
     if dump is not None and dump.ok:
-        run.many(C.sms_ops_wanted(parse_dumpsys_package(dump.stdout)))
+        run.many(C.sms_ops_wanted(packages_in(dump)))
 
 
 def _other_users(dump: RawOutput | None) -> list[int]:
@@ -192,7 +192,7 @@ def _other_users(dump: RawOutput | None) -> list[int]:
     profile), so their own secure settings (accessibility services) are read too."""
     if dump is None or not dump.ok:
         return []
-    users = sorted({u for d in parse_dumpsys_package(dump.stdout) for u in d.installed_users if u != 0})
+    users = sorted({u for d in packages_in(dump) for u in d.installed_users if u != 0})
     return users[:C.MAX_OTHER_USERS]
 
 

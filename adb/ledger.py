@@ -375,3 +375,17 @@ def hash_fact(path: str, state: str, detail: str = "") -> Fact:
 def pull_fact(path: str, state: str, detail: str = "") -> Fact:
     """The copy of one APK (`adb pull PATH`, over the sync service)."""
     return Fact(f"pull {path}", state, quote_argv(("pull", path)), detail, via="adb")
+
+
+#: the name the copy of an APK gets in the inspection's command (the phone's file name
+#: is its to choose: it is never joined into a local path)
+INSPECTED_COPY = "app.apk"
+
+
+def inspect_fact(path: str, state: str, detail: str = "") -> Fact:
+    """The inspection of one pulled APK: what would show it is the copy made again and
+    inspected by hand, `adb pull PATH app.apk && phone-audit inspect app.apk` (the
+    audit's own copy is deleted once inspected)."""
+    return Fact(f"inspect {path}", state,
+                f"{quote_argv(('pull', path, INSPECTED_COPY))} && phone-audit inspect {INSPECTED_COPY}",
+                detail, via="adb")

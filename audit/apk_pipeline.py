@@ -524,8 +524,15 @@ def apk_facts(res: ApkResults, packages: list[PackageInfo]) -> None:
         for path in pkg.apk_paths:
             state, why = res.path_state(path)
             if state != ledger.READ:
+                # the command that would show what is missing: the inspection of a copy
+                # that could not be inspected, else the pull that failed, else the hash
                 via = res.facts.get(ledger.pull_fact(path, "").key)
-                command = via if via is not None and not via.read else ledger.hash_fact(path, state)
+                if state == ledger.NOT_INSPECTED:
+                    command = ledger.inspect_fact(path, state)
+                elif via is not None and not via.read:
+                    command = via
+                else:
+                    command = ledger.hash_fact(path, state)
                 fact = Fact(fact.key, state, command.command, why, via=command.via)
                 break
         res.facts[fact.key] = fact

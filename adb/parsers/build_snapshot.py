@@ -19,7 +19,7 @@ from adb.parsers.content import parse_content_query
 from adb.parsers.device_names import marketing_name
 from adb.parsers.error_text import readable_error
 from adb.parsers.device_policy import parse_device_policy
-from adb.parsers.dumpsys_package import DumpsysPackage, parse_dumpsys_package
+from adb.parsers.dumpsys_package import DumpsysPackage, packages_in, parse_dumpsys_package
 from adb.parsers.getprop import parse_getprop
 from adb.parsers.pm import PmListEntry, looks_like_pm_error, parse_package_names, parse_pm_list, parse_pm_path
 from adb.parsers.security import (
@@ -208,7 +208,7 @@ def _packages(b: _Builder) -> tuple[PackageInfo, ...]:
     dumped: dict[str, DumpsysPackage] = {}
     if dump_out is not None:
         dumped = {d.name: d for d in b.safe("dumpsys package",
-                                             lambda: parse_dumpsys_package(dump_out.stdout), ())}
+                                             lambda: packages_in(dump_out, parse_dumpsys_package), ())}
         b.dumped = tuple(dumped.values())
     disabled_out = b.usable(C.PM_DISABLED)
     system_out = b.usable(C.PM_SYSTEM)

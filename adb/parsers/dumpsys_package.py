@@ -26,9 +26,15 @@ By Android version (AOSP frameworks/base, the package dump of `Settings.java` /
 from __future__ import annotations
 
 import re
+import threading
+import weakref
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
 
 from adb.parsers._text import as_text, to_int
+
+if TYPE_CHECKING:
+    from adb.capture import RawOutput
 
 _PKG_START = re.compile(r"^\s{1,4}Package \[([^\]\s]+)\] \(([0-9a-fA-F]*)\):\s*$")
 _USER = re.compile(r"^\s+User (\d+):(.*)$")
@@ -267,3 +273,26 @@ def parse_dumpsys_package(data: str | bytes) -> tuple[DumpsysPackage, ...]:
         if name not in out:
             out[name] = _parse_block(name, lines)
     return tuple(out.values())
+
+
+#: RawOutput -> its parse; an entry lives as long as the output it was made from
+_PARSED: "weakref.WeakKeyDictionary[RawOutput, tuple[DumpsysPackage, ...]]" = weakref.WeakKeyDictionary()
+_PARSED_LOCK = threading.Lock()
+
+
+def packages_in(out: "RawOutput", parse: Callable[[bytes], tuple[DumpsysPackage, ...]] | None = None,
+                ) -> tuple[DumpsysPackage, ...]:
+    """The packages of one `dumpsys package` output, parsed once per output however many
+    steps ask: collection reads them three times (which packages need `pm path`, which
+    ask for the install permission's app op, which other users' settings to read) and the
+    snapshot once more. On a phone listing thousands of packages a parse takes seconds;
+    the output object is the same from collection to the snapshot (`adb.privacy.
+    minimise_raw` passes it through), so one parse serves the whole audit. `parse` is the
+    parser used when this output was not parsed yet (default `parse_dumpsys_package`)."""
+    with _PARSED_LOCK:
+        hit = _PARSED.get(out)
+    if hit is None:
+        hit = (parse or parse_dumpsys_package)(out.stdout)
+        with _PARSED_LOCK:
+            _PARSED[out] = hit
+    return hit

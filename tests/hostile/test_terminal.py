@@ -67,10 +67,26 @@ def _scan(adb_server, tmp_path, hostile):
     return run
 
 
+@pytest.fixture(scope="module")
+def scanned(adb_server, tmp_path_factory):
+    """`scanned(builder)`: (the phone, its end-to-end `_scan`), made once per phone in this
+    module: the package-payload phone's one scan is judged by both tests that look at a
+    scan (its output's sequences, and its cut views and whole JSON)."""
+    runs: dict[str, tuple] = {}
+
+    def get(builder):
+        if builder.__name__ not in runs:
+            root = tmp_path_factory.mktemp(builder.__name__)
+            hostile = builder(root / "profiles")
+            runs[builder.__name__] = (hostile, _scan(adb_server, root, hostile))
+        return runs[builder.__name__]
+
+    return get
+
+
 @pytest.mark.parametrize("builder", P.TERMINAL_BUILDERS, ids=lambda b: b.__name__)
-def test_scan_output_has_no_terminal_sequences(adb_server, tmp_path, builder):
-    hostile = builder(tmp_path / "profiles")
-    run = _scan(adb_server, tmp_path, hostile)
+def test_scan_output_has_no_terminal_sequences(scanned, builder):
+    hostile, run = scanned(builder)
     assert run.code in hostile.exits, run.explain()
     for name, stream in (("stdout", run.stdout), ("stderr", run.stderr)):
         assert b"\x1b" not in stream and b"\x07" not in stream, (name, run.explain())
@@ -87,12 +103,12 @@ def test_scan_output_has_no_terminal_sequences(adb_server, tmp_path, builder):
         assert run.report["device"]["model"] == "T-2" + hostile.extra["evil"]
 
 
-def test_package_payloads_are_cut_in_views_and_kept_whole_in_json(adb_server, tmp_path):
+def test_package_payloads_are_cut_in_views_and_kept_whole_in_json(scanned):
     """1 MB strings and path / shell payloads in package fields: every line of the scan's
     output stays short, the HTML tables cut them, the JSON keeps them whole, and no
     file is made from them."""
-    hostile = P.package_payloads(tmp_path / "profiles")
-    run = _scan(adb_server, tmp_path, hostile)
+    hostile, run = scanned(P.package_payloads)
+    tmp_path = run.folder.parent
     assert run.code in hostile.exits, run.explain()
     big = hostile.extra["big"]
     for name, stream in (("stdout", run.stdout), ("stderr", run.stderr)):

@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -77,22 +79,53 @@ def test_old_android_reads_facts_where_that_version_keeps_them(tmp_path, kb):
     assert snap.facts["pm list packages"].read
 
 
-@pytest.mark.adb
-@pytest.mark.parametrize("name", BUILDERS)
-def test_trick_scanned_through_adb(name, tmp_path, adb_server, sim_phone):
-    h = BUILDERS[name](tmp_path / "profiles")
-    phone = sim_phone(str(h.folder), log=False)
-    out = tmp_path / "r.json"
+def _scan_one(adb_server, root: Path, name: str) -> tuple[int, bytes, dict | None]:
+    """One trick phone served by the simulator, registered with the real adb server and
+    audited by `phone-audit scan -s SERIAL --json` in a subprocess: (exit code, stderr,
+    the JSON report or None)."""
+    from simulator import SimulatedPhone
+    from support.adbenv import SimPhoneHandle
+
+    folder = root / name
+    h = BUILDERS[name](folder / "profiles")
+    phone = SimulatedPhone(str(h.folder)).start()
+    handle = SimPhoneHandle(phone=phone, adb=adb_server, log_path=None, expected_state="device")
+    out = folder / "r.json"
     env = dict(adb_server.env)
     env.pop("PYTHONWARNINGS", None)
-    env.update({"HOME": str(tmp_path / "home"), "XDG_CACHE_HOME": str(tmp_path / "home" / ".cache"),
-                "XDG_DATA_HOME": str(tmp_path / "home" / ".local/share"),
-                "PHONE_AUDIT_DB": str(tmp_path / "history.sqlite3")})
-    (tmp_path / "home").mkdir()
-    run = subprocess.run([sys.executable, "-m", "tui.cli", "scan", "-s", phone.serial, "--json", str(out)],
-                         env=env, capture_output=True, timeout=600)
-    assert run.returncode in h.exits, (run.returncode, run.stderr[-2000:])
-    report = json.loads(out.read_text(encoding="utf-8"))
+    env.update({"HOME": str(folder / "home"), "XDG_CACHE_HOME": str(folder / "home" / ".cache"),
+                "XDG_DATA_HOME": str(folder / "home" / ".local/share"),
+                "PHONE_AUDIT_DB": str(folder / "history.sqlite3")})
+    (folder / "home").mkdir()
+    try:
+        handle.register()
+        run = subprocess.run([sys.executable, "-m", "tui.cli", "scan", "-s", phone.serial, "--json", str(out)],
+                             env=env, capture_output=True, timeout=600)
+    finally:
+        handle.close()
+    report = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else None
+    return run.returncode, run.stderr, report
+
+
+@pytest.fixture(scope="module")
+def trick_scans(adb_server, tmp_path_factory) -> dict[str, tuple[int, bytes, dict | None]]:
+    """Every trick phone scanned end to end, three at a time (each with its own phone,
+    history and HOME), as the hostile session fixture does: ten scans one after the other
+    took 85 s, mostly each scan's own start-up."""
+    root = tmp_path_factory.mktemp("trick-scans")
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = {name: pool.submit(_scan_one, adb_server, root, name) for name in BUILDERS}
+        return {name: f.result() for name, f in futures.items()}
+
+
+@pytest.mark.adb
+@pytest.mark.timeout(900)  # the first test carries the module fixture's ten scans
+@pytest.mark.parametrize("name", BUILDERS)
+def test_trick_scanned_through_adb(name, tmp_path, trick_scans):
+    h = BUILDERS[name](tmp_path / "profiles")
+    code, stderr, report = trick_scans[name]
+    assert code in h.exits, (code, stderr[-2000:])
+    assert report is not None, stderr[-2000:]
     assert report["complete"] is True, report["problems"]
     got = {f["check"]: (f["status"], tuple(f.get("subjects", ())), f["summary"]) for f in report["findings"]}
     _judge(h, got, "scan")

@@ -112,10 +112,16 @@ def test_an_apk_that_cannot_be_inspected_makes_the_audit_incomplete(sim_phone, t
     assert apk_states(got)["com.broken.random"] == "not_inspected"
     assert apk_states(got)["com.android.settings"] == "read"
     assert not got.complete and got.exit_code == 3
+    # the missing fact names the inspection that failed, by the command that would show
+    # it (the phone's sha256sum of the file was read: it is not what is missing)
+    row = {"fact": "apk com.broken.random", "state": "not_inspected",
+           "command": "adb pull /data/app/com.broken.random-1/base.apk app.apk && phone-audit inspect app.apk"}
     for meta in APK_CHECKS:  # a third-party app: in the scope of every APK check
         f = by_check(got)[meta.id]
         assert f.status not in SOFT, meta.id
-        assert any(m["fact"] == "apk com.broken.random" for m in f.missing), meta.id
+        mine = [m for m in f.missing if m["fact"] == "apk com.broken.random"]
+        assert len(mine) == 1 and {k: mine[0][k] for k in row} == row, (meta.id, mine)
+        assert mine[0]["detail"].startswith("could not inspect"), mine
 
 
 # ------------------------------------------------------------------ cancelled mid-way

@@ -1,7 +1,11 @@
 """Exit codes that grade, and `--fail-on SEVERITY`, end to end: `phone-audit scan` and
 `phone-audit inspect` run as subprocesses, the scans against simulated phones over the
-real adb server. Each phone is pixel-clean (nothing wrong) with one thing made wrong, so
-its worst finding has a severity known by construction:
+real adb server. Each phone is scanned once for real (with `--capture`); one more run
+replays a capture (`scan --capture-in`, the APK reports from its sidecar), and the rest
+of the grid grades the real scans' JSON reports with `audit.exit_codes.scan_exit`, so
+every exit code and every --fail-on class is run end to end at least once. Each phone is
+pixel-clean (nothing wrong) with one thing made wrong, so its worst finding has a
+severity known by construction:
 
 - low: an app from the Play Store carrying Tencent statistics (apps.trackers warns, low);
 - medium: app verification turned off (os.app-verification fails, medium);
@@ -16,13 +20,10 @@ it (exit 0), so every severity is both met and missed by some phone.
 
 from __future__ import annotations
 
-import json
-import shutil
-from pathlib import Path
-
+from audit.exit_codes import scan_exit
 from checks.knowledge import load
 from simulator.apkgen import ApkSpec, synthesize_apk
-from simulator.profile import builtin_profiles_dir
+from support.pixel_scans import pixel_variant, scan_json
 
 TRACKER_APP = '''
 [[packages]]
@@ -53,55 +54,58 @@ def _stalkerware_app() -> str:
         'classes = ["' + package + '.Main"]').replace("uid = 10301", "uid = 10302")
 
 
-def _phone(tmp_path: Path, name: str, edits=(), extra: str = "") -> Path:
-    dest = tmp_path / name
-    shutil.copytree(builtin_profiles_dir() / "pixel-clean", dest)
-    toml = dest / "profile.toml"
-    text = toml.read_text(encoding="utf-8")
-    for old, new in edits:
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    toml.write_text(text + extra, encoding="utf-8")
-    return dest
+#: (phone, --fail-on or None, expected exit code, how), the codes worked out by hand
+#: from the table above. "scan": the phone scanned through the real adb server (first run
+#: of each phone, `--capture` saved); "replay": `scan --capture-in` of that capture, end
+#: to end without the phone; "report": `audit.exit_codes.scan_exit` over the real scan's
+#: JSON report. Every exit code (0, 1) and every --fail-on class (none, info, low, medium,
+#: high, critical) has a subprocess run; the rest of the grid is graded from the reports.
+RUNS = [
+    ("clean", None, 0, "scan"), ("clean", "info", 0, "report"),
+    ("low", "low", 1, "scan"), ("low", None, 0, "report"), ("low", "medium", 0, "report"),
+    ("medium", "medium", 1, "scan"), ("medium", None, 1, "report"), ("medium", "high", 0, "report"),
+    ("high", "critical", 0, "scan"), ("high", "high", 1, "replay"),
+    ("critical", "info", 1, "scan"), ("critical", "critical", 1, "report"), ("critical", None, 1, "report"),
+]
+
+
+def _bad(report: dict) -> set[tuple[str, str, str]]:
+    return {(f["check"], f["status"], f["severity"]) for f in report["findings"]
+            if f["status"] in ("fail", "warn")}
 
 
 def test_scan_exit_codes_grade_by_severity(phone_audit, tmp_path):
     phones = {
-        "clean": _phone(tmp_path, "clean"),
-        "low": _phone(tmp_path, "low", extra=TRACKER_APP),
-        "medium": _phone(tmp_path, "medium", edits=[('package_verifier_enable = "1"',
-                                                     'package_verifier_enable = "0"')]),
-        "high": _phone(tmp_path, "high", edits=[("patch_age_days = 20", "patch_age_days = 1500")]),
+        "clean": pixel_variant(tmp_path, "clean"),
+        "low": pixel_variant(tmp_path, "low", extra=TRACKER_APP),
+        "medium": pixel_variant(tmp_path, "medium", edits=[('package_verifier_enable = "1"',
+                                                            'package_verifier_enable = "0"')]),
+        "high": pixel_variant(tmp_path, "high", edits=[("patch_age_days = 20", "patch_age_days = 1500")]),
         # the stalkerware app has a process (`ps`), beside the phone's own
-        "critical": _phone(tmp_path, "critical", extra=_stalkerware_app(),
-                           edits=[("[device]\n", "[device]\nrunning = [\"com.android.systemui\", "
-                                   f"\"{_stalkerware_package()}\"]\n")]),
+        "critical": pixel_variant(tmp_path, "critical", extra=_stalkerware_app(),
+                                  edits=[("[device]\n", "[device]\nrunning = [\"com.android.systemui\", "
+                                          f"\"{_stalkerware_package()}\"]\n")]),
     }
-    # (phone, --fail-on or None, expected exit code), worked out from the table above
-    runs = [
-        ("clean", None, 0), ("clean", "info", 0),
-        ("low", None, 0), ("low", "low", 1), ("low", "medium", 0),
-        ("medium", None, 1), ("medium", "medium", 1), ("medium", "high", 0),
-        ("high", "high", 1), ("high", "critical", 0),
-        ("critical", None, 1), ("critical", "critical", 1), ("critical", "info", 1),
-    ]
-    worst = {}
-    for name, fail_on, expected in runs:
+    reports: dict[str, dict] = {}
+    for name, fail_on, expected, how in RUNS:
         out = tmp_path / f"{name}-{fail_on}.json"
-        args = ["scan", "--demo", phones[name], "--json", out] + (["--fail-on", fail_on] if fail_on else [])
-        ran = phone_audit(*args)
+        capture = tmp_path / f"{name}-capture"
+        threshold = ["--fail-on", fail_on] if fail_on else []
+        if how == "report":
+            assert scan_exit(reports[name], fail_on) == expected, (name, fail_on)
+            continue
+        if how == "scan":
+            assert name not in reports
+            ran, report = scan_json(phone_audit, out, "--demo", phones[name], "--capture", capture, *threshold)
+            reports[name] = report
+        else:
+            ran, report = scan_json(phone_audit, out, "--capture-in", capture, *threshold)
+            # a replay reaches the very verdicts of the real scan it replays
+            assert _bad(report) == _bad(reports[name]), (name, fail_on)
         assert ran.code == expected, (name, fail_on, ran.stdout[-3000:], ran.stderr[-2000:])
-        report = json.loads(out.read_text(encoding="utf-8"))
-        bad = {(f["check"], f["status"], f["severity"]) for f in report["findings"]
-               if f["status"] in ("fail", "warn")}
-        worst.setdefault(name, bad)
-        if name == "critical":
-            spy = next(f for f in report["findings"] if f["check"] == "apps.stalkerware")
-            # a running spy is reported as running, with the `ps` line as evidence (issue 15)
-            assert "installed and running" in spy["summary"], spy["summary"]
-            assert any(e["source"] == "ps" and _stalkerware_package() in e["detail"]
-                       and e["command"].startswith("adb shell ps -A -o USER,PID,PPID,NAME")
-                       for e in spy["evidence"]), spy["evidence"]
+        assert report["complete"] is True, (name, fail_on, report.get("problems"))
+    assert sorted(reports) == sorted(phones)
+    worst = {name: _bad(r) for name, r in reports.items()}
     # each phone is wrong in the one way it was made wrong (else the table means nothing)
     assert worst["clean"] == set()
     assert worst["low"] == {("apps.trackers", "warn", "low")}
@@ -109,6 +113,12 @@ def test_scan_exit_codes_grade_by_severity(phone_audit, tmp_path):
     assert worst["high"] == {("os.security-patch", "fail", "high")}
     assert ("apps.stalkerware", "fail", "critical") in worst["critical"]
     assert all(sev != "critical" for c, _s, sev in worst["critical"] if c != "apps.stalkerware")
+    spy = next(f for f in reports["critical"]["findings"] if f["check"] == "apps.stalkerware")
+    # a running spy is reported as running, with the `ps` line as evidence (issue 15)
+    assert "installed and running" in spy["summary"], spy["summary"]
+    assert any(e["source"] == "ps" and _stalkerware_package() in e["detail"]
+               and e["command"].startswith("adb shell ps -A -o USER,PID,PPID,NAME")
+               for e in spy["evidence"]), spy["evidence"]
 
 
 def test_scan_rejects_an_unknown_severity(phone_audit):
@@ -135,8 +145,11 @@ def test_inspect_exit_codes_grade_by_severity(phone_audit, tmp_path):
         ("indicator", None, 0), ("indicator", "medium", 1), ("indicator", "high", 0),
         ("stalkerware", None, 1), ("stalkerware", "critical", 1),
     ]
+    stdout = {}
     for name, fail_on, expected in runs:
         ran = phone_audit("inspect", paths[name], *(["--fail-on", fail_on] if fail_on else []))
         assert ran.code == expected, (name, fail_on, ran.stdout[-2000:], ran.stderr[-2000:])
-    assert "KNOWN STALKERWARE" in phone_audit("inspect", paths["stalkerware"]).stdout
+        stdout[name, fail_on] = ran.stdout
+    assert "KNOWN STALKERWARE" in stdout["stalkerware", None]
+    assert "KNOWN STALKERWARE" not in stdout["clean", None]
 

@@ -12,10 +12,9 @@ visit's capture analysed again is recorded as a re-analysis, dated by the captur
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-from simulator.profile import builtin_profiles_dir
+from support.pixel_scans import pixel_variant
 
 APP = '''
 [[packages]]
@@ -31,26 +30,14 @@ granted = ["android.permission.INTERNET"]
 '''
 
 
-def _phone(tmp_path: Path, name: str, edits=(), extra: str = "") -> Path:
-    dest = tmp_path / name
-    shutil.copytree(builtin_profiles_dir() / "pixel-clean", dest)
-    toml = dest / "profile.toml"
-    text = toml.read_text(encoding="utf-8")
-    for old, new in edits:
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    toml.write_text(text + extra, encoding="utf-8")
-    return dest
-
-
 SERIAL = "28241FDH2001PQ"  # pixel-clean's ro.serialno
 NO_VERIFY = ('package_verifier_enable = "1"', 'package_verifier_enable = "0"')
 
 
 def test_diff_lists_apps_added_removed_updated_and_enabled_again(phone_audit, tmp_path):
-    first = _phone(tmp_path, "visit-1", edits=[("uid = 10204", "uid = 10204\nenabled = false"), NO_VERIFY],
+    first = pixel_variant(tmp_path, "visit-1", edits=[("uid = 10204", "uid = 10204\nenabled = false"), NO_VERIFY],
                    extra=APP.format(name="com.example.oldgame", uid=10311, label="Old Game"))
-    second = _phone(tmp_path, "visit-2",
+    second = pixel_variant(tmp_path, "visit-2",
                     edits=[('version_code = 242416076\nversion_name = "2.24.16.76"',
                             'version_code = 242416099\nversion_name = "2.24.16.99"'), NO_VERIFY],
                     extra=APP.format(name="com.example.flashlight", uid=10312, label="Flashlight"))
