@@ -116,12 +116,13 @@ def run(quick: bool = False, log=print) -> dict:
             for th in threads:
                 th.join()
             wall = time.perf_counter() - t0
-            bad = [r for r in results if isinstance(r, BaseException)]
-            if bad:
-                raise RuntimeError(f"a hub audit failed: {bad[0]}")
+            failed = [f"{type(r).__name__}: {r}" for r in results if isinstance(r, BaseException)]
+            results = [r for r in results if not isinstance(r, BaseException)]
+            if not results:
+                raise RuntimeError(f"every hub audit failed: {failed[0]}")
             slowest = max(r["wall_s"] for r in results)  # type: ignore[index]
             floor_one = max(r["floor_s"] for r in results)  # type: ignore[index]
-            doc["hub"] = {"phones": results, "wall_s": wall, "slowest_audit_s": slowest,
+            doc["hub"] = {"phones": results, "failed": failed, "wall_s": wall, "slowest_audit_s": slowest,
                           "floor_of_one_s": floor_one, "ratio_to_floor": slowest / floor_one if floor_one else None,
                           "peak_rss_sum": sum(r["peak_rss"] for r in results)}  # type: ignore[index]
             log(f"  {PHONES_AT_ONCE} phones at once: slowest {slowest:.1f} s (floor of one {floor_one:.1f} s)")
@@ -151,13 +152,17 @@ def rows(doc: dict) -> list[dict]:
         cpu = r["cpu_s"]
         row(9, f"Realistic phone ({what_phone}), cold audit at {label}: {r['bytes_pulled'] / 1e6:,.0f} MB "
             f"pulled; CPU: audit {cpu['audit']:.0f} s, phone+adb {cpu['phone_and_adb']:.0f} s",
-            f"{r['wall_s']:.1f} s", f"floor {r['floor_s']:.1f} s", _x(r["ratio_to_floor"]),
-            f"<= {OVER_FLOOR}x", r["ratio_to_floor"] is not None and r["ratio_to_floor"] <= OVER_FLOOR)
+            f"{r['wall_s']:.1f} s, {r['apks_not_read']} APKs not read", f"floor {r['floor_s']:.1f} s",
+            _x(r["ratio_to_floor"]), f"<= {OVER_FLOOR}x, every APK read",
+            r["apks_not_read"] == 0 and r["ratio_to_floor"] is not None and r["ratio_to_floor"] <= OVER_FLOOR)
     hub = doc["hub"]
-    row(10, f"Realistic phone, {len(hub['phones'])} phones at once at 40 MB/s each (slowest audit; all "
-        f"done in {hub['wall_s']:.1f} s)", f"{hub['slowest_audit_s']:.1f} s", f"floor of one {hub['floor_of_one_s']:.1f} s",
-        _x(hub["ratio_to_floor"]), f"<= {OVER_FLOOR}x",
-        hub["ratio_to_floor"] is not None and hub["ratio_to_floor"] <= OVER_FLOOR)
+    failed = hub.get("failed", [])
+    incomplete = sum(p["apks_not_read"] for p in hub["phones"])
+    row(10, f"Realistic phone, {PHONES_AT_ONCE} phones at once at 40 MB/s each (slowest audit; all "
+        f"done in {hub['wall_s']:.1f} s; {len(failed)} audits failed, {incomplete} APKs not read)",
+        f"{hub['slowest_audit_s']:.1f} s", f"floor of one {hub['floor_of_one_s']:.1f} s",
+        _x(hub["ratio_to_floor"]), f"<= {OVER_FLOOR}x, every APK read",
+        not failed and not incomplete and hub["ratio_to_floor"] is not None and hub["ratio_to_floor"] <= OVER_FLOOR)
     w = doc["warm"]
     row(11, f"Realistic phone, warm re-audit of the known firmware ({w['apks_from_cache']} APKs from cache, "
         f"{w['recv_requests']} pulls in the phone's log)", f"{w['wall_s']:.2f} s, {w['bytes_pulled']} bytes",
