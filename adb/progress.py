@@ -7,12 +7,12 @@ and must not raise (it is called from worker threads and processes' results).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 
 @dataclass(frozen=True)
 class Progress:
-    #: "connect" | "collect" | "hash" | "pull" | "inspect" | "evaluate" | "store"
+    #: "connect" | "collect" | "verdicts" | "hash" | "pull" | "inspect" | "evaluate" | "store"
     stage: str
     done: int = 0
     total: int = 0
@@ -20,6 +20,10 @@ class Progress:
     bytes_total: int = 0
     #: what is being done now, e.g. the command or the package (untrusted text)
     detail: str = ""
+    #: "verdicts": the findings of the checks that need no APK (`model.findings.Finding`),
+    #: judged right after the phone was read, before any APK is pulled; done of total
+    #: counts them against the whole catalogue
+    findings: tuple[Any, ...] = ()
 
 
 ProgressCallback = Callable[[Progress], None]

@@ -5,7 +5,8 @@
 past it is not asked to stop: the pool's worker processes are killed, the APK is
 reported "could not inspect: ... time budget", and a fresh pool takes over. Other
 inspections that were running in the killed pool are tried once more on the new one
-(with a budget of their own), so one hostile APK costs the others nothing but time.
+(with a budget of their own), and so are those still waiting in its queue (the killed
+pool's shutdown cancels them), so one hostile APK costs the others nothing but time.
 """
 
 from __future__ import annotations
@@ -41,9 +42,21 @@ class BudgetedPool:
         self._lock = threading.Lock()
         self.pool: ProcessPoolExecutor = self._start()
         self.budget = budget_seconds() if budget is None else budget
+        self._workers = self.pool._max_workers
+        self._slots: asyncio.Semaphore | None = None
 
     async def run(self, fn, *args):
-        """`fn(*args)` in a worker, within the budget (raises `InspectionTimeout`)."""
+        """`fn(*args)` in a worker, within the budget (raises `InspectionTimeout`).
+
+        At most one job per worker is handed to the pool at a time, so the budget counts
+        the job's own run, not its wait behind others (with four phones on two cores,
+        APKs that had only waited a minute were reported past their budget)."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self._workers)
+        async with self._slots:
+            return await self._run(fn, *args)
+
+    async def _run(self, fn, *args):
         for attempt in (1, 2):
             pool = self.pool
             fut = asyncio.get_running_loop().run_in_executor(pool, fn, *args)
@@ -56,6 +69,15 @@ class BudgetedPool:
                 # killed with another job's worker: once more on the pool that replaced it
                 if attempt == 2 or pool is self.pool:
                     raise
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if (task is not None and task.cancelling()) or pool is self.pool:
+                    raise  # the audit itself is being cancelled
+                # waiting in a pool that another job's timeout replaced (its shutdown
+                # cancels the jobs not started yet): once more on the new pool, and an
+                # error, never a cancellation of the whole audit, if that happens twice
+                if attempt == 2:
+                    raise BrokenProcessPool("the inspection pool was replaced twice while this APK waited") from None
         raise AssertionError("unreachable")
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:

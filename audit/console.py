@@ -35,6 +35,9 @@ class StderrProgress:
         self._width = 0
 
     def __call__(self, event: Progress) -> None:
+        if event.stage == "verdicts":
+            self._verdicts(event)
+            return
         now = time.monotonic()
         with self._lock:
             if now - self._last < 0.1 and event.done != event.total:
@@ -52,6 +55,20 @@ class StderrProgress:
             pad = max(0, self._width - len(line))
             self._width = len(line)
             self.stream.write("\r" + line + " " * pad)
+            self.stream.flush()
+
+    def _verdicts(self, event: Progress) -> None:
+        """The first verdicts (checks that need no APK), one line each, kept on screen
+        above the progress line while the APKs are pulled and inspected."""
+        lines = [f"{self.prefix}first verdicts, {event.done} of {event.total} checks (no app needed; "
+                 "the others follow once the apps are inspected):"]
+        for f in event.findings:
+            status = getattr(getattr(f, "status", None), "value", "")
+            lines.append(f"{self.prefix}  {status.upper():<13} {plain(str(getattr(f, 'title', '')))[:90]}")
+        with self._lock:
+            pad = " " * self._width
+            self._width = 0
+            self.stream.write("\r" + pad + "\r" + "\n".join(lines) + "\n")
             self.stream.flush()
 
     def done(self) -> None:

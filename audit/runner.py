@@ -232,6 +232,8 @@ class _Audit:
                     snapshot.device.serial or snapshot.device.adb_serial, before=audit_id
                 )
             packages = [p for p in snapshot.packages if _in_scope(p, self.scope)]
+            if raw is not None:
+                await self._first_verdicts(snapshot)
             if packages:
                 if sidecar is not None:
                     await self._from_sidecar(sidecar, packages)
@@ -428,6 +430,21 @@ class _Audit:
         if not snapshot.facts:
             return snapshot
         return replace(snapshot, facts={**snapshot.facts, **self.apks.facts})
+
+    async def _first_verdicts(self, snapshot: DeviceSnapshot) -> None:
+        """The checks that need no APK (`CheckMeta.apk_scope == "none"`), judged as soon
+        as the phone is read and reported as a "verdicts" progress event, so a person
+        sees them while the APKs are pulled. Only shown: the stored findings are those
+        of `_evaluate` after the APK stage (their words may then name apps by label)."""
+        from model.audit_input import AuditInput
+        from checks.registry import CHECKS, run_one
+
+        def judge() -> list[Finding]:
+            inp = AuditInput(snapshot, {}, self.knowledge, apk_states={})
+            return [run_one(m, inp) for m in CHECKS if m.META.apk_scope == "none"]
+
+        early = await asyncio.to_thread(judge)
+        self.progress(Progress("verdicts", len(early), len(CHECKS), findings=tuple(early)))
 
     async def _evaluate(self, snapshot: DeviceSnapshot, apks: dict[str, PackageApks],
                         apk_states: dict[str, str]) -> list[Finding]:

@@ -295,6 +295,10 @@ async def _child_audit(serial: str, store_db: Path) -> dict:
     return {
         "wall_s": wall,
         "complete": result.complete,
+        # APKs in scope the audit could not read (pulled, inspected): the bench phones
+        # lack some services, so `complete` is false for reasons that are not the APKs
+        "apks_not_read": sum(1 for k, f in (result.snapshot.facts or {}).items()
+                             if k.startswith("apk ") and not f.read),
         "bytes_pulled": result.bytes_pulled,
         "apks_pulled": result.apks_pulled,
         "apks_from_cache": result.apks_from_cache,

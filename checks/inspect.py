@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from model.apk_report import ApkReport, Component, Hit
+from checks.arsc_label import label_from_arsc, parse_reference
 from checks.axml_depth import MAX_XML_DEPTH, axml_too_deep
 from checks.bounded_zip import ApkRejected, CheckedZip, Limits
 from checks.code_sources import MAX_ARCHIVE_BYTES, MAX_CODE_UNITS, CodeBudget, code_units, is_code_entry, sniff
@@ -253,7 +254,7 @@ def _manifest_and_signers(raw: bytes) -> tuple[dict[str, Any], list[str]]:
         except Exception as exc:
             warnings.append(f"manifest: {type(exc).__name__}: {exc}")
         try:
-            facts["label"] = apk.get_app_name() or None
+            facts["label"] = _app_name(apk) or None
         except Exception as exc:
             warnings.append(f"label: {type(exc).__name__}: {exc}")
     try:
@@ -268,6 +269,22 @@ def _manifest_and_signers(raw: bytes) -> tuple[dict[str, Any], list[str]]:
     except Exception as exc:
         warnings.append(f"signature: could not read signer certificates ({type(exc).__name__}: {exc})")
     return facts, warnings
+
+
+def _app_name(apk: Any) -> str:
+    """androguard's `get_app_name()`, without parsing the whole resource table when the
+    label is a reference `checks.arsc_label` can resolve (issue 20: androguard's parse
+    was most of the inspection time on a real phone); androguard answers otherwise."""
+    value = apk.get_attribute_value("application", "label")
+    res_id = parse_reference(value) if value is not None else None
+    if res_id is None:
+        return value if value is not None and not value.startswith("@") else apk.get_app_name()
+    try:
+        table = apk.get_file("resources.arsc")
+    except Exception:  # no table: androguard decides what the label then is
+        return apk.get_app_name()
+    fast = label_from_arsc(table, res_id)
+    return fast if fast is not None else apk.get_app_name()
 
 
 def _first_per_family(hits: list[Hit]) -> list[Hit]:

@@ -65,6 +65,9 @@ class HostTable:
 
     domains: dict[str, tuple[tuple[int, str], ...]]
     ips: dict[str, tuple[tuple[int, str], ...]]
+    #: the last two labels of every domain: a dotted run whose own last two labels are
+    #: not here cannot match (every candidate ends with them), so it costs one lookup
+    tails: frozenset[str] = frozenset()
 
 
 def _is_ip(host: str) -> bool:
@@ -107,7 +110,13 @@ def _build_table(kb: Knowledge) -> HostTable:
                 entry = (i, fieldname)
                 if entry not in table.setdefault(host, []):
                     table[host].append(entry)
-    return HostTable({k: tuple(v) for k, v in domains.items()}, {k: tuple(v) for k, v in ips.items()})
+    return HostTable({k: tuple(v) for k, v in domains.items()}, {k: tuple(v) for k, v in ips.items()},
+                     frozenset(_tail(h) for h in domains))
+
+
+def _tail(host: str) -> str:
+    """The last two labels of a dotted name ("a.b.example.com" -> "example.com")."""
+    return ".".join(host.rsplit(".", 2)[-2:])
 
 
 def candidate_hosts(run: str) -> list[str]:
@@ -134,6 +143,8 @@ def match_hosts(index: DexIndex, kb: Knowledge, file: str) -> list[Hit]:
         if _is_ip(run):
             entries = table.ips.get(run, ())
             matched = run
+        elif _tail(run) not in table.tails:
+            continue
         else:
             entries, matched = (), ""
             for cand in candidate_hosts(run):

@@ -9,6 +9,8 @@ aiosqlite and belongs to that loop). Nothing here imports textual.
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import os
 import threading
 from pathlib import Path
@@ -157,7 +159,10 @@ class Backend:
     async def audit(self, serial: str, progress: ProgressCallback = ignore_progress,
                     cancel: threading.Event | None = None):
         """Run one audit (`audit.runner.run_audit`) and return its `AuditResult`."""
-        from audit.runner import run_audit
+        # imported in a thread: the first import of the audit's modules takes 1-3 s on a
+        # busy 2-core machine, which on the event loop would freeze the app (issue 20)
+        runner = await asyncio.to_thread(importlib.import_module, "audit.runner")
+        run_audit = runner.run_audit
 
         return await run_audit(serial=serial, store=await self.store(), progress=progress,
                                cancel=cancel, workers=self.workers, pull_scope=self.pull_scope)

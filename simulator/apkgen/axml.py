@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-__all__ = ["ANDROID_NS", "ANDROID_ATTR_IDS", "Attr", "Element", "encode_axml", "string_pool_chunk"]
+__all__ = ["ANDROID_NS", "ANDROID_ATTR_IDS", "Attr", "Element", "ResRef", "encode_axml", "string_pool_chunk"]
 
 ANDROID_NS = "http://schemas.android.com/apk/res/android"
 
@@ -46,6 +46,7 @@ _RES_XML_START_ELEMENT_TYPE = 0x0102
 _RES_XML_END_ELEMENT_TYPE = 0x0103
 _RES_XML_RESOURCE_MAP_TYPE = 0x0180
 
+_TYPE_REFERENCE = 0x01
 _TYPE_STRING = 0x03
 _TYPE_INT_DEC = 0x10
 _TYPE_INT_BOOLEAN = 0x12
@@ -53,11 +54,18 @@ _NONE = 0xFFFFFFFF
 
 
 @dataclass(frozen=True)
+class ResRef:
+    """A reference to a resource (`@string/app_name` is written as its id, 0x7f010000)."""
+
+    id: int
+
+
+@dataclass(frozen=True)
 class Attr:
     """One attribute: `android=True` puts it in the android namespace with its id."""
 
     name: str
-    value: str | int | bool
+    value: "str | int | bool | ResRef"
     android: bool = True
 
 
@@ -159,7 +167,9 @@ def encode_axml(root: Element) -> bytes:
         for a in attrs:
             ns = uri_i if a.android else _NONE
             an = pool.add(a.name)
-            if isinstance(a.value, bool):
+            if isinstance(a.value, ResRef):
+                raw, dtype, data = _NONE, _TYPE_REFERENCE, a.value.id & 0xFFFFFFFF
+            elif isinstance(a.value, bool):
                 raw, dtype, data = _NONE, _TYPE_INT_BOOLEAN, (_NONE if a.value else 0)
             elif isinstance(a.value, int):
                 raw, dtype, data = _NONE, _TYPE_INT_DEC, a.value & 0xFFFFFFFF

@@ -28,7 +28,7 @@ from typing import BinaryIO
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from .arsc import build_arsc
-from .axml import Attr, Element, encode_axml
+from .axml import Attr, Element, ResRef, encode_axml
 from .dex import build_dex
 from .sign import DEFAULT_ORGANIZATION, jar_signature_files
 from .spec import ApkSpec, ComponentSpec
@@ -74,7 +74,9 @@ def manifest_xml(spec: ApkSpec) -> bytes:
     if spec.shared_user_id is not None:
         manifest_attrs.append(Attr("sharedUserId", spec.shared_user_id))
     app_attrs = []
-    if spec.label is not None:
+    if spec.label_ref:
+        app_attrs.append(Attr("label", ResRef(0x7F010000)))  # string/app_name in build_arsc
+    elif spec.label is not None:
         app_attrs.append(Attr("label", spec.label))
     if spec.debuggable is not None:
         app_attrs.append(Attr("debuggable", spec.debuggable))
@@ -105,8 +107,13 @@ def dex_files(spec: ApkSpec) -> list[tuple[str, bytes]]:
         groups = [classes[i : i + m] for i in range(0, len(classes), m)]
     else:
         groups = [classes]
+    def extra(i: int) -> tuple[str, ...]:
+        if spec.dex_strings:
+            return spec.dex_strings[i] if i < len(spec.dex_strings) else ()
+        return spec.strings if i == 0 else ()
+
     return [
-        ("classes.dex" if i == 0 else f"classes{i + 1}.dex", build_dex(group, spec.strings if i == 0 else ()))
+        ("classes.dex" if i == 0 else f"classes{i + 1}.dex", build_dex(group, extra(i)))
         for i, group in enumerate(groups)
     ]
 
@@ -145,7 +152,8 @@ def _write_apk(spec: ApkSpec, out: BinaryIO) -> None:
         raise ValueError(f"size {spec.size} needs zip64, which apkgen does not write (limit {_MAX_SIZE})")
     contents = [("AndroidManifest.xml", manifest_xml(spec))] + dex_files(spec) + list(spec.extra_entries)
     deflated = [(name, data, deflate(data)) for name, data in contents]
-    arsc = build_arsc(spec.package, spec.label if spec.label is not None else spec.package)
+    arsc = build_arsc(spec.package, spec.label if spec.label is not None else spec.package,
+                      extra_strings=spec.resource_strings, locales=spec.resource_locales)
     digests = [(name, hashlib.sha256(data).digest()) for name, data in contents]
     digests.append((ARSC_NAME, hashlib.sha256(arsc).digest()))
 

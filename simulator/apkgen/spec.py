@@ -47,6 +47,11 @@ class ApkSpec:
     `debuggable` and `shared_user_id` add android:debuggable / android:sharedUserId
     when not None; a None `version_name`, `min_sdk` or `target_sdk` leaves that
     attribute out. `size` is limited to just under 4 GiB (no zip64).
+    `label_ref` writes android:label as a reference to string/app_name in
+    resources.arsc (as aapt2 does for `@string/app_name`) instead of a raw string;
+    `resource_strings` and `resource_locales` grow that table to a real app's size
+    (see `simulator.apkgen.arsc.build_arsc`). `dex_strings`, when given, holds the
+    extra strings of each DEX file in order (instead of `strings` all in classes.dex).
     """
 
     package: str
@@ -67,3 +72,7 @@ class ApkSpec:
     shared_user_id: str | None = None
     signer_organization: str | None = None
     extra_entries: tuple[tuple[str, bytes], ...] = ()
+    label_ref: bool = False
+    resource_strings: int = 0
+    resource_locales: tuple[str, ...] = ()
+    dex_strings: tuple[tuple[str, ...], ...] = ()

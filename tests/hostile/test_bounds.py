@@ -109,6 +109,30 @@ def test_worker_past_budget_is_ended_and_pool_recovers():
         pool.shutdown(wait=True)
 
 
+def test_jobs_waiting_behind_a_job_past_budget_run_on_the_new_pool():
+    # issue 20's bench, four phones at once on 2 cores: jobs queued behind slow ones were
+    # timed from their submission (reported past their budget after only waiting), and
+    # the killed pool's shutdown cancelled the queued ones, which ended the whole audit;
+    # each must run on the new pool with its own budget instead
+    from audit.budget import BudgetedPool, InspectionTimeout
+
+    pool = BudgetedPool(None, workers=1, budget=2)
+    try:
+        async def slow():
+            with pytest.raises(InspectionTimeout):
+                await pool.run(time.sleep, 600)
+            return "ended"
+
+        async def go():
+            return await asyncio.gather(slow(), *(pool.run(os.getpid) for _ in range(4)))
+
+        got = asyncio.run(go())
+        assert got[0] == "ended"
+        assert all(isinstance(pid, int) and pid > 0 for pid in got[1:]), got
+    finally:
+        pool.shutdown(wait=True)
+
+
 def test_forty_thousand_services_parse_in_linear_time():
     from adb.parsers.accessibility import parse_dumpsys_accessibility
     from adb.parsers.settings import parse_component_list

@@ -66,8 +66,17 @@ def slow_copy(tmp_path: Path, name: str, bandwidth: int) -> Path:
 
 def test_a_clean_phone_read_in_full_is_complete_with_every_apk_in_the_ledger(sim_phone, tmp_path):
     phone = sim_phone("pixel-clean")
-    result = audit(phone, tmp_path / "h.sqlite3")
+    events = []
+    result = audit(phone, tmp_path / "h.sqlite3", progress=events.append)
     assert result.complete and result.exit_code == 0
+    # the first verdicts (issue 20): every check that needs no APK, judged before any
+    # APK is hashed or pulled, with the verdicts the final findings then give
+    stages = [e.stage for e in events]
+    assert stages.count("verdicts") == 1 and stages.index("verdicts") < stages.index("hash") < stages.index("pull")
+    early = {f.check: f for f in events[stages.index("verdicts")].findings}
+    assert set(early) == {m.META.id for m in CHECKS if m.META.apk_scope == "none"}
+    final = by_check(result)
+    assert {c: (f.status, f.missing) for c, f in early.items()} == {c: (final[c].status, final[c].missing) for c in early}
     facts = result.snapshot.facts
     assert {k: f.state for k, f in facts.items() if not f.read} == {}
     with_apks = {p.name for p in result.snapshot.packages if p.apk_paths}

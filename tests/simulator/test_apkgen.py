@@ -438,3 +438,35 @@ def test_optional_manifest_attributes(tmp_path):
 def test_size_beyond_zip32_is_refused():
     with pytest.raises(ValueError, match="zip64"):
         synthesize_apk(ApkSpec(package="com.huge", size=5 * 2**30))
+
+
+def test_label_as_resource_reference_resolves_per_locale(tmp_path):
+    # the benchmark's realistic phone (bench/realistic.py) writes android:label as
+    # @string/app_name with the table translated, as aapt2 does; aapt and androguard
+    # must resolve it through resources.arsc
+    spec = ApkSpec(package="com.example.tables", label="Tables", label_ref=True,
+                   resource_strings=300, resource_locales=("de", "pt-BR"))
+    path = tmp_path / "tables.apk"
+    synthesize_apk_to(spec, path)
+    out = run("aapt", "dump", "badging", str(path)).stdout
+    assert "application-label:'Tables'" in out
+    assert "application-label-de:'Tables (de)'" in out
+    assert "application-label-pt-BR:'Tables (pt-BR)'" in out
+    res = run("aapt", "dump", "resources", str(path)).stdout
+    assert "0x7f010000 com.example.tables:string/app_name" in res
+    assert "0x7f01012c com.example.tables:string/s300" in res  # 300 strings after app_name
+    assert APK(str(path)).get_app_name() == "Tables"
+    with zipfile.ZipFile(path) as z:
+        # 301 strings in three configs: the table grows with both
+        assert z.getinfo("resources.arsc").file_size > 301 * 3 * 20
+
+
+def test_strings_per_dex_go_to_their_dex(tmp_path):
+    spec = ApkSpec(package="com.example.split", classes=("com.example.split.A", "com.example.split.B"),
+                   dex_count=2, dex_strings=(("first-only",), ("second-only",)))
+    path = tmp_path / "split.apk"
+    synthesize_apk_to(spec, path)
+    with zipfile.ZipFile(path) as z:
+        first, second = DEX(z.read("classes.dex")), DEX(z.read("classes2.dex"))
+    assert "first-only" in first.get_strings() and "second-only" not in first.get_strings()
+    assert "second-only" in second.get_strings() and "first-only" not in second.get_strings()

@@ -220,3 +220,27 @@ class TestPickerAndProgress:
 
         app = create_app(_WaitingBackend(db), serial="127.0.0.1:40001", watch=False)
         assert snap_compare(app, run_before=progress, terminal_size=(80, 24))
+
+    def test_audit_progress_with_first_verdicts(self, snap_compare, db):
+        # issue 20: the checks that need no app are shown while the apps are pulled
+        from checks.registry import by_id
+        from model.findings import finding
+
+        early = (
+            finding(by_id("os.security-patch").META, Status.FAIL, "Security patch 2020-10-01 is old."),
+            finding(by_id("os.verified-boot").META, Status.PASS, "Verified boot is green."),
+            finding(by_id("os.adb-network").META, Status.INCONCLUSIVE, "Could not read the setting."),
+        )
+
+        async def progress(pilot):
+            pane = pilot.app.main.audit_panes()[0]
+            pane.post_message(AuditProgress(pane.key, {
+                "collect": Progress("collect", 41, 41),
+                "verdicts": Progress("verdicts", 3, 21, findings=early),
+                "hash": Progress("hash", 220, 220),
+                "pull": Progress("pull", 57, 220, 48_234_496, 0, detail="/system/app/Foo/Foo.apk"),
+            }))
+            await pilot.pause()
+
+        app = create_app(_WaitingBackend(db), serial="127.0.0.1:40001", watch=False)
+        assert snap_compare(app, run_before=progress, terminal_size=(100, 36))

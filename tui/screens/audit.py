@@ -25,7 +25,8 @@ from audit.console import human_bytes
 from tui.messages import AuditDone, AuditFinished, AuditProgress, FindingSelected
 from tui.viewmodel import AuditData
 from tui.widgets.stage_progress import StageProgress
-from tui.widgets.text import one_line, safe
+from tui.viewmodel import STATUS_WORD
+from tui.widgets.text import badge, one_line, safe
 
 #: the stages shown, and which runner stages feed each
 STAGES = (
@@ -101,6 +102,8 @@ class AuditPane(Vertical):
             for row, title_text, _stages in STAGES:
                 yield StageProgress(row, title_text)
             yield Button("Cancel audit (c)", id="cancel", variant="error")
+            # the checks that need no app, shown as soon as the phone is read (issue 20)
+            yield Static("", id="first-verdicts", classes="first-verdicts")
 
     def on_mount(self) -> None:
         if self.data is None:
@@ -132,8 +135,13 @@ class AuditPane(Vertical):
         message.stop()
         if not self.running:
             return
+        verdicts = message.stages.get("verdicts")
+        if verdicts is not None and verdicts.findings:
+            self._show_verdicts(verdicts)
         latest: dict[str, Progress] = {}
         for stage, event in message.stages.items():
+            if stage == "verdicts":
+                continue
             latest[_ROW_OF.get(stage, "read")] = event  # later stages of a row win
         reached = max((_ORDER.index(r) for r in latest), default=0)
         for i, row in enumerate(_ORDER):
@@ -146,6 +154,19 @@ class AuditPane(Vertical):
                 continue
             widget.update_stage(event.done, event.total or None, self._detail(row, event, message.stages),
                                 finished=finished)
+
+    def _show_verdicts(self, event: Progress) -> None:
+        out = Text(f"First verdicts: {event.done} of {event.total} checks need no app "
+                   "(the others follow once the apps are inspected)", style="bold")
+        for f in event.findings:
+            status = f.status.value
+            out.append("\n")
+            out.append_text(badge(status, STATUS_WORD.get(status, status.upper())))
+            out.append(" ")
+            out.append(one_line(f.title, 70))
+        widget = self.query_one("#first-verdicts", Static)
+        widget.update(out)
+        widget.display = True
 
     def _skipped(self, row: str) -> str:
         if row == "pull":
