@@ -26,3 +26,16 @@ def to_int(value: str | None) -> int | None:
         return int(value, 10)
     except ValueError:
         return None
+
+
+def iter_lines(text: str):
+    """The lines of `text` one at a time, without their newline: a dump of tens of MiB
+    (netstats, usagestats) is not copied into a list of lines first."""
+    start = 0
+    while start <= len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start:end]
+        start = end + 1

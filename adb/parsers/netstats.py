@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from adb.parsers._text import as_text
+from adb.parsers._text import as_text, iter_lines
 from model.snapshot import NetworkUse, UidTraffic
 
 #: lines read at most (a phone with years of history prints millions)
@@ -41,7 +41,7 @@ def parse_netstats(data: str | bytes) -> NetworkUse:
     counting: int | None = None  # the uid whose buckets follow, when they count
     window = "since boot"
     omitted = cut = False
-    for n, line in enumerate(_lines(as_text(data))):
+    for n, line in enumerate(iter_lines(as_text(data))):
         if n >= MAX_LINES:
             cut = True
             break
@@ -85,15 +85,3 @@ def parse_netstats(data: str | bytes) -> NetworkUse:
 def looks_like_netstats(text: str) -> bool:
     """A recognisable answer: the dump names its UID section."""
     return re.search(r"^\s*UID stats:\s*$", text, re.M) is not None
-
-
-def _lines(text: str):
-    """The lines of `text` one at a time: a 32 MiB dump is not copied into a list."""
-    start = 0
-    while start <= len(text):
-        end = text.find("\n", start)
-        if end < 0:
-            yield text[start:]
-            return
-        yield text[start:end]
-        start = end + 1

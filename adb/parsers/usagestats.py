@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from adb.parsers._text import as_text
+from adb.parsers._text import as_text, iter_lines
 from model.snapshot import AppUse
 
 MAX_LINES = 400_000
@@ -30,7 +30,7 @@ def parse_usagestats(data: str | bytes) -> tuple[dict[str, AppUse], bool]:
     """(package -> last use, cut). `cut` says a cap stopped the reading."""
     out: dict[str, AppUse] = {}
     cut = False
-    for n, line in enumerate(_lines(as_text(data))):
+    for n, line in enumerate(iter_lines(as_text(data))):
         if n >= MAX_LINES:
             cut = True
             break
@@ -68,7 +68,7 @@ def parse_standby_buckets(data: str | bytes) -> dict[str, str]:
     """package -> standby bucket in words, from the `App Standby States:` lines of user 0
     (AppIdleHistory.dump: `package=X u=0 bucket=40 reason=... used=...`). Bounded as above."""
     out: dict[str, str] = {}
-    for n, line in enumerate(_lines(as_text(data))):
+    for n, line in enumerate(iter_lines(as_text(data))):
         if n >= MAX_LINES or len(out) >= MAX_PACKAGES:
             break
         if " bucket=" not in line:
@@ -89,15 +89,3 @@ def _seconds(text: str) -> int:
 def looks_like_usagestats(text: str) -> bool:
     """A recognisable answer: the interval headers or a `user=` line the dump starts with."""
     return re.search(r"(?m)^\s*(In-memory (daily|weekly|monthly|yearly) stats|user=\d+)", text) is not None
-
-
-def _lines(text: str):
-    """The lines of `text` one at a time: a 32 MiB dump is not copied into a list."""
-    start = 0
-    while start <= len(text):
-        end = text.find("\n", start)
-        if end < 0:
-            yield text[start:]
-            return
-        yield text[start:end]
-        start = end + 1

@@ -24,8 +24,10 @@ def test_diff_of_two_phones_warns(phone_audit, tmp_path):
     d = phone_audit("diff", *map(str, ids))
     assert d.code == 0
     assert "are of different phones (28241FDH2001PQ and 3f9b20d6)" in d.stderr
-    # each phone's first audit: #1, with the database id diff was given
-    assert d.stdout.startswith(f"audit #1 (id {ids[0]}) (Google Pixel 7, serial 28241FDH2001PQ, ")
+    # each phone's first audit: #1, with the database id diff was given; a --capture-in
+    # audit is marked as the re-analysis it is
+    assert d.stdout.startswith(f"audit #1 (id {ids[0]}, re-analysis of a capture) "
+                               "(Google Pixel 7, serial 28241FDH2001PQ, "), d.stdout[:300]
     # the same phone twice: no warning
     same = phone_audit("diff", str(ids[1]), str(ids[1]))
     assert same.code == 0 and "different phones" not in same.stderr

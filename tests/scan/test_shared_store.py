@@ -88,7 +88,9 @@ def test_second_bench_pulls_nothing_for_a_firmware_the_first_bench_audited(
     diff = phone_audit("diff", str(mine[1]["id"]), str(mine[0]["id"]),
                        env=bench_env(tmp_path, "bench-b", url))
     assert diff.code == 0, diff.stderr
-    assert f"#{mine[1]['id']}" in diff.stdout and f"#{mine[0]['id']}" in diff.stdout
+    # the phone's own audit numbers (#1 at bench A, #2 at bench B), with the shared ids
+    assert diff.stdout.startswith(f"audit #1 (id {mine[1]['id']}) "), diff.stdout[:300]
+    assert f"-> audit #2 (id {mine[0]['id']}) " in diff.stdout, diff.stdout[:300]
 
 
 def test_lost_database_mid_pull_keeps_the_audit_in_the_local_spool(

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from checks import registry
-from tui_helpers import derive_profile, run_async, screen_text, wait_for
+from tui_helpers import audit_finished as finished, derive_profile, pick_phone as pick, run_async, screen_text, wait_for
 
 from tui.app import create_app
 from tui.backend import Backend
@@ -25,25 +25,6 @@ pytestmark = pytest.mark.adb
 
 #: slow pulls (bytes per second) so an audit is still running when the test acts
 SLOW = "\n[faults]\nbandwidth_bytes_per_s = 4000000\n"
-
-
-async def pick(app, pilot, serial: str) -> None:
-    """On the Phones tab, put the cursor on `serial` (once adb lists it) and press Enter."""
-    from textual.widgets import TabbedContent
-
-    app.main.query_one("#tabs", TabbedContent).active = "phones"
-    table = app.main.query_one(DeviceTable)
-    await wait_for(pilot, lambda: serial in table.rows_by_key, timeout=60)
-    table.focus()
-    table.move_cursor(row=table.get_row_index(serial))
-    await pilot.press("enter")
-
-
-async def finished(app, pilot, n: int):
-    await wait_for(pilot, lambda: len(app.main.audit_panes()) >= n
-                   and app.main.audit_panes()[n - 1].data is not None)
-    await pilot.pause()
-    return app.main.audit_panes()[n - 1]
 
 
 @run_async
