@@ -21,7 +21,7 @@ import shutil
 
 import pytest
 
-from tui_helpers import run_async, screen_text, wait_for
+from tui_helpers import pick_phone, run_async, screen_text, wait_for
 
 from adb.capture import save_capture
 from audit.runner import run_audit
@@ -35,7 +35,6 @@ from tui.screens.apps import AppsScreen
 from tui.screens.export import ExportScreen
 from tui.screens.finding import FindingScreen
 from tui.screens.history import HistoryScreen
-from tui.widgets.device_table import DeviceTable
 
 pytestmark = pytest.mark.adb
 
@@ -105,17 +104,6 @@ class Seen:
                 assert m not in text, (where, m)
 
 
-async def _pick(app, pilot, serial):
-    from textual.widgets import TabbedContent
-
-    app.main.query_one("#tabs", TabbedContent).active = "phones"
-    table = app.main.query_one(DeviceTable)
-    await wait_for(pilot, lambda: serial in table.rows_by_key, timeout=60)
-    table.focus()
-    table.move_cursor(row=table.get_row_index(serial))
-    await pilot.press("enter")
-
-
 async def _earlier_audit(folder, db, tmp_path) -> int:
     """An earlier audit of the marker phone in the history `db`, replayed from a capture
     of it (no APK is read: that audit is incomplete, which the history shows as such)."""
@@ -148,7 +136,7 @@ async def test_no_marker_on_any_screen_and_the_vendor_verdict_holds(sim_phone, d
     seen = Seen(app)
     async with app.run_test(size=(160, 50)) as pilot:
         seen.look("phones")
-        await _pick(app, pilot, phone.serial)
+        await pick_phone(app, pilot, phone.serial)
         pane = await _finished(app, pilot, 1)
         seen.look("audit tab")
         # the vendor-number verdict, from the data the app holds
