@@ -451,28 +451,28 @@ def _adb_keys(b: _Builder):
     return dump.keys
 
 
+def _parsed_or_problem(b: _Builder, argv, parse, not_understood: str):
+    """`parse` of the command's usable output, or None; an answer the parser finds
+    nothing in (it returns None) is a problem, never an empty list."""
+    o = b.usable(argv)
+    if o is None:
+        return None
+    value = parse(o.stdout)
+    if value is None:
+        b.problem(C.line(argv), f"could not be read ({not_understood})")
+    return value
+
+
 def _mounts(b: _Builder):
     from adb.parsers.mounts import parse_mounts
 
-    o = b.usable(C.CAT_MOUNTS)
-    if o is None:
-        return None
-    mounts = parse_mounts(o.stdout)
-    if mounts is None:
-        b.problem(C.line(C.CAT_MOUNTS), "could not be read (no mount line in the answer)")
-    return mounts
+    return _parsed_or_problem(b, C.CAT_MOUNTS, parse_mounts, "no mount line in the answer")
 
 
 def _local_tmp(b: _Builder):
     from adb.parsers.ls_long import parse_ls_long
 
-    o = b.usable(C.LS_LOCAL_TMP)
-    if o is None:
-        return None
-    entries = parse_ls_long(o.stdout)
-    if entries is None:
-        b.problem(C.line(C.LS_LOCAL_TMP), "could not be read (not an `ls -l` listing)")
-    return entries
+    return _parsed_or_problem(b, C.LS_LOCAL_TMP, parse_ls_long, "not an `ls -l` listing")
 
 
 def _phone_state(b: _Builder) -> dict:
