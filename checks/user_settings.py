@@ -36,6 +36,32 @@ def value_by_user(snap, key: str) -> dict[int, str | None]:
     return out
 
 
+def split_by_origin(snap, key: str, comps: list[str], cmd: str):
+    """The apps behind the components of secure setting `key`, of user 0 (`comps`, read
+    with `cmd`) and of every other user whose settings were read: (installed by the
+    user, pre-installed, evidence), each app named once, every component shown."""
+    from checks.packages import is_preinstalled, package_of_component
+    from model.findings import Evidence
+
+    third: list[str] = []
+    system: list[str] = []
+    ev: list[Evidence] = []
+    every = [(0, c) for c in comps] + components_by_user(snap, key)
+    for user, c in every:
+        name = package_of_component(c)
+        p = snap.package(name)
+        pre = p is not None and is_preinstalled(p)
+        if name not in third + system:
+            (system if pre else third).append(name)
+        origin = "pre-installed" if pre else "installed by the user" if p else "unknown app"
+        if user == 0:
+            ev.append(Evidence("settings", f"{c} ({origin})", cmd))
+        else:
+            ev.append(Evidence("settings", f"{c} in user {user} ({origin})",
+                               f"adb shell settings --user {user} get secure {key}"))
+    return third, system, ev
+
+
 def user_settings_command(user: int) -> str:
     return f"adb shell settings --user {user} list secure"
 

@@ -4,8 +4,7 @@ for the user."""
 from __future__ import annotations
 
 from checks.commands import cmd_settings
-from checks.packages import is_preinstalled, package_of_component
-from checks.user_settings import components_by_user, unless_every_user_read
+from checks.user_settings import split_by_origin, unless_every_user_read
 from checks.wording import label, names
 from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
@@ -48,7 +47,6 @@ def evaluate(inp: AuditInput) -> Finding:
 def _evaluate(inp: AuditInput) -> Finding:
     snap = inp.snapshot
     comps = enabled_services(snap)
-    others = components_by_user(snap, "enabled_accessibility_services")
     cmd = cmd_settings("secure", "enabled_accessibility_services")
     if not comps and "secure" not in snap.settings:
         # an empty list is only "none is on" when the setting was read: a phone that
@@ -58,21 +56,7 @@ def _evaluate(inp: AuditInput) -> Finding:
                        "whether an accessibility service is on.",
                        evidence=[Evidence("settings", "the secure settings could not be read",
                                           "adb shell settings list secure")])
-    third, system, ev = [], [], []
-    for c in comps:
-        pkg_name = package_of_component(c)
-        p = snap.package(pkg_name)
-        pre = p is not None and is_preinstalled(p)
-        (system if pre else third).append(pkg_name)
-        ev.append(Evidence("settings", f"{c} ({'pre-installed' if pre else 'installed by the user' if p else 'unknown app'})", cmd))
-    for user, c in others:
-        pkg_name = package_of_component(c)
-        p = snap.package(pkg_name)
-        pre = p is not None and is_preinstalled(p)
-        if pkg_name not in third + system:
-            (system if pre else third).append(pkg_name)
-        ev.append(Evidence("settings", f"{c} in user {user} ({'pre-installed' if pre else 'installed by the user' if p else 'unknown app'})",
-                           f"adb shell settings --user {user} get secure enabled_accessibility_services"))
+    third, system, ev = split_by_origin(snap, "enabled_accessibility_services", comps, cmd)
     if third:
         return finding(META, Status.FAIL,
                        f"{names([label(n, inp.apks) for n in third])} can read your screen and act for you (accessibility service). "

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from checks.commands import cmd_settings
-from checks.packages import is_preinstalled, package_of_component
-from checks.user_settings import components_by_user, unless_every_user_read
+from checks.user_settings import split_by_origin, unless_every_user_read
 from checks.wording import label, names
 from model.audit_input import AuditInput
 from model.findings import CheckMeta, Evidence, Finding, Severity, Status, finding
@@ -53,21 +52,7 @@ def _evaluate(inp: AuditInput) -> Finding:
                        "which apps read your notifications.",
                        evidence=[Evidence("settings", "the secure settings could not be read",
                                           "adb shell settings list secure")])
-    third, system, ev = [], [], []
-    for c in comps:
-        name = package_of_component(c)
-        p = snap.package(name)
-        pre = p is not None and is_preinstalled(p)
-        (system if pre else third).append(name)
-        ev.append(Evidence("settings", f"{c} ({'pre-installed' if pre else 'installed by the user'})", cmd))
-    for user, c in components_by_user(snap, "enabled_notification_listeners"):
-        name = package_of_component(c)
-        p = snap.package(name)
-        pre = p is not None and is_preinstalled(p)
-        if name not in third + system:
-            (system if pre else third).append(name)
-        ev.append(Evidence("settings", f"{c} in user {user} ({'pre-installed' if pre else 'installed by the user'})",
-                           f"adb shell settings --user {user} get secure enabled_notification_listeners"))
+    third, system, ev = split_by_origin(snap, "enabled_notification_listeners", comps, cmd)
     if third:
         return finding(META, Status.WARN,
                        f"{names([label(n, inp.apks) for n in third])} can read all your notifications, including message previews and codes.",
