@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
+from model.timestamps import parse_datetime
+
+__all__ = ["audit_date", "parse_datetime", "parse_date", "ms_to_iso"]
+
 
 def audit_date(snapshot) -> date:
     """"Now" for date checks: when the snapshot was collected (so a capture re-analysed
@@ -18,17 +22,6 @@ def audit_date(snapshot) -> date:
         if parsed is not None:
             return parsed.date()
     return datetime.now(timezone.utc).date()
-
-
-def parse_datetime(text: str) -> datetime | None:
-    text = text.strip()
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    try:
-        dt = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 def parse_date(text: str | None) -> date | None:

@@ -32,6 +32,7 @@ from adb.parsers.security import (
 )
 from adb.parsers.settings import parse_component_list, parse_settings_list
 from adb.parsers.appops_times import parse_op_time
+from model.timestamps import parse_datetime
 from adb.parsers.netstats import parse_netstats
 from adb.parsers.roles import parse_role_holders
 from adb.parsers.usagestats import parse_standby_buckets, parse_usagestats
@@ -519,15 +520,8 @@ def _activity(b: _Builder) -> ActivityFacts:
 
 def _epoch(iso: str) -> int | None:
     """Epoch seconds of an ISO 8601 time the gate stamped, or None."""
-    import datetime as _dt
-
-    try:
-        t = _dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except (ValueError, AttributeError):
-        return None
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=_dt.timezone.utc)
-    return int(t.timestamp())
+    t = parse_datetime(iso)
+    return None if t is None else int(t.timestamp())
 
 
 def _facts(raw: RawCapture, b: _Builder) -> dict:
