@@ -281,8 +281,11 @@ def appops_fact(raw: RawCapture, wanted: "list[str] | None" = None) -> Fact:
     return Fact(APPOPS, NOT_REACHED, "appops get PACKAGE " + C.INSTALL_OP)
 
 
-def build_ledger(raw: RawCapture) -> dict[str, Fact]:
-    """Every fact's state in this capture, by key (see `KEYS`)."""
+def build_ledger(raw: RawCapture, dumped=None) -> dict[str, Fact]:
+    """Every fact's state in this capture, by key (see `KEYS`). With `dumped`, the parsed
+    package dump, the app-op facts are judged against the app ops the audit meant to ask
+    for (`commands.appops_wanted`, `sms_ops_wanted`), so a missing answer is not read
+    rather than "no app op"."""
     facts: dict[str, Fact] = {"getprop": Fact("getprop", *_single(raw, "getprop"))}
     facts.update(_phone_state_facts(raw))
     facts[PACKAGES] = _packages(raw)
@@ -293,8 +296,12 @@ def build_ledger(raw: RawCapture) -> dict[str, Fact]:
     facts[ROOT_PROBES] = _root_probes(raw)
     facts[SMS] = _sms(raw)
     facts[ROLES] = _roles(raw)
-    facts[SMS_OPS] = sms_ops_fact(raw)
-    facts[APPOPS] = appops_fact(raw)
+    sms_wanted = appops_wanted = None
+    if dumped is not None:
+        sms_wanted = [C.line(a) for a in C.sms_ops_wanted(dumped)]
+        appops_wanted = [C.line(a) for a in C.appops_wanted(dumped)]
+    facts[SMS_OPS] = sms_ops_fact(raw, sms_wanted)
+    facts[APPOPS] = appops_fact(raw, appops_wanted)
     return {k: facts[k] for k in KEYS}
 
 

@@ -525,14 +525,8 @@ def _epoch(iso: str) -> int | None:
 
 
 def _facts(raw: RawCapture, b: _Builder) -> dict:
-    """The ledger; its app-op fact judged against what the package dump says collect
+    """The ledger, its app-op facts judged against what the package dump says collect
     asked for (a missing answer is then not read, not "no app op")."""
-    from adb.ledger import APPOPS, appops_fact, build_ledger
+    from adb.ledger import build_ledger
 
-    facts = build_ledger(raw)
-    if b.dumped is not None:
-        from adb.ledger import SMS_OPS, sms_ops_fact
-
-        facts[SMS_OPS] = sms_ops_fact(raw, [C.line(a) for a in C.sms_ops_wanted(b.dumped)])
-        facts[APPOPS] = appops_fact(raw, [C.line(a) for a in C.appops_wanted(b.dumped)])
-    return facts
+    return build_ledger(raw, b.dumped)
