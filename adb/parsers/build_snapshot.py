@@ -493,13 +493,13 @@ def _activity(b: _Builder) -> ActivityFacts:
     from adb.ledger import sms_op_outputs
 
     net = NetworkUse()
-    o = b.out(C.DUMPSYS_NETSTATS)
-    if o is not None and o.error is None and o.exit_code in (0, None) and not _refusal(o):
+    o = b.usable(C.DUMPSYS_NETSTATS, required=False)
+    if o is not None:
         net = parse_netstats(o.stdout)
     usage: dict[str, AppUse] = {}
     standby: dict[str, str] = {}
-    o = b.out(C.DUMPSYS_USAGESTATS)
-    if o is not None and o.error is None and o.exit_code in (0, None) and not _refusal(o):
+    o = b.usable(C.DUMPSYS_USAGESTATS, required=False)
+    if o is not None:
         usage = parse_usagestats(o.stdout)[0]
         standby = parse_standby_buckets(o.stdout)
     roles: dict[str, tuple[str, ...]] = {}
