@@ -46,6 +46,9 @@ class Rule:
     shapes: tuple[tuple[Element, ...], ...]
 
 
+#: the `stat -c` format of the APK files (adb.parsers.apk_stat.STAT_FORMAT, the same text)
+APK_STAT_FORMAT = "%i %s %Y %n"
+
 #: Android package names (and the `which` target): letters, digits, `_` and `.`.
 PACKAGE_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.]{0,254}")
 #: system property / settings keys as they appear in the wild (MIUI/EMUI use `-` and `:`)
@@ -153,7 +156,9 @@ RULES: tuple[Rule, ...] = (
     Rule("which", ((Slot("name"),),)),
     Rule("sha256sum", ((Slot("apk_path", many=True),),)),
     Rule("ls", ((Slot("path"),), ("-la", "/data/local/tmp"))),
-    Rule("stat", ((Slot("path"),),)),
+    # the warm re-audit: what the kernel says of APK files (inode, size, mtime, name),
+    # in the one format adb.parsers.apk_stat reads
+    Rule("stat", ((Slot("path"),), ("-c", APK_STAT_FORMAT, Slot("apk_path", many=True)))),
     Rule("echo", ((Slot("marker"),),)),
     # issue 15: phone state the forensic tools read
     Rule("ps", ((), ("-A", "-o", "USER,PID,PPID,NAME"))),

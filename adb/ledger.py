@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from adb.allowlist import quote_argv
+from adb.allowlist import APK_STAT_FORMAT, quote_argv
 from adb.capture import RawCapture, RawOutput, decode
 from adb.parsers import commands as C
 from adb.parsers.netstats import looks_like_netstats
@@ -377,6 +377,12 @@ def apk_key(package: str) -> str:
 def hash_fact(path: str, state: str, detail: str = "") -> Fact:
     """The phone's `sha256sum PATH` for one APK."""
     return Fact(f"sha256sum {path}", state, quote_argv(("sha256sum", path)), detail)
+
+
+def stat_fact(path: str, state: str, detail: str = "") -> Fact:
+    """The phone's `stat -c FORMAT PATH` for one APK (inode, size, mtime): with the build
+    fingerprint, it says whether a SHA-256 verified by an earlier audit still holds."""
+    return Fact(f"stat {path}", state, quote_argv(("stat", "-c", APK_STAT_FORMAT, path)), detail)
 
 
 def pull_fact(path: str, state: str, detail: str = "") -> Fact:

@@ -1,7 +1,9 @@
 """Hashing APKs on the phone and copying them off it, safely.
 
 `remote_sha256` asks the phone for SHA-256 of many APKs in a few `sha256sum` calls,
-so APKs already analysed (cached by hash) need not be copied. `pull_apk` copies one
+so APKs already analysed (cached by hash) need not be copied; `remote_stat_answers`
+asks what `stat` says of them (inode, size, mtime), so a file unchanged since an
+audit that hashed it need not be hashed again. `pull_apk` copies one
 APK over sync into a local file named by its hash, never by phone text, verifies the
 hash, and retries once. A lost phone raises `DeviceLost`; other failures are values.
 """
@@ -23,10 +25,12 @@ from adb.parsers._text import as_text
 if TYPE_CHECKING:
     from adb.connection import Phone
 
-__all__ = ["PullResult", "remote_sha256", "pull_apk", "parse_sha256sum"]
+__all__ = ["PullResult", "remote_sha256", "remote_stat_answers", "pull_apk", "parse_sha256sum"]
 
 #: paths per `sha256sum` call; run_many batches the calls into few round trips
 PATHS_PER_CALL = 40
+#: paths per `stat` call (no file is read: one call may name many)
+STAT_PATHS_PER_CALL = 100
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -122,3 +126,24 @@ def pull_apk(phone: "Phone", remote: str, dest_dir: Path, expected_sha256: str |
             if tmp.exists():
                 tmp.unlink()
     return PullResult(remote, None, None, 0, error=error)
+
+
+def remote_stat_answers(phone: "Phone", paths: Sequence[str]):
+    """What the phone's `stat` says of each APK file (`adb.parsers.apk_stat`): path ->
+    FileStat (absent when it gave none), and for each path the answer it came in (None
+    for a path never asked: not an APK location). Cheap on the phone (no file is read),
+    so all paths go in few round trips."""
+    from adb.allowlist import APK_STAT_FORMAT
+    from adb.parsers.apk_stat import parse_apk_stat
+
+    stats: dict = {}
+    answers: dict[str, object] = {p: None for p in paths}
+    good = [p for p in dict.fromkeys(paths) if is_apk_path(p)]
+    calls = [good[i:i + STAT_PATHS_PER_CALL] for i in range(0, len(good), STAT_PATHS_PER_CALL)]
+    if not calls:
+        return stats, answers
+    outs = phone.gate.run_many([("stat", "-c", APK_STAT_FORMAT, *chunk) for chunk in calls], timeout=60)
+    for chunk, out in zip(calls, outs):
+        stats.update(parse_apk_stat(out.stdout, chunk))
+        answers.update(dict.fromkeys(chunk, out))
+    return stats, answers

@@ -71,6 +71,8 @@ class ApkResults:
     facts: dict[str, Fact] = field(default_factory=dict)
     #: APK path -> the SHA-256 the phone claimed for it and that was not believed
     disputed: dict[str, str] = field(default_factory=dict)
+    #: APK paths whose SHA-256 was reused from an earlier audit (its `stat` unchanged)
+    via_stat: set[str] = field(default_factory=set)
     bytes_pulled: int = 0
     pulled: int = 0
     from_cache: int = 0
@@ -148,7 +150,7 @@ class ApkPipeline:
     cancel event, worker count and problem list, `stopping()` and `lose()`, and
     `apks`, the `ApkResults` this fills in."""
 
-    def __init__(self, audit, phone, audit_id: int) -> None:
+    def __init__(self, audit, phone, audit_id: int, fingerprint: str | None = None) -> None:
         self.audit = audit
         self.phone = phone
         self.audit_id = audit_id
@@ -166,6 +168,13 @@ class ApkPipeline:
         self.inspected = 0
         self.pool_ready: asyncio.Future | None = None
         self.tmp: Path | None = None
+        #: the phone's build fingerprint: with it, files unchanged since an earlier audit
+        #: reuse its digest (`_reuse_known`); without it every APK is hashed
+        self.fingerprint = fingerprint
+        #: APK path -> what the phone's `stat` said of it (`adb.parsers.apk_stat.FileStat`)
+        self.stats: dict = {}
+        #: APK path -> (inode, size, mtime, SHA-256) remembered for this fingerprint
+        self.known: dict[str, tuple[int, int, int, str]] = {}
         # Several pulls at once (one sync stream each): the per-file round trips and the
         # local hash check of one file overlap with another file's transfer
         self._slots = asyncio.Semaphore(PULL_STREAMS)
@@ -185,19 +194,44 @@ class ApkPipeline:
                 await asyncio.gather(producer, return_exceptions=True)
                 raise
             await producer
+            await self._remember()
         self._package_facts(packages)
+
+    async def _remember(self) -> None:
+        """Remember, for the next audit, the SHA-256 of each file hashed in this one whose
+        report was found or made (its digest verified: a cached report naming its package,
+        or the copy hashed here), by what `stat` said of it. Digests the phone gave and
+        that were not believed are not remembered (the next audit hashes them again),
+        nor are files whose digest was itself reused (their row is already there)."""
+        if not self.fingerprint or not self.stats:
+            return
+        res = self.results
+        rows = []
+        for path, st in self.stats.items():
+            sha = res.hashes.get(path)
+            if sha is None or sha not in res.reports or path in res.disputed or path in res.via_stat:
+                continue
+            if self.known.get(path) == (st.inode, st.size, st.mtime, sha):
+                continue
+            rows.append((path, st.inode, st.size, st.mtime, sha))
+        await self.store.remember_digests(self.fingerprint, rows)
 
     # -- 1. hash ---------------------------------------------------------------------
 
     async def _hash_all(self, paths: list[str]) -> None:
-        """Hash every path, a batch at a time, and look each new digest up; then tell
-        the pullers that nothing more is coming (None on the queue)."""
-        batches = [paths[i:i + HASH_BATCH] for i in range(0, len(paths), HASH_BATCH)]
-        slots = asyncio.Semaphore(HASH_STREAMS)
-        # HASH_STREAMS batches hash at once (a phone has cores to spare); their results
-        # are taken in path order, so the first path of a content wins
-        tasks = [asyncio.create_task(self._hash(batch, slots)) for batch in batches]
+        """Reuse the digests of files unchanged since an earlier audit (`_reuse_known`),
+        hash every other path, a batch at a time, and look the new digests up; then
+        tell the pullers that nothing more is coming (None on the queue)."""
+        tasks: list[asyncio.Task] = []
         try:
+            todo = await self._reuse_known(paths)
+            if todo is None:
+                return
+            batches = [todo[i:i + HASH_BATCH] for i in range(0, len(todo), HASH_BATCH)]
+            slots = asyncio.Semaphore(HASH_STREAMS)
+            # HASH_STREAMS batches hash at once (a phone has cores to spare); their results
+            # are taken in path order, so the first path of a content wins
+            tasks = [asyncio.create_task(self._hash(batch, slots)) for batch in batches]
             for batch, task in zip(batches, tasks):
                 try:
                     hashed = await task
@@ -206,15 +240,59 @@ class ApkPipeline:
                     return
                 if hashed is None:
                     return
-                for path in batch:
-                    sha = hashed.get(path)
-                    if sha is not None:
-                        await self._look_up(path, sha)
+                await self._look_up_many([(path, hashed[path]) for path in batch if path in hashed])
         finally:
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             self.queue.put_nowait(None)
+
+    async def _reuse_known(self, paths: list[str]) -> list[str] | None:
+        """Ask the phone's `stat` about every path (a few round trips, no file read) and
+        reuse the SHA-256 an earlier audit verified for each file whose build fingerprint,
+        path, inode, size and mtime are all the same (`store.apk_digests`); the paths
+        left (new, changed, no usable `stat` answer, no fingerprint) are returned, to be
+        hashed with `sha256sum` as before. None when the phone was lost.
+
+        Every path asked gets its `stat` ledger fact: read (reused, or changed and so
+        hashed), or why there is no answer (then its `sha256sum` fact says the rest)."""
+        from adb.pull import remote_stat_answers
+
+        if not self.fingerprint or not paths or self.audit.stopping():
+            return paths
+        try:
+            stats, answers = await asyncio.to_thread(remote_stat_answers, self.phone, paths)
+        except self.audit.lost_exceptions as exc:
+            self.audit.lose("stat", exc)
+            return None
+        self.stats = stats
+        known = await self.store.known_digests(self.fingerprint, list(stats)) if stats else {}
+        res, todo, reused = self.results, [], []
+        for path in paths:
+            st = stats.get(path)
+            if st is None:
+                out = answers.get(path)
+                state, detail = ledger.state_of(out) if out is not None else (
+                    ledger.UNRECOGNISED, "not an APK location")
+                if state == ledger.READ:  # the answer came, without a usable line for this path
+                    state, detail = ledger.UNRECOGNISED, "no usable line for this path in the answer"
+                fact = ledger.stat_fact(path, state, (detail + "; " if detail else "") + "hashed with sha256sum")
+                todo.append(path)
+            elif (k := known.get(path)) is not None and k[:3] == (st.inode, st.size, st.mtime):
+                reused.append((path, k[3]))
+                fact = ledger.stat_fact(path, ledger.READ, f"unchanged since an audit verified its SHA-256 "
+                                        f"{k[3]} (same build fingerprint, inode, size and mtime)")
+            else:
+                fact = ledger.stat_fact(path, ledger.READ, "new or changed since the last audit: hashed with sha256sum")
+                todo.append(path)
+            res.facts[fact.key] = fact
+        for path, sha in reused:
+            res.hashes[path] = sha
+            res.via_stat.add(path)
+        self.known = known
+        self.audit.progress(Progress("hash", len(res.hashes), len(self.owner)))
+        await self._look_up_many(reused)
+        return todo
 
     async def _hash(self, batch: list[str], slots: asyncio.Semaphore) -> dict[str, str] | None:
         """The phone's SHA-256 of each path of `batch` (None when the audit stops first);
@@ -247,8 +325,18 @@ class ApkPipeline:
 
     # -- 2. look up ------------------------------------------------------------------
 
-    async def _look_up(self, path: str, sha: str) -> None:
-        """Reuse a report of `sha` if it is this package's APK, else queue a pull."""
+    async def _look_up_many(self, pairs: list[tuple[str, str]]) -> None:
+        """`_look_up` each (path, SHA-256) in order, the cache read in one query for all."""
+        if not pairs:
+            return
+        wanted = [sha for _path, sha in pairs if sha not in self.seen]
+        cached = await self.store.cache_get_many(wanted, self.kbv) if wanted else {}
+        for path, sha in pairs:
+            self._look_up(path, sha, cached)
+
+    def _look_up(self, path: str, sha: str, cached_reports: dict[str, ApkReport]) -> None:
+        """Reuse a report of `sha` (from `cached_reports`, the cache's answer for it) if
+        it is this package's APK, else queue a pull."""
         pkg = self.owner[path]
         first = self.sha_owner.setdefault(sha, pkg)
         if first != pkg:
@@ -258,7 +346,7 @@ class ApkPipeline:
         if sha in self.seen:
             return
         self.seen.add(sha)
-        cached = await self.store.cache_get(sha, self.kbv)
+        cached = cached_reports.get(sha)
         if cached is not None and not self._names(cached, pkg):
             self.seen.discard(sha)
             self._distrust(path, sha, f"the phone gave {pkg} the SHA-256 of a cached APK of {cached.package}")
@@ -519,8 +607,11 @@ def apk_facts(res: ApkResults, packages: list[PackageInfo]) -> None:
     """One "apk PKG" fact per package: read when every APK of it has a report, else
     the state of its first APK that has none (with the command that would show it)."""
     for pkg in packages:
-        fact = Fact(ledger.apk_key(pkg.name), ledger.READ, ledger.hash_fact(pkg.apk_paths[0], "").command
-                    if pkg.apk_paths else "pm path " + pkg.name)
+        first = pkg.apk_paths[0] if pkg.apk_paths else None
+        # what showed the APK: `stat` when its digest was reused, else `sha256sum`
+        shown_by = ledger.stat_fact if first in res.via_stat else ledger.hash_fact
+        fact = Fact(ledger.apk_key(pkg.name), ledger.READ, shown_by(first, "").command
+                    if first is not None else "pm path " + pkg.name)
         for path in pkg.apk_paths:
             state, why = res.path_state(path)
             if state != ledger.READ:

@@ -238,7 +238,7 @@ class _Audit:
                 if sidecar is not None:
                     await self._from_sidecar(sidecar, packages)
                 elif phone is not None:
-                    await self._hash_and_pull(phone, packages, audit_id)
+                    await self._hash_and_pull(phone, packages, audit_id, snapshot.device.build_fingerprint)
                 else:
                     await self._lookup_cache_for_capture(packages)
             apks, rows = self._package_apks(packages)
@@ -330,9 +330,11 @@ class _Audit:
             self.lost = self.lost or not self.cancel.is_set()
         return phone, raw
 
-    async def _hash_and_pull(self, phone, packages: list[PackageInfo], audit_id: int) -> None:
-        """The APK stage against the phone: hash, look up, pull, inspect, store."""
-        await ApkPipeline(self, phone, audit_id).run(packages)
+    async def _hash_and_pull(self, phone, packages: list[PackageInfo], audit_id: int,
+                             fingerprint: str | None = None) -> None:
+        """The APK stage against the phone: hash (or reuse the digests of files unchanged
+        for this build fingerprint), look up, pull, inspect, store."""
+        await ApkPipeline(self, phone, audit_id, fingerprint).run(packages)
 
     async def _lookup_cache_for_capture(self, packages: list[PackageInfo]) -> None:
         # a capture without APK reports: nothing can be hashed without the phone

@@ -292,7 +292,8 @@ class Store:
         save_snapshot,
         start_audit,
     )
-    from store.apk_cache import cache_get, cache_put, cache_size  # noqa: E402
+    from store.apk_cache import cache_get, cache_get_many, cache_put, cache_size  # noqa: E402
+    from store.apk_digests import known_digests, remember_digests  # noqa: E402
     from store.acceptances import (  # noqa: E402
         accept_finding,
         list_acceptances,

@@ -112,8 +112,25 @@ CREATE TABLE acceptances (
 );
 """
 
+#: Version 5: the SHA-256 an audit verified for an APK file, keyed by the build
+#: fingerprint, the path and what the phone's `stat` said of the file (inode, size,
+#: mtime), so a re-audit of an unchanged firmware need not have the phone hash its
+#: APKs again (`store.apk_digests`).
+V5 = """
+CREATE TABLE apk_digests (
+    fingerprint  TEXT NOT NULL,          -- ro.build.fingerprint of the phone
+    path         TEXT NOT NULL,
+    inode        BIGINT NOT NULL,
+    size         BIGINT NOT NULL,
+    mtime        BIGINT NOT NULL,        -- seconds since the epoch
+    sha256       TEXT NOT NULL,
+    verified_at  TEXT NOT NULL,
+    PRIMARY KEY (fingerprint, path)
+);
+"""
+
 #: Migration n (1-based) brings user_version n-1 to n.
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4)
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5)
 
 #: The schema version this code writes.
 LATEST = len(MIGRATIONS)

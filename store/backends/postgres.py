@@ -30,6 +30,7 @@ PRIMARY_KEYS = {
     "package_apks": ("audit_id", "package", "path"),
     "findings": ("audit_id", "check_id"),
     "apk_cache": ("sha256", "kb_version"),
+    "apk_digests": ("fingerprint", "path"),
     "acceptances": ("device_key", "check_id"),
 }
 

@@ -53,7 +53,7 @@ def test_new_database_is_latest_schema_in_wal(tmp_path):
     async def go():
         store = await Store.open(tmp_path / "h.sqlite3")
         try:
-            assert await store.user_version() == schema.LATEST == 4
+            assert await store.user_version() == schema.LATEST == 5
             assert await store.journal_mode() == "wal"
         finally:
             await store.close()
@@ -65,14 +65,14 @@ def test_new_database_has_the_latest_schema_on_either_backend(db):
         store = await Store.open(db)
         try:
             assert store.dialect == ("postgresql" if str(db).startswith("postgresql://") else "sqlite")
-            assert await store.user_version() == 4
+            assert await store.user_version() == 5
             assert await store.fetchall("SELECT bench, technician FROM audits") == []
         finally:
             await store.close()
         # a second open (another bench) finds it migrated and changes nothing
         store = await Store.open(db)
         try:
-            assert await store.user_version() == 4
+            assert await store.user_version() == 5
         finally:
             await store.close()
     run(go())
@@ -128,7 +128,7 @@ def test_version_1_database_migrates_on_open(tmp_path):
     async def go():
         store = await Store.open(db)
         try:
-            assert await store.user_version() == 4
+            assert await store.user_version() == 5
             audits = {a["id"]: a for a in await store.list_audits()}
             assert audits[1]["status"] == "complete"
             # v1 had no way to tell a crash from a running audit: marked on migration
@@ -150,7 +150,7 @@ def test_version_1_database_migrates_on_open(tmp_path):
         # opening again does not migrate again or lose anything
         store = await Store.open(db)
         try:
-            assert await store.user_version() == 4
+            assert await store.user_version() == 5
             assert len(await store.list_audits()) == 2
         finally:
             await store.close()
