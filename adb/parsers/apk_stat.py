@@ -3,7 +3,7 @@
 The warm re-audit keys a digest verified earlier by what `stat` reports for the file
 (inode, size in bytes, modification time in seconds since the epoch) and the build
 fingerprint (`audit.apk_pipeline`, `store.apk_digests`). Format letters as toybox's
-`stat` documents them (toybox `toys/other/stat.c`, the `-c` help text: `%i` inode,
+`stat` documents them (the help text of `-c` in toybox's `stat.c`: `%i` inode,
 `%s` size in bytes, `%Y` modification time in seconds since the epoch, `%n` file
 name); the name is last, so a path with spaces is still one field.
 

@@ -26,6 +26,8 @@ ALLOWED = [
     ["appops", "get", "com.a.b"], ["appops", "get", "com.a.b", "REQUEST_INSTALL_PACKAGES"],
     ["getenforce"], ["id"], ["which", "su"], ["ls", "/system/bin/su"], ["stat", "/sbin/su"],
     ["sha256sum", "/system/app/A/A.apk", "/data/app/~~x==/a.b-y==/base.apk"],
+    # the warm re-audit: inode, size, mtime and name of APK files, in the one format
+    ["stat", "-c", "%i %s %Y %n", "/system/app/A/A.apk", "/data/app/~~x==/a.b-y==/base.apk"],
     ["echo", "PAMARK_0123456789abcdef_3_$?"],
     ["ps"], ["ps", "-A", "-o", "USER,PID,PPID,NAME"], ["dumpsys", "adb"], ["cat", "/proc/mounts"],
     ["ls", "-la", "/data/local/tmp"],
@@ -57,6 +59,9 @@ REFUSED = [
     ["appops", "set", "com.a", "CAMERA", "deny"], ["which", "su;reboot"],
     ["ls", "relative"], ["ls", "/data/../etc"], ["ls", "/a\nb"], ["ls", "/a\x00"],
     ["sha256sum", "/sdcard/DCIM/a.jpg"], ["sha256sum"], ["sha256sum", "/system/../sdcard/x"],
+    ["stat", "-c", "%i %s %Y %n", "/sdcard/DCIM/a.jpg"], ["stat", "-c", "%i %s %Y %n"],
+    ["stat", "-c", "%N", "/system/app/A/A.apk"], ["stat", "-c", "%i %s %Y %n", "/system/../sdcard/x"],
+    ["stat", "-f", "/system/app/A/A.apk"],
     ["echo", "hello"], ["echo", "PAMARK_x_1"], ["reboot"], ["sh", "-c", "id"],
     ["getprop", "a", "b"], ["id", "-u"], ["getenforce", "x"],
     ["ps", "-A", "-o", "USER,PID,PPID,NAME,ARGS"], ["ps", "-p", "1"], ["ps", "-A;reboot"],

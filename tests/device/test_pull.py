@@ -10,7 +10,7 @@ import pytest
 
 from adb.connection import open_phone
 from adb.gate import DeviceLost
-from adb.pull import parse_sha256sum, pull_apk, remote_sha256
+from adb.pull import parse_sha256sum, pull_apk, remote_sha256, remote_stat_answers
 from simulator.profile import load_profile, resolve_profile
 
 pytestmark = pytest.mark.adb
@@ -32,6 +32,16 @@ def test_hash_then_pull_verified(sim_phone, tmp_path):
     assert len(handle.shell_commands()) - before == 1  # one round trip for 30 APKs
     assert hashes["/sdcard/not-an-apk.jpg"] is None
     assert all(hashes[p] and len(hashes[p]) == 64 for p in paths)
+
+    # what `stat` says of them (the warm re-audit's key): one round trip too
+    before = len(handle.shell_commands())
+    stats, answers = remote_stat_answers(phone, paths + ["/sdcard/not-an-apk.jpg"])
+    assert len(handle.shell_commands()) - before == 1
+    assert answers["/sdcard/not-an-apk.jpg"] is None and set(stats) == set(paths)
+    # the size the simulator serves each file with, as the sync stat says too
+    assert all(stats[p].size == handle.phone.model.local_file(p).stat().st_size == phone.gate.stat(p)[1]
+               for p in paths)
+    assert len({stats[p].inode for p in paths}) == len(paths)
 
     target = paths[0]
     progress: list[int] = []
@@ -77,3 +87,26 @@ def test_pull_from_a_phone_that_goes_away_raises_device_lost(sim_phone, tmp_path
         for p in [big] + [q for q in profile.packages if q.path]:
             pull_apk(phone, p.path, tmp_path / "apks", None)
     assert not any(f.name.startswith(".partial") for f in (tmp_path / "apks").iterdir())
+
+
+# -- what `stat -c '%i %s %Y %n'` says of the APK files (the warm re-audit) --------------
+
+def test_parse_apk_stat_keeps_only_sane_lines_for_asked_paths():
+    from adb.parsers.apk_stat import FileStat, parse_apk_stat
+
+    a, spaced, twice = "/system/app/A/A.apk", "/data/app/~~x==/a b-1==/base.apk", "/system/app/T/T.apk"
+    text = (
+        f"1234 5678901 1230768000 {a}\n"          # toybox: one line per file, %n last
+        f"77 10 1700000000 {spaced}\n"            # a name with a space stays one field
+        "55 10 1700000000 /system/app/other.apk\n"  # not asked: ignored
+        f"-1 10 1700000000 {a}x\n"
+        f"1 2 3 {twice}\n1 2 4 {twice}\n"         # two answers for one path: neither believed
+        f"x 10 1700000000 /system/app/B/B.apk\n"
+        f"1 {'9' * 21} 1 /system/app/C/C.apk\n"   # a number no file has
+        "stat: '/system/app/D/D.apk': No such file or directory\n"
+    )
+    asked = [a, spaced, twice, "/system/app/B/B.apk", "/system/app/C/C.apk", "/system/app/D/D.apk"]
+    assert parse_apk_stat(text, asked) == {a: FileStat(1234, 5678901, 1230768000),
+                                           spaced: FileStat(77, 10, 1700000000)}
+    assert parse_apk_stat(b"\xff\xfe garbage\r\n", asked) == {}
+    assert parse_apk_stat(None, asked) == {}

@@ -298,3 +298,41 @@ def test_diff_appeared_fixed_changed_unchanged():
     assert [e["check"] for e in d["unchanged"]] == ["os.encryption"]
     trackers = next(e for e in d["changed"] if e["check"] == "apps.trackers")
     assert trackers["subjects_added"] == ["com.b"] and trackers["subjects_removed"] == []
+
+
+def test_many_digests_looked_up_in_one_query_and_remembered_in_one_transaction(db):
+    """The warm re-audit's store: cached reports for many digests at once, and the
+    digests verified for files by (fingerprint, path), with what `stat` said of them."""
+    fp, other = "acme/phone/phone:14/A1/1:user/release-keys", "acme/phone/phone:14/A2/1:user/release-keys"
+
+    async def go():
+        store = await Store.open(db)
+        try:
+            await store.cache_put(ApkReport(sha256="AA" * 32, package="com.a", kb_version="kb1"))
+            await store.cache_put(ApkReport(sha256="bb" * 32, package="com.b", kb_version="kb1"))
+            await store.cache_put(ApkReport(sha256="cc" * 32, package="com.c", kb_version="kb2"))
+            got = await store.cache_get_many(["aa" * 32, "BB" * 32, "cc" * 32, "dd" * 32, "aa" * 32], "kb1")
+            assert {k: r.package for k, r in got.items()} == {"aa" * 32: "com.a", "bb" * 32: "com.b"}
+            assert await store.cache_get_many([], "kb1") == {}
+            # more digests than one query's chunk: still all found
+            many = await store.cache_get_many([f"{i:064x}" for i in range(900)] + ["bb" * 32], "kb1")
+            assert list(many) == ["bb" * 32]
+
+            assert await store.remember_digests(fp, []) == 0
+            assert await store.remember_digests(fp, [
+                ("/system/app/A/A.apk", 11, 4096, 1230768000, "AA" * 32),
+                ("/data/app/~~q==/com.b-r==/base.apk", 12, 8192, 1700000000, "bb" * 32)]) == 2
+            await store.remember_digests(other, [("/system/app/A/A.apk", 99, 1, 2, "ee" * 32)])
+            paths = ["/system/app/A/A.apk", "/data/app/~~q==/com.b-r==/base.apk", "/system/app/Z/Z.apk"]
+            assert await store.known_digests(fp, paths) == {
+                "/system/app/A/A.apk": (11, 4096, 1230768000, "aa" * 32),
+                "/data/app/~~q==/com.b-r==/base.apk": (12, 8192, 1700000000, "bb" * 32)}
+            assert await store.known_digests(other, paths) == {"/system/app/A/A.apk": (99, 1, 2, "ee" * 32)}
+            # a file hashed again after it changed: its row replaced, not added
+            await store.remember_digests(fp, [("/system/app/A/A.apk", 11, 5000, 1230769000, "ff" * 32)])
+            assert (await store.known_digests(fp, ["/system/app/A/A.apk"])) == {
+                "/system/app/A/A.apk": (11, 5000, 1230769000, "ff" * 32)}
+        finally:
+            await store.close()
+
+    run(go())
