@@ -6,7 +6,8 @@ Each figure is set against its floor or target:
   transfer floor (bytes pulled / bandwidth), target <= 1.25x;
 - four phones audited at once, 40 MB/s each (a bench hub): the slowest of the four over
   the floor of one, target <= 1.25x;
-- warm re-audit of the known firmware (same store): 0 bytes pulled, <= 1 s;
+- warm re-audit of the known firmware (same store, the phone process started afresh so
+  it remembers no digest): 0 bytes pulled, <= 1 s;
 - time from the start of the audit to the first verdicts (the "verdicts" progress
   event: every check that needs no APK), <= 2 s;
 - peak RSS of the whole audit (audit process and its inspection workers), <= 400 MB;
@@ -85,6 +86,10 @@ def run(quick: bool = False, log=print) -> dict:
             db.parent.mkdir()
             doc["cold_usb2"] = _one(rig, phone, db, USB2, "cold 40 MB/s")
             log(f"  cold 40 MB/s: {doc['cold_usb2']['wall_s']:.1f} s (floor {doc['cold_usb2']['floor_s']:.1f} s)")
+            # the warm audit meets a phone process started afresh: the simulator remembers
+            # the SHA-256 it computed, a real phone does not (it reads the 3 GB again)
+            phone.stop()
+            phone = PhoneProcess(rig, usb2, "usb2-warm")
             doc["warm"] = _one(rig, phone, db, USB2, "warm")
             log(f"  warm: {doc['warm']['wall_s']:.2f} s, {doc['warm']['bytes_pulled']} bytes")
         finally:
