@@ -3,7 +3,10 @@ days) and compact the database so the removed bytes are gone from the file and i
 
 What goes: the phone's `devices` row and its audits with their snapshot, findings,
 package inventory and APK list, and the findings accepted for it. What stays: `apk_cache` (an APK's analysis, keyed by
-the APK's SHA-256; it holds no personal data and saves the next phone's pull).
+the APK's SHA-256; it holds no personal data and saves the next phone's pull), and
+`apk_digests` (the SHA-256 verified for an APK file, keyed by build fingerprint and path,
+with no serial: it saves the next audit of that firmware the phone's hashing; like the
+cache's reports, its /data/app paths name the third-party apps some phone had).
 
 Deleting a row only marks its space free; the bytes stay until overwritten. How the
 database is then rewritten without them depends on the backend and lives in
