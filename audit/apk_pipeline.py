@@ -4,10 +4,14 @@
 `audit.apks` (an `ApkResults`). The steps overlap so the cable is never idle while the
 phone reads a gigabyte of APKs:
 
-1. `hash`: the phone gives the SHA-256 of its APKs, `HASH_BATCH` paths per
-   `sha256sum`, `HASH_STREAMS` batches at once;
-2. `look_up`: each new SHA-256 is looked up in the APK cache; what the cache lacks is
-   queued, while the phone hashes the next batch;
+1. `hash`: the phone's `stat` of every APK (inode, size, mtime; a few round trips)
+   and the build fingerprint find the files whose SHA-256 an earlier audit verified
+   and that are unchanged (`store.apk_digests`): their digest is reused. The phone
+   gives the SHA-256 of the others, `HASH_BATCH` paths per `sha256sum`,
+   `HASH_STREAMS` batches at once. The digests verified in this audit are remembered
+   at its end (never one the phone was caught lying about);
+2. `look_up`: the new digests are looked up in the APK cache, one query per batch;
+   what the cache lacks is queued, while the phone hashes the next batch;
 3. `pull`: `PULL_STREAMS` copies at once (one sync stream each), the bytes counted for
    the progress bar;
 4. `inspect`: each copy goes to the process pool (`audit.budget.BudgetedPool`: an
@@ -21,9 +25,10 @@ cached report of a clean app, or the APK of another package in this audit), that
 pulled without the phone's digest, hashed here from its own bytes, inspected and judged
 on them, and the disagreement is kept as a `Problem` of the audit.
 
-Every command sent for an APK (`sha256sum PATH`, `pull PATH`) gets a ledger fact
-(`adb.ledger.hash_fact`, `pull_fact`) and every package one "apk PKG" fact: read, refused,
-timed out, not reached (cancelled, phone lost), not inspected. `AuditInput.apk_states`
+Every command sent for an APK (`stat -c ... PATH`, `sha256sum PATH`, `pull PATH`) gets
+a ledger fact (`adb.ledger.stat_fact`, `hash_fact`, `pull_fact`) and every package one
+"apk PKG" fact: read, refused, timed out, not reached (cancelled, phone lost), not
+inspected. `AuditInput.apk_states`
 carries them, so a check whose APKs were not all read cannot pass.
 """
 
