@@ -234,9 +234,10 @@ class _Audit:
             if raw is not None:
                 from adb.privacy import minimise_raw
 
-                # personal fields reduced before anything is written (capture, history, reports)
-                raw = minimise_raw(raw, (s.package for s in
-                                         getattr(self.knowledge, "vendor_sms_services", ()) or ()))
+                # personal fields reduced before anything is written (capture, history, reports);
+                # in a thread: it rewrites every output of the capture (megabytes of text)
+                vendors = tuple(s.package for s in getattr(self.knowledge, "vendor_sms_services", ()) or ())
+                raw = await asyncio.to_thread(minimise_raw, raw, vendors)
                 if self.capture_out is not None:
                     from adb.capture import save_capture
 
