@@ -2,6 +2,9 @@
 
 Only used when stderr is a terminal; otherwise `scan` stays quiet there. Progress
 details may hold phone text (paths, package names), so they go through `plain`.
+The first verdicts (checks that need no APK) and, while the APKs are read, each
+APK-dependent check found failing so far are printed one line each above it; the
+checks still being checked are counted on the progress line.
 """
 
 from __future__ import annotations
@@ -33,10 +36,17 @@ class StderrProgress:
         self._last = 0.0
         self._lock = threading.Lock()
         self._width = 0
+        #: checks already printed as failing while the APKs are read
+        self._failing: set[str] = set()
+        #: "APK checks ..." summary appended to the progress line during the APK stage
+        self._apk_note = ""
 
     def __call__(self, event: Progress) -> None:
         if event.stage == "verdicts":
             self._verdicts(event)
+            return
+        if event.stage == "apk-verdicts":
+            self._provisional(event)
             return
         now = time.monotonic()
         with self._lock:
@@ -49,6 +59,8 @@ class StderrProgress:
             if event.bytes_done:
                 parts.append(human_bytes(event.bytes_done)
                              + (f"/{human_bytes(event.bytes_total)}" if event.bytes_total else ""))
+            if self._apk_note:
+                parts.append(self._apk_note)
             if event.detail:
                 parts.append(plain(event.detail)[-60:])
             line = " ".join(parts)[:110]
@@ -70,6 +82,29 @@ class StderrProgress:
             self._width = 0
             self.stream.write("\r" + pad + "\r" + "\n".join(lines) + "\n")
             self.stream.flush()
+
+    def _provisional(self, event: Progress) -> None:
+        """The APK-dependent checks while the APKs are read: a check the reports so far
+        show failing gets one line (once, with its first evidence), kept above the
+        progress line; the others are counted on the progress line ("checking"). Never
+        a PASS here: the final verdicts follow once every APK is read."""
+        new = [p for p in event.provisional if p.state == "fail" and p.check not in self._failing]
+        checking = sum(1 for p in event.provisional if p.state != "fail")
+        failing = len(event.provisional) - checking
+        lines = []
+        for p in new:
+            evidence = getattr(p.finding, "evidence", ()) or ()
+            seen = f": {plain(str(evidence[0].detail))}" if evidence else ""
+            lines.append(f"{self.prefix}  {'FAIL (so far)':<13} {plain(p.title)}{seen}"[:150])
+        with self._lock:
+            self._failing.update(p.check for p in new)
+            self._apk_note = (f"[app checks: {failing} failing, {checking} checking, "
+                              f"{event.done}/{event.total} APKs]")
+            if lines:
+                pad = " " * self._width
+                self._width = 0
+                self.stream.write("\r" + pad + "\r" + "\n".join(lines) + "\n")
+                self.stream.flush()
 
     def done(self) -> None:
         with self._lock:

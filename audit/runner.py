@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -118,13 +119,30 @@ def _in_scope(pkg: PackageInfo, scope: str) -> bool:
     return False
 
 
+#: seconds between two progress events of one stage that only move its bytes or detail
+COALESCE_S = 0.05
+
+
 class _Safe:
-    """Progress callback wrapper: a failing UI callback must not stop an audit."""
+    """Progress callback wrapper: a failing UI callback must not stop an audit, and a
+    flood must not reach it. The pulls report every 64 KB chunk (600 events a second
+    at USB 2, each a call into the UI from a pull thread); an event that changes
+    nothing but bytes or detail is passed on at most every COALESCE_S per stage. A new
+    stage, a new step count and every verdict event always pass. Called from any thread."""
 
     def __init__(self, cb: ProgressCallback) -> None:
         self._cb = cb
+        self._lock = threading.Lock()
+        self._last: dict[str, tuple[int, int, float]] = {}  # stage -> done, total, when passed
 
     def __call__(self, event: Progress) -> None:
+        if not (event.findings or event.provisional):
+            now = time.monotonic()
+            with self._lock:
+                prev = self._last.get(event.stage)
+                if prev is not None and prev[:2] == (event.done, event.total) and now - prev[2] < COALESCE_S:
+                    return
+                self._last[event.stage] = (event.done, event.total, now)
         try:
             self._cb(event)
         except Exception:
@@ -216,9 +234,10 @@ class _Audit:
             if raw is not None:
                 from adb.privacy import minimise_raw
 
-                # personal fields reduced before anything is written (capture, history, reports)
-                raw = minimise_raw(raw, (s.package for s in
-                                         getattr(self.knowledge, "vendor_sms_services", ()) or ()))
+                # personal fields reduced before anything is written (capture, history, reports);
+                # in a thread: it rewrites every output of the capture (megabytes of text)
+                vendors = tuple(s.package for s in getattr(self.knowledge, "vendor_sms_services", ()) or ())
+                raw = await asyncio.to_thread(minimise_raw, raw, vendors)
                 if self.capture_out is not None:
                     from adb.capture import save_capture
 
@@ -227,18 +246,18 @@ class _Audit:
 
                 # parsing hundreds of packages' output takes a while: off the event loop
                 snapshot = await asyncio.to_thread(build_snapshot, raw)
-                await self.store.save_snapshot(audit_id, snapshot)
+                # the first verdicts are judged (in a thread) while the snapshot is stored
+                await asyncio.gather(self._first_verdicts(snapshot), self.store.save_snapshot(audit_id, snapshot))
                 previous = await self.store.previous_audit(
                     snapshot.device.serial or snapshot.device.adb_serial, before=audit_id
                 )
             packages = [p for p in snapshot.packages if _in_scope(p, self.scope)]
-            if raw is not None:
-                await self._first_verdicts(snapshot)
             if packages:
                 if sidecar is not None:
                     await self._from_sidecar(sidecar, packages)
                 elif phone is not None:
-                    await self._hash_and_pull(phone, packages, audit_id, snapshot.device.build_fingerprint)
+                    await self._with_live_verdicts(snapshot, packages, self._hash_and_pull(
+                        phone, packages, audit_id, snapshot.device.build_fingerprint))
                 else:
                     await self._lookup_cache_for_capture(packages)
             apks, rows = self._package_apks(packages)
@@ -335,6 +354,41 @@ class _Audit:
         """The APK stage against the phone: hash (or reuse the digests of files unchanged
         for this build fingerprint), look up, pull, inspect, store."""
         await ApkPipeline(self, phone, audit_id, fingerprint).run(packages)
+
+    async def _with_live_verdicts(self, snapshot: DeviceSnapshot, packages: list[PackageInfo], stage) -> None:
+        """Run the APK stage `stage` (a coroutine) while its checks are judged again on the
+        reports in so far, every `audit.live.INTERVAL` s when an APK was settled since,
+        and sent as "apk-verdicts" progress events (`audit.live`: never a PASS)."""
+        from audit import live
+
+        total = sum(len(p.apk_paths) for p in packages)
+        done = asyncio.Event()
+
+        async def judge_now(last: int) -> int:
+            seen = live.Seen.of(self.apks)
+            n = seen.count(packages)
+            if n != last:
+                found = await asyncio.to_thread(live.judge, seen, snapshot, packages, self.knowledge)
+                self.progress(Progress("apk-verdicts", n, total, provisional=found))
+            return n
+
+        async def judge_often() -> None:
+            last = await judge_now(-1)
+            while not done.is_set():
+                try:
+                    await asyncio.wait_for(done.wait(), live.INTERVAL)
+                except TimeoutError:
+                    last = await judge_now(last)
+
+        watcher = asyncio.create_task(judge_often())
+        try:
+            await stage
+        finally:
+            done.set()
+            try:
+                await watcher
+            except Exception:  # noqa: BLE001 - a provisional view must never cost the audit
+                pass
 
     async def _lookup_cache_for_capture(self, packages: list[PackageInfo]) -> None:
         # a capture without APK reports: nothing can be hashed without the phone

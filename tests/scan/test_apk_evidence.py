@@ -64,7 +64,10 @@ def slow_copy(tmp_path: Path, name: str, bandwidth: int) -> Path:
 # ------------------------------------------------------------------ complete, both ways
 
 
-def test_a_clean_phone_read_in_full_is_complete_with_every_apk_in_the_ledger(sim_phone, tmp_path):
+def test_a_clean_phone_read_in_full_is_complete_with_every_apk_in_the_ledger(sim_phone, tmp_path, monkeypatch):
+    from audit import live
+
+    monkeypatch.setattr(live, "INTERVAL", 0.01)  # provisional APK verdicts every 10 ms
     phone = sim_phone("pixel-clean")
     events = []
     result = audit(phone, tmp_path / "h.sqlite3", progress=events.append)
@@ -77,6 +80,25 @@ def test_a_clean_phone_read_in_full_is_complete_with_every_apk_in_the_ledger(sim
     assert set(early) == {m.META.id for m in CHECKS if m.META.apk_scope == "none"}
     final = by_check(result)
     assert {c: (f.status, f.missing) for c, f in early.items()} == {c: (final[c].status, final[c].missing) for c in early}
+    # the APK checks fill in live (issue 20): judged again while the APKs are inspected,
+    # never a PASS while APKs remain; on this clean phone none fails, so each says
+    # "checking", its count of APKs settled growing
+    live_at = [i for i, s in enumerate(stages) if s == "apk-verdicts"]
+    inspected = [i for i, s in enumerate(stages) if s == "inspect"]
+    assert stages.index("verdicts") < live_at[0] < inspected[0] and live_at[-1] < stages.index("evaluate")
+    assert len([i for i in live_at if inspected[0] < i]) >= 2
+    apk_checks = [m.id for m in APK_CHECKS]
+    counts = []
+    for i in live_at:
+        ev = events[i]
+        assert [p.check for p in ev.provisional] == apk_checks
+        assert {(p.state, p.finding) for p in ev.provisional} == {("checking", None)}
+        assert all(0 <= p.done <= p.total for p in ev.provisional)
+        counts.append(ev.done)
+    assert counts[0] == 0 and counts == sorted(counts) and len(set(counts)) >= 2
+    assert events[live_at[0]].total == len({path for p in result.snapshot.packages for path in p.apk_paths})
+    # then the real verdicts, which do pass: the provisional ones held back a PASS
+    assert Status.PASS in {final[m].status for m in apk_checks} <= set(SOFT)
     facts = result.snapshot.facts
     assert {k: f.state for k, f in facts.items() if not f.read} == {}
     with_apks = {p.name for p in result.snapshot.packages if p.apk_paths}

@@ -5,6 +5,7 @@ reached by keys as a user would reach it."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -120,7 +121,10 @@ async def test_pick_audit_panel_evidence_export_history(sim_phone, db, tmp_path)
 
 
 @run_async
-async def test_cancel_an_audit_half_way(sim_phone, db, tmp_path):
+async def test_cancel_an_audit_half_way(sim_phone, db, tmp_path, monkeypatch):
+    from audit import live
+
+    monkeypatch.setattr(live, "INTERVAL", 0.1)  # the app checks judged again every 0.1 s
     phone = sim_phone(derive_profile(tmp_path, "xiaomi-mi10t", "slow-xiaomi", extra=SLOW))
     backend = Backend(db)
     app = create_app(backend)
@@ -131,6 +135,25 @@ async def test_cancel_an_audit_half_way(sim_phone, db, tmp_path):
         # half-way: wait until at least one APK has been inspected, so there is something
         # gathered to keep (waiting for "pull" alone raced the first inspection)
         await wait_for(pilot, lambda: "inspect" in pane.relay.latest and pane.relay.latest["inspect"].done >= 1)
+        # issue 20: the first verdicts are on screen while the apps are inspected, and
+        # the checks that need apps fill in as they are: "n of m APKs inspected" growing
+        # past 0, each check FAIL (with its evidence) or "checking", never a PASS yet
+        first = pane.query_one("#first-verdicts")
+        assert first.display and str(first.render()).startswith("First verdicts: ")
+        apk = pane.query_one("#apk-verdicts")
+        header = re.compile(r"Checks that need apps: [1-9][0-9]* of [0-9]+ APKs inspected")
+        await wait_for(pilot, lambda: header.match(str(apk.render())), timeout=30)
+        shown = str(apk.render()).splitlines()
+        titles = [m.META.title for m in registry.CHECKS if m.META.apk_scope != "none"]
+        assert len(shown) == 1 + len(titles)
+        for line, title in zip(shown[1:], titles):
+            assert title[:40] in line and (line.startswith("checking ") or line.startswith("  FAIL  ")), line
+            assert "APKs inspected" in line if line.startswith("checking") else True
+        assert "PASS" not in "\n".join(shown)
+        # the profile's hidden-SMS registration service fails on what the phone lists
+        # (no APK needed to see it), shown with its evidence
+        sms = next(line for line in shown if "registers the phone number" in line)
+        assert sms.startswith("  FAIL  ") and "com.xiaomi.simactivate.service" in sms
         assert pane.running and app.focused.id == "cancel"
         await pilot.press("c")
         await finished(app, pilot, 1)

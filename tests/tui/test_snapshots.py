@@ -244,3 +244,35 @@ class TestPickerAndProgress:
 
         app = create_app(_WaitingBackend(db), serial="127.0.0.1:40001", watch=False)
         assert snap_compare(app, run_before=progress, terminal_size=(100, 36))
+
+
+def test_audit_progress_with_app_checks_filling_in(snap_compare, db):
+    # issue 20: while the apps are inspected, the checks that need them fill in: a FAIL
+    # seen so far with its evidence (phone text, shown as text), the others "checking"
+    from adb.progress import Provisional
+    from checks.registry import by_id
+    from model.findings import Evidence, finding
+
+    early = (finding(by_id("os.security-patch").META, Status.FAIL, "Security patch 2020-10-01 is old."),
+             finding(by_id("os.verified-boot").META, Status.PASS, "Verified boot is green."))
+    tencent = by_id("ncsc.tencent-statistics").META
+    trackers = by_id("apps.trackers").META
+    bad = finding(tencent, Status.FAIL, "Tencent statistics code in 1 pre-installed app.",
+                  evidence=(Evidence("classes.dex of com.miui.securitycenter", "[red]com.tencent.beacon[/red]"),))
+    live = (Provisional(tencent.id, tencent.title, "fail", 50, 220, bad),
+            Provisional(trackers.id, trackers.title, "checking", 4, 12))
+
+    async def progress(pilot):
+        pane = pilot.app.main.audit_panes()[0]
+        pane.post_message(AuditProgress(pane.key, {
+            "collect": Progress("collect", 41, 41),
+            "verdicts": Progress("verdicts", 2, 24, findings=early),
+            "hash": Progress("hash", 220, 220),
+            "pull": Progress("pull", 57, 220, 48_234_496, 0, detail="/system/app/Foo/Foo.apk"),
+            "inspect": Progress("inspect", 50, 220, detail="com.miui.securitycenter"),
+            "apk-verdicts": Progress("apk-verdicts", 50, 220, provisional=live),
+        }))
+        await pilot.pause()
+
+    app = create_app(_WaitingBackend(db), serial="127.0.0.1:40001", watch=False)
+    assert snap_compare(app, run_before=progress, terminal_size=(100, 36))

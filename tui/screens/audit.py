@@ -104,6 +104,8 @@ class AuditPane(Vertical):
             yield Button("Cancel audit (c)", id="cancel", variant="error")
             # the checks that need no app, shown as soon as the phone is read (issue 20)
             yield Static("", id="first-verdicts", classes="first-verdicts")
+            # the checks that need apps, filling in while the apps are inspected
+            yield Static("", id="apk-verdicts", classes="first-verdicts")
 
     def on_mount(self) -> None:
         if self.data is None:
@@ -138,9 +140,12 @@ class AuditPane(Vertical):
         verdicts = message.stages.get("verdicts")
         if verdicts is not None and verdicts.findings:
             self._show_verdicts(verdicts)
+        provisional = message.stages.get("apk-verdicts")
+        if provisional is not None and provisional.provisional:
+            self._show_provisional(provisional)
         latest: dict[str, Progress] = {}
         for stage, event in message.stages.items():
-            if stage == "verdicts":
+            if stage in ("verdicts", "apk-verdicts"):
                 continue
             latest[_ROW_OF.get(stage, "read")] = event  # later stages of a row win
         reached = max((_ORDER.index(r) for r in latest), default=0)
@@ -165,6 +170,31 @@ class AuditPane(Vertical):
             out.append(" ")
             out.append(one_line(f.title, 70))
         widget = self.query_one("#first-verdicts", Static)
+        widget.update(out)
+        widget.display = True
+
+    def _show_provisional(self, event: Progress) -> None:
+        """The checks that need apps, while the apps are inspected: FAIL with its first
+        evidence where the apps read so far show it, else "checking: n of m APKs
+        inspected" (never a PASS before the last APK: `audit.live`)."""
+        out = Text(f"Checks that need apps: {event.done} of {event.total} APKs inspected "
+                   "(final verdicts once every app is read)", style="bold")
+        for p in event.provisional:
+            out.append("\n")
+            if p.state == "fail":
+                out.append_text(badge("fail", STATUS_WORD.get("fail", "FAIL")))
+                out.append(" ")
+                out.append(one_line(p.title, 50))
+                evidence = getattr(p.finding, "evidence", ()) or ()
+                if evidence:
+                    out.append("  ")
+                    out.append(one_line(evidence[0].detail, 60), style="dim")
+            else:
+                out.append("checking", style="dim")
+                out.append(" ")
+                out.append(one_line(p.title, 50))
+                out.append(f"  {p.done} of {p.total} APKs inspected", style="dim")
+        widget = self.query_one("#apk-verdicts", Static)
         widget.update(out)
         widget.display = True
 
