@@ -8,6 +8,7 @@ Reports whose inspection failed are not cached: the failure may be transient.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import TYPE_CHECKING, Iterable
 
@@ -51,12 +52,13 @@ async def cache_put(self: "Store", report: ApkReport) -> bool:
         return False
     from model.timestamps import utc_now
 
+    # a report with thousands of hits is a large JSON text: encoded off the event loop
+    encoded = await asyncio.to_thread(lambda: json.dumps(report.to_dict(), ensure_ascii=False))
     async with self.write() as conn:
         await conn.execute(
             """INSERT OR REPLACE INTO apk_cache (sha256, kb_version, report_json, created_at)
                VALUES (?, ?, ?, ?)""",
-            (report.sha256.lower(), report.kb_version,
-             json.dumps(report.to_dict(), ensure_ascii=False), utc_now()),
+            (report.sha256.lower(), report.kb_version, encoded, utc_now()),
         )
     return True
 

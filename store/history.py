@@ -10,6 +10,7 @@ Audit status: "running" while it runs; "complete" or "incomplete" when it ends;
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from typing import TYPE_CHECKING, Any, Iterable
@@ -120,6 +121,14 @@ async def audit_number(self: "Store", audit_id: int) -> int | None:
 async def save_snapshot(self: "Store", audit_id: int, snapshot: DeviceSnapshot) -> None:
     """Store what was read: the device identity (the audit moves to the phone's real
     identity once ro.serialno is known), the snapshot, problems, the inventory."""
+    def encode() -> tuple[str, str, str]:
+        return (json.dumps(report_shape.device_dict(snapshot.device), ensure_ascii=False),
+                snapshot_to_json(snapshot),
+                json.dumps([report_shape.problem_dict(p) for p in snapshot.problems], ensure_ascii=False))
+
+    # a phone's snapshot is megabytes of JSON: encoded in a thread, so the event loop
+    # (the UI, the pulls) is not held for the tens of milliseconds it takes
+    device_json, snapshot_json, problems_json = await asyncio.to_thread(encode)
     async with self.write() as conn:
         async with conn.execute("SELECT device_id FROM audits WHERE id = ?", (audit_id,)) as cur:
             old_device = int((await cur.fetchone())[0])
@@ -127,13 +136,7 @@ async def save_snapshot(self: "Store", audit_id: int, snapshot: DeviceSnapshot) 
         await conn.execute(
             """UPDATE audits SET device_id = ?, device_json = ?, snapshot_json = ?,
                                  problems_json = ? WHERE id = ?""",
-            (
-                device_id,
-                json.dumps(report_shape.device_dict(snapshot.device), ensure_ascii=False),
-                snapshot_to_json(snapshot),
-                json.dumps([report_shape.problem_dict(p) for p in snapshot.problems], ensure_ascii=False),
-                audit_id,
-            ),
+            (device_id, device_json, snapshot_json, problems_json, audit_id),
         )
         if old_device != device_id:
             # the audit now belongs to the phone's real identity: its next number there
