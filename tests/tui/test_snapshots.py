@@ -276,3 +276,40 @@ def test_audit_progress_with_app_checks_filling_in(snap_compare, db):
 
     app = create_app(_WaitingBackend(db), serial="127.0.0.1:40001", watch=False)
     assert snap_compare(app, run_before=progress, terminal_size=(100, 36))
+
+
+def test_every_live_verdict_can_be_scrolled_to_on_an_80x24_terminal(db):
+    # 17 first verdicts and 7 app checks are taller than an 80x24 terminal under the
+    # stage bars: the progress area scrolls, so the last app check can still be read
+    from adb.progress import Provisional
+    from checks.registry import CHECKS
+
+    none = [m.META for m in CHECKS if m.META.apk_scope == "none"]
+    apk = [m.META for m in CHECKS if m.META.apk_scope != "none"]
+    from model.findings import finding
+
+    early = tuple(finding(meta, Status.PASS, "Looked and found nothing.") for meta in none)
+    live = tuple(Provisional(meta.id, meta.title, "checking", 4, 12) for meta in apk)
+    assert len(early) + len(live) > 20  # more lines than the terminal has rows
+
+    async def go() -> None:
+        app = create_app(_WaitingBackend(db), serial="127.0.0.1:40001", watch=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            pane = pilot.app.main.audit_panes()[0]
+            pane.post_message(AuditProgress(pane.key, {
+                "collect": Progress("collect", 41, 41),
+                "verdicts": Progress("verdicts", len(early), len(CHECKS), findings=early),
+                "apk-verdicts": Progress("apk-verdicts", 4, 12, provisional=live),
+            }))
+            await pilot.pause()
+            scroller = pane.query_one("#progress")
+            last = pane.query_one("#apk-verdicts")
+            assert scroller.max_scroll_y > 0
+            assert last.region.y + last.region.height > scroller.region.y + scroller.region.height
+            scroller.scroll_end(animate=False)
+            await pilot.pause()
+            # after scrolling, the app checks' block ends inside the visible area
+            assert last.region.y + last.region.height <= scroller.region.y + scroller.region.height
+            assert apk[-1].title in str(last.render())
+
+    asyncio.run(go())

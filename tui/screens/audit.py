@@ -16,7 +16,7 @@ import time
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
@@ -94,7 +94,8 @@ class AuditPane(Vertical):
 
             yield ResultsView(self.data)
             return
-        with Vertical(id="progress", classes="progress"):
+        # scrolls: 24 verdict lines do not fit an 80x24 terminal under the stages
+        with VerticalScroll(id="progress", classes="progress"):
             title = Text("Auditing ")
             title.append_text(safe(self.serial, style="bold"))
             title.append(" (read-only: nothing on the phone is changed)", style="dim")
