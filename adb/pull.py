@@ -3,7 +3,8 @@
 `remote_sha256` asks the phone for SHA-256 of many APKs in a few `sha256sum` calls,
 so APKs already analysed (cached by hash) need not be copied. `pull_apk` copies one
 APK over sync into a local file named by its hash, never by phone text, verifies the
-hash, and retries once. A lost phone raises `DeviceLost`; other failures are values.
+hash (computed from the bytes as they are written, not read back), and retries once.
+A lost phone raises `DeviceLost`; other failures are values.
 """
 
 from __future__ import annotations
@@ -106,8 +107,10 @@ def pull_apk(phone: "Phone", remote: str, dest_dir: Path, expected_sha256: str |
     for _attempt in range(2):
         tmp = dest_dir / f".partial-{secrets.token_hex(8)}"
         try:
-            size = phone.gate.pull(remote, tmp, on_bytes=on_bytes)
-            digest = _hash_file(tmp)
+            # hashed as the bytes arrive: the copy is not read back to be hashed
+            hasher = hashlib.sha256()
+            size = phone.gate.pull(remote, tmp, on_bytes=on_bytes, hasher=hasher)
+            digest = hasher.hexdigest()
             if expected and digest != expected:
                 error = f"copied file has SHA-256 {digest}, the phone reported {expected}"
                 continue
