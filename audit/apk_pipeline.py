@@ -8,8 +8,8 @@ phone reads a gigabyte of APKs:
    `sha256sum`, `HASH_STREAMS` batches at once;
 2. `look_up`: each new SHA-256 is looked up in the APK cache; what the cache lacks is
    queued, while the phone hashes the next batch;
-3. `pull`: `PULL_STREAMS` copies at once (one sync stream each), the bytes counted for
-   the progress bar;
+3. `pull`: `PULL_STREAMS` copies at once (one sync stream each), biggest first (sync
+   STAT sizes), the bytes counted for the progress bar and hashed as they arrive;
 4. `inspect`: each copy goes to the process pool (`audit.budget.BudgetedPool`: an
    inspection past its time budget has its worker ended) while the next is pulled;
 5. `store`: the report goes to the cache and to the audit.
