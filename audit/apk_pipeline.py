@@ -144,31 +144,49 @@ class _Bytes:
 
 class _BiggestFirst:
     """The APKs waiting to be pulled, handed out biggest first; `take` waits for more
-    until `close`, then gives None."""
+    until `close`, then gives None.
+
+    An APK can be taken before its size is known (`add` without sizes, `sized` later):
+    a puller never waits for the sizes, it takes the oldest unsized APK when no sized
+    one is waiting."""
 
     def __init__(self) -> None:
         self._heap: list[tuple[int, int, _Item]] = []
+        self._unsized: dict[int, _Item] = {}  # id -> item, in the order they came
         self._seq = 0  # ties keep the order the look-ups queued them in
         self._closed = False
         self._changed = asyncio.Event()
 
-    def add(self, items: list[_Item], sizes: list[int]) -> None:
-        for item, size in zip(items, sizes):
-            heapq.heappush(self._heap, (-size, self._seq, item))
-            self._seq += 1
+    def add(self, items: list[_Item], sizes: list[int] | None = None) -> None:
+        if sizes is None:
+            self._unsized.update((id(i), i) for i in items)
+        else:
+            for item, size in zip(items, sizes):
+                heapq.heappush(self._heap, (-size, self._seq, item))
+                self._seq += 1
         self._changed.set()
+
+    def sized(self, items: list[_Item], sizes: list[int]) -> None:
+        """The sizes of items given to `add` without them; those not taken yet move into
+        the size order."""
+        for item, size in zip(items, sizes):
+            if self._unsized.pop(id(item), None) is not None:
+                heapq.heappush(self._heap, (-size, self._seq, item))
+                self._seq += 1
 
     def close(self) -> None:
         self._closed = True
         self._changed.set()
 
     async def take(self) -> _Item | None:
-        while not self._heap:
+        while not self._heap and not self._unsized:
             if self._closed:
                 return None
             self._changed.clear()
             await self._changed.wait()
-        return heapq.heappop(self._heap)[2]
+        if self._heap:
+            return heapq.heappop(self._heap)[2]
+        return self._unsized.pop(next(iter(self._unsized)))
 
 
 class ApkPipeline:
@@ -350,7 +368,9 @@ class ApkPipeline:
                             break
                         batch.append(item)
                     if batch:
-                        order.add(batch, await asyncio.to_thread(self._sizes, [i.path for i in batch]))
+                        # takeable at once; sized (one sync STAT each) while the pulls run
+                        order.add(batch)
+                        order.sized(batch, await asyncio.to_thread(self._sizes, [i.path for i in batch]))
                     if ended:
                         return
                     item = await self.queue.get()

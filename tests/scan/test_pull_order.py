@@ -27,3 +27,18 @@ def test_biggest_first_then_none_once_closed():
 
     # equal sizes keep their queue order (A before D); an unknown size (0) comes last
     assert asyncio.run(go()) == ["B.apk", "E.apk", "A.apk", "D.apk", "C.apk", None]
+
+
+def test_an_apk_not_sized_yet_is_taken_rather_than_waited_for():
+    async def go() -> list:
+        order = _BiggestFirst()
+        a, b, c = (_Item(f"/system/app/{n}/{n}.apk", None) for n in "ABC")
+        order.add([a, b, c])  # sizes not known yet: the pullers need not wait for them
+        got = [await order.take()]  # A: the oldest
+        order.sized([a, b, c], [1, 5_000, 9_000_000])  # A is gone; B and C by size
+        got += [await order.take(), await order.take()]
+        order.close()
+        got.append(await order.take())
+        return [i.path.rsplit("/", 1)[1] if i else None for i in got]
+
+    assert asyncio.run(go()) == ["A.apk", "C.apk", "B.apk", None]
