@@ -38,6 +38,14 @@ MAX_STDERR_BYTES = 1 << 20
 _READ_CHUNK = 1 << 20
 
 
+#: a sync RECV is read into a buffer of this size (many DATA records per read)
+_RECV_BUFFER = 1 << 20
+#: largest DATA record adbd sends (SYNC_DATA_MAX); a larger one is a broken stream
+_SYNC_DATA_MAX = 64 * 1024
+#: `Gate.pull` tells its `on_bytes` callback the bytes so far this often
+PROGRESS_BYTES = 1 << 20
+
+
 class DeviceLost(Exception):
     """The phone disappeared (cable pulled, adb server died, transport closed)."""
 
@@ -224,8 +232,12 @@ class Gate:
         return (info.mode, info.size, mtime)
 
     def pull(self, remote_path: str, local_path: Path,
-             on_bytes: Callable[[int], None] | None = None) -> int:
+             on_bytes: Callable[[int], None] | None = None, hasher=None) -> int:
         """Copy an APK-location file to `local_path`; returns bytes written.
+
+        `hasher` (a hashlib object) is fed the very bytes written, as they arrive, so
+        the copy need not be read back to be hashed. `on_bytes(done)` is told the bytes
+        so far every `PROGRESS_BYTES` and at the end, not per 64 KiB record.
 
         Raises DeviceLost if the phone went away, OSError/RuntimeError-like
         `PullFailed` for a file the phone refused."""
@@ -236,11 +248,7 @@ class Gate:
         try:
             # 0600 whatever the umask: an APK pulled from someone's phone (adb.locked)
             with open(local_path, "wb", opener=_private_opener) as out:
-                for chunk in self._device.sync.iter_content(remote_path):
-                    out.write(chunk)
-                    done += len(chunk)
-                    if on_bytes is not None:
-                        on_bytes(done)
+                done = self._recv(remote_path, out, on_bytes, hasher)
         except Exception as e:  # noqa: BLE001
             if not _is_transport_error(e) or isinstance(e, (FileNotFoundError, PermissionError)):
                 raise
@@ -251,6 +259,75 @@ class Gate:
             raise PullFailed(f"{remote_path}: {e}") from e
         self._record(CommandResult(f"sync RECV {remote_path}", b"", b"", 0, started, time.monotonic() - t0))
         return done
+
+    def _recv(self, remote_path: str, out, on_bytes, hasher) -> int:
+        """One sync RECV into `out`: the DATA records are read with `recv_into` into one
+        buffer and written (and hashed) from it, never joined into new bytes objects
+        (adbutils' `iter_content` builds each 64 KiB record by concatenation)."""
+        import adbutils
+
+        raw = remote_path.encode("utf-8")
+        with self._device.open_transport(timeout=None) as c:
+            c.send_command("sync:")
+            c.check_okay()
+            sock = c.conn
+            sock.sendall(b"RECV" + len(raw).to_bytes(4, "little") + raw)
+            buf = bytearray(_RECV_BUFFER)
+            view = memoryview(buf)
+            start = end = 0  # the unread bytes are view[start:end]
+            remaining = 0  # bytes of the current DATA record not yet written
+            done = told = 0
+
+            def more(at: int) -> int:
+                got = sock.recv_into(view[at:])
+                if not got:
+                    raise EOFError("the sync stream ended in the middle of a reply")
+                return at + got
+
+            while True:
+                if start == end:
+                    start, end = 0, more(0)
+                if remaining:
+                    take = min(remaining, end - start)
+                    piece = view[start:start + take]
+                    out.write(piece)
+                    if hasher is not None:
+                        hasher.update(piece)
+                    start += take
+                    remaining -= take
+                    done += take
+                    if on_bytes is not None and done - told >= PROGRESS_BYTES:
+                        told = done
+                        on_bytes(done)
+                    continue
+                if end - start < 8:  # a header split between two reads
+                    left = bytes(view[start:end])
+                    buf[:len(left)] = left
+                    start, end = 0, len(left)
+                    while end < 8:
+                        end = more(end)
+                kind = bytes(view[start:start + 4])
+                length = int.from_bytes(view[start + 4:start + 8], "little")
+                start += 8
+                if kind == b"DATA":
+                    if length > _SYNC_DATA_MAX:
+                        raise adbutils.AdbError(f"sync DATA record of {length} bytes (at most {_SYNC_DATA_MAX})")
+                    remaining = length
+                elif kind == b"DONE":
+                    if on_bytes is not None and told != done:
+                        on_bytes(done)
+                    return done
+                elif kind == b"FAIL":
+                    message = bytearray(view[start:min(end, start + min(length, _SYNC_DATA_MAX))])
+                    start += len(message)
+                    while len(message) < min(length, _SYNC_DATA_MAX):
+                        start, end = 0, more(0)
+                        take = min(end, min(length, _SYNC_DATA_MAX) - len(message))
+                        message += view[:take]
+                        start = take
+                    raise adbutils.AdbError(bytes(message).decode("utf-8", errors="replace"), remote_path)
+                else:
+                    raise adbutils.AdbError(f"invalid sync reply {kind!r}")
 
     # -- helpers -------------------------------------------------------------------------
 

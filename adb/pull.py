@@ -5,7 +5,8 @@ so APKs already analysed (cached by hash) need not be copied; `remote_stat_answe
 asks what `stat` says of them (inode, size, mtime), so a file unchanged since an
 audit that hashed it need not be hashed again. `pull_apk` copies one
 APK over sync into a local file named by its hash, never by phone text, verifies the
-hash, and retries once. A lost phone raises `DeviceLost`; other failures are values.
+hash (computed from the bytes as they are written, not read back), and retries once.
+A lost phone raises `DeviceLost`; other failures are values.
 """
 
 from __future__ import annotations
@@ -110,8 +111,10 @@ def pull_apk(phone: "Phone", remote: str, dest_dir: Path, expected_sha256: str |
     for _attempt in range(2):
         tmp = dest_dir / f".partial-{secrets.token_hex(8)}"
         try:
-            size = phone.gate.pull(remote, tmp, on_bytes=on_bytes)
-            digest = _hash_file(tmp)
+            # hashed as the bytes arrive: the copy is not read back to be hashed
+            hasher = hashlib.sha256()
+            size = phone.gate.pull(remote, tmp, on_bytes=on_bytes, hasher=hasher)
+            digest = hasher.hexdigest()
             if expected and digest != expected:
                 error = f"copied file has SHA-256 {digest}, the phone reported {expected}"
                 continue

@@ -12,8 +12,9 @@ phone reads a gigabyte of APKs:
    at its end (never one the phone was caught lying about);
 2. `look_up`: the new digests are looked up in the APK cache, one query per batch;
    what the cache lacks is queued, while the phone hashes the next batch;
-3. `pull`: `PULL_STREAMS` copies at once (one sync stream each), the bytes counted for
-   the progress bar;
+3. `pull`: `PULL_STREAMS` copies at once (one sync stream each), biggest first (the
+   sizes `stat` gave, else sync STAT), the bytes counted for the progress bar and
+   hashed as they arrive;
 4. `inspect`: each copy goes to the process pool (`audit.budget.BudgetedPool`: an
    inspection past its time budget has its worker ended) while the next is pulled;
 5. `store`: the report goes to the cache and to the audit.
@@ -35,6 +36,7 @@ carries them, so a check whose APKs were not all read cannot pass.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import shutil
 import tempfile
 import threading
@@ -146,6 +148,53 @@ class _Bytes:
             self._flight.pop(path, None)
             self.files += 1
             self._done += int(size or 0)
+
+
+class _BiggestFirst:
+    """The APKs waiting to be pulled, handed out biggest first; `take` waits for more
+    until `close`, then gives None.
+
+    An APK can be taken before its size is known (`add` without sizes, `sized` later):
+    a puller never waits for the sizes, it takes the oldest unsized APK when no sized
+    one is waiting."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[int, int, _Item]] = []
+        self._unsized: dict[int, _Item] = {}  # id -> item, in the order they came
+        self._seq = 0  # ties keep the order the look-ups queued them in
+        self._closed = False
+        self._changed = asyncio.Event()
+
+    def add(self, items: list[_Item], sizes: list[int] | None = None) -> None:
+        if sizes is None:
+            self._unsized.update((id(i), i) for i in items)
+        else:
+            for item, size in zip(items, sizes):
+                heapq.heappush(self._heap, (-size, self._seq, item))
+                self._seq += 1
+        self._changed.set()
+
+    def sized(self, items: list[_Item], sizes: list[int]) -> None:
+        """The sizes of items given to `add` without them; those not taken yet move into
+        the size order."""
+        for item, size in zip(items, sizes):
+            if self._unsized.pop(id(item), None) is not None:
+                heapq.heappush(self._heap, (-size, self._seq, item))
+                self._seq += 1
+
+    def close(self) -> None:
+        self._closed = True
+        self._changed.set()
+
+    async def take(self) -> _Item | None:
+        while not self._heap and not self._unsized:
+            if self._closed:
+                return None
+            self._changed.clear()
+            await self._changed.wait()
+        if self._heap:
+            return heapq.heappop(self._heap)[2]
+        return self._unsized.pop(next(iter(self._unsized)))
 
 
 class ApkPipeline:
@@ -397,27 +446,43 @@ class ApkPipeline:
                 item = await self.queue.get()
             return
         await self._open_workspace()
-        pending: list[_Item] = [first]
-        ended = False
+        order = _BiggestFirst()
 
-        async def next_item() -> _Item | None:
-            nonlocal ended
-            if pending:
-                return pending.pop()
-            if ended:
-                return None
-            item = await self.queue.get()
-            if item is None:
-                ended = True
-                self.queue.put_nowait(None)  # for the other pullers waiting on the queue
-            return item
+        async def sizer() -> None:
+            # what the look-ups queued so far is sized (sync STAT) and handed to the
+            # pullers biggest first, so the last copies, and the last inspections after
+            # the cable is done, are small ones
+            batch, ended = [first], False
+            try:
+                while True:
+                    while not self.queue.empty():
+                        item = self.queue.get_nowait()
+                        if item is None:
+                            ended = True
+                            break
+                        batch.append(item)
+                    if batch and all(i.path in self.stats for i in batch):
+                        # the phone's `stat` (step 1) already gave every size
+                        order.add(batch, [self.stats[i.path].size for i in batch])
+                    elif batch:
+                        # takeable at once; sized (one sync STAT each) while the pulls run
+                        order.add(batch)
+                        order.sized(batch, await asyncio.to_thread(self._sizes, [i.path for i in batch]))
+                    if ended:
+                        return
+                    item = await self.queue.get()
+                    if item is None:
+                        return
+                    batch = [item]
+            finally:
+                order.close()
 
         async def puller() -> None:
-            while (item := await next_item()) is not None:
+            while (item := await order.take()) is not None:
                 await self._pull(item)
 
         try:
-            await asyncio.gather(*(puller() for _ in range(PULL_STREAMS)))
+            await asyncio.gather(sizer(), *(puller() for _ in range(PULL_STREAMS)))
             self.audit.progress(Progress("pull", self.results.queued, self.results.queued,
                                          self.results.bytes_pulled, 0))
             if self.inspections:
@@ -426,6 +491,21 @@ class ApkPipeline:
             for t in self.inspections:
                 t.cancel()
             await self._close_workspace()
+
+    def _sizes(self, paths: list[str]) -> list[int]:
+        """The size the phone gives for each path (sync STAT); 0 when it gives none.
+        Only the order of the pulls depends on it: a failure here is not a problem."""
+        out = []
+        for path in paths:
+            if path in self.stats:  # the shell `stat` of step 1 said it
+                out.append(self.stats[path].size)
+                continue
+            try:
+                st = self.phone.gate.stat(path)
+            except Exception:  # a lost phone: the pull itself will say so
+                st = None
+            out.append(st[1] if st else 0)
+        return out
 
     async def _pull(self, item: _Item) -> None:
         """Claim, pull and hand one APK to its inspection."""

@@ -196,8 +196,9 @@ def audit(rig: Rig, serial: str, store_db: Path, phone: "PhoneProcess | None" = 
     """Run one audit of `serial` into the store at `store_db` in a child; its figures."""
     out = rig.tmp / f"audit-{time.monotonic_ns()}.json"
     cmd = [sys.executable, "-m", "bench.audit_bench", "--child", serial, str(store_db), str(out)]
-    others = [p.pid for p in rig.server.processes()] + ([phone.proc.pid] if phone else [])
-    others_cpu = _cpu_of(others)
+    adb = [p.pid for p in rig.server.processes()]
+    phones = [phone.proc.pid] if phone else []
+    adb_cpu, phone_cpu = _cpu_of(adb), _cpu_of(phones)
     proc = subprocess.Popen(cmd, env=rig.env, cwd=str(ROOT))
     peak = 0
     cpu: dict[int, float] = {}
@@ -222,7 +223,9 @@ def audit(rig: Rig, serial: str, store_db: Path, phone: "PhoneProcess | None" = 
     # process plus the adb server (what a real phone and cable would not cost this machine)
     result["cpu_s"] = {"audit": round(sum(cpu.values()), 2),
                        "audit_main_process": round(cpu.get(proc.pid, 0.0), 2),
-                       "phone_and_adb": round(_cpu_of(others) - others_cpu, 2)}
+                       "phone": round(_cpu_of(phones) - phone_cpu, 2),
+                       "adb_server": round(_cpu_of(adb) - adb_cpu, 2)}
+    result["cpu_s"]["phone_and_adb"] = round(result["cpu_s"]["phone"] + result["cpu_s"]["adb_server"], 2)
     return result
 
 

@@ -135,8 +135,11 @@ def match_hosts(index: DexIndex, kb: Knowledge, file: str) -> list[Hit]:
     table = host_table(kb)
     if not table.domains and not table.ips:
         return []
-    text = index.text
-    low = text.lower()
+    # A host run holds a dot and never crosses the NUL between two strings, so only the
+    # strings with a dot are scanned (a tenth of a DEX's text, or less): the same runs,
+    # in the same text order, at a small part of the regex's cost over the whole text
+    dotted = [i for i, s in enumerate(index.strings) if "." in s]
+    low = "\0".join(index.strings[i] for i in dotted).lower()
     found: dict[int, Hit] = {}
     for m in _HOST_RUN.finditer(low):
         run = m.group()
@@ -157,7 +160,7 @@ def match_hosts(index: DexIndex, kb: Knowledge, file: str) -> list[Hit]:
                 continue
             # lowering keeps every NUL in place, so the count names the string
             n = low.count("\0", 0, m.start())
-            whole = index.strings[n] if n < len(index.strings) else run
+            whole = index.strings[dotted[n]] if n < len(dotted) else run
             kind, words = KINDS[fieldname]
             app = kb.stalkerware[fam]
             found[fam] = Hit(id=hit_id(app), name=app.name, kind=kind,

@@ -49,6 +49,7 @@ from simulator.transport import (
     A_OKAY,
     A_OPEN,
     A_VERSION,
+    A_VERSION_SKIP_CHECKSUM,
     A_WRTE,
     AUTH_RSAPUBLICKEY,
     AUTH_SIGNATURE,
@@ -428,7 +429,12 @@ class Connection:
 
     # -- sending ----------------------------------------------------------------------
     def _write(self, command: int, arg0: int, arg1: int, payload: bytes | bytearray | memoryview = b"") -> None:
-        self.writer.write(encode_header(command, arg0, arg1, payload))
+        # AOSP send_packet: data_check is 0 once both sides speak A_VERSION_SKIP_CHECKSUM
+        # (0x01000001); an older host (adb-shell sends 0x01000000) gets the byte sum. Only
+        # WRTE skips it here (the bulk of the bytes: summing 3 GB of APKs cost the bench's
+        # phone seconds of CPU a real phone does not spend)
+        check = 0 if command == A_WRTE and self.version >= A_VERSION_SKIP_CHECKSUM else None
+        self.writer.write(encode_header(command, arg0, arg1, payload, check))
         if payload:
             self.writer.write(payload)
 

@@ -30,6 +30,8 @@ A_STLS = 0x534C5453
 
 #: Protocol version with "skip checksum"; what both adb 29 and adb 36 send.
 A_VERSION = 0x01000001
+#: the first version at which a message's data_check is 0 (AOSP A_VERSION_SKIP_CHECKSUM)
+A_VERSION_SKIP_CHECKSUM = 0x01000001
 #: Largest payload this device accepts or sends (the smaller of this and the host's wins).
 MAX_PAYLOAD = 1 << 20
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from adb.connection import open_phone
-from adb.gate import DeviceLost
+from adb.gate import PROGRESS_BYTES, DeviceLost
 from adb.pull import parse_sha256sum, pull_apk, remote_sha256, remote_stat_answers
 from simulator.profile import load_profile, resolve_profile
 
@@ -66,6 +66,23 @@ def test_hash_then_pull_verified(sim_phone, tmp_path):
     assert bad.local is None and bad.sha256 is None and "0" * 64 in bad.error
     assert sum(1 for s in phone.gate.sent if s.command.startswith("sync RECV")) == recv_before + 2
     assert list(other.iterdir()) == []
+
+    # the biggest APK: progress is told per PROGRESS_BYTES and at the end, not per
+    # 64 KiB record, and the digest computed while the bytes arrived is the file's
+    big = max((p for p in profile.packages if p.path and p.apk), key=lambda p: p.apk.size or 0).path
+    size = phone.gate.stat(big)[1]
+    assert size > 3 * PROGRESS_BYTES  # else this says nothing about the throttle
+    digest = remote_sha256(phone, [big])[big]
+    told: list[int] = []
+    whole = pull_apk(phone, big, tmp_path / "big", digest, on_bytes=told.append)
+    assert whole.error is None and whole.size == size
+    assert hashlib.sha256(whole.local.read_bytes()).hexdigest() == digest == whole.sha256
+    assert told[-1] == size and len(told) <= size // PROGRESS_BYTES + 1 and told == sorted(set(told))
+
+    # a listed location the phone has no file at: its FAIL reply is the error, twice tried
+    missing = pull_apk(phone, "/system/app/Missing/Missing.apk", tmp_path / "gone", None)
+    assert missing.local is None and "No such file" in missing.error
+    assert list((tmp_path / "gone").iterdir()) == []
 
     # a path outside the APK locations is refused as a value, nothing sent
     n = len(phone.gate.sent)

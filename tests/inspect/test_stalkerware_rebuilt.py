@@ -80,6 +80,13 @@ def test_a_host_under_a_c2_domain_counts(kb):
     assert _families(r)["Mrecorder"][1] == "wss://eu1.dispatcher.mrecorder.com:443/ws"
 
 
+def test_the_value_is_the_string_that_holds_the_host_among_strings_without_dots(kb):
+    # only strings with a dot are scanned for hosts: the hit must still name its own
+    # string, not a neighbour, with dotless and dotted strings before and after it
+    r = _inspect(kb, strings=("Alpha without a dot", "b.c.d", "Charlie", "https://cabinet.kfnm.ru/x?y",
+                              "delta", "e.f.g.h"))
+    assert _families(r) == {"Reptilicus": ("host", "https://cabinet.kfnm.ru/x?y", "classes.dex")}
+
 def test_c2_ip_in_the_code_names_the_family(kb):
     r = _inspect(kb, strings=("http://69.64.74.239:8080/post.php",))
     assert _families(r) == {"TheTruthSpy": ("ip", "http://69.64.74.239:8080/post.php", "classes.dex")}

@@ -10,7 +10,7 @@ import select
 import socket
 import struct
 
-from simulator.transport import A_CNXN
+from simulator.transport import A_CNXN, A_WRTE
 
 HEADER = struct.Struct("<6I")
 HOST_BANNER = b"host::features=shell_v2,cmd,stat_v2,ls_v2"
@@ -21,11 +21,14 @@ class RawHost:
 
     def __init__(self, port: int):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.version = 0  # the version of the last CNXN sent
 
     def close(self):
         self.sock.close()
 
     def send(self, command: int, arg0: int, arg1: int, payload: bytes = b""):
+        if command == A_CNXN:
+            self.version = arg0
         header = HEADER.pack(command, arg0, arg1, len(payload), sum(payload) & 0xFFFFFFFF, command ^ 0xFFFFFFFF)
         self.sock.sendall(header + payload)
 
@@ -43,7 +46,11 @@ class RawHost:
         command, arg0, arg1, length, check, magic = HEADER.unpack(self._read(24))
         payload = self._read(length) if length else b""
         assert magic == command ^ 0xFFFFFFFF
-        assert check == (sum(payload) & 0xFFFFFFFF), "data_check must be the byte sum"
+        if command == A_WRTE and self.version >= 0x01000001:
+            # AOSP: no checksum once both sides speak A_VERSION_SKIP_CHECKSUM
+            assert check == 0, "data_check of a WRTE must be 0 at version 0x01000001"
+        else:
+            assert check == (sum(payload) & 0xFFFFFFFF), "data_check must be the byte sum"
         return command, arg0, arg1, payload
 
     def quiet(self, seconds: float = 0.3) -> bool:
