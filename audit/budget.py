@@ -47,9 +47,6 @@ class FairSlots:
         self.free = n
         self._waiting: OrderedDict[object, deque[asyncio.Future]] = OrderedDict()
 
-    def waiting(self, owner: object) -> int:
-        return len(self._waiting.get(owner, ()))
-
     async def acquire(self, owner: object) -> None:
         if self.free > 0 and not self._waiting:
             self.free -= 1
@@ -143,6 +140,7 @@ class BudgetedPool:
                 return await asyncio.wait_for(fut, self.budget)
             except (asyncio.TimeoutError, TimeoutError):
                 await asyncio.to_thread(self._replace, pool)
+                running.clear()  # its worker is killed and replaced: the slot is free now
                 raise InspectionTimeout(f"ran past its time budget of {self.budget:g} s and was ended") from None
             except BrokenProcessPool:
                 # killed with another job's worker: once more on the pool that replaced it

@@ -88,6 +88,7 @@ def test_a_job_past_its_budget_ends_only_that_inspection(monkeypatch):
                 return await other.run(time.sleep, 0.3)
 
             got = await asyncio.gather(endless(), *(short() for _ in range(3)))
+            assert pool.slots.free == 2  # the killed worker's slot came back
             return got, first, {p.pid for p in pool.pool._processes.values()}
         finally:
             await hostile.release()
