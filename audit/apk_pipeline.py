@@ -15,7 +15,8 @@ phone reads a gigabyte of APKs:
 3. `pull`: `PULL_STREAMS` copies at once (one sync stream each), biggest first (the
    sizes `stat` gave, else sync STAT), the bytes counted for the progress bar and
    hashed as they arrive;
-4. `inspect`: each copy goes to the process pool (`audit.budget.BudgetedPool`: an
+4. `inspect`: each copy goes to the process's one inspection pool, shared with the
+   other audits running in it (`audit.shared_pool`; `audit.budget.BudgetedPool`: an
    inspection past its time budget has its worker ended) while the next is pulled;
 5. `store`: the report goes to the cache and to the audit.
 
@@ -220,7 +221,8 @@ class ApkPipeline:
         self.bytes = _Bytes()
         self.inspections: list[asyncio.Task] = []
         self.inspected = 0
-        self.pool_ready: asyncio.Future | None = None
+        #: this audit's hold on the process's inspection pool (audit.shared_pool)
+        self.pool = None
         self.tmp: Path | None = None
         #: the phone's build fingerprint: with it, files unchanged since an earlier audit
         #: reuse its digest (`_reuse_known`); without it every APK is hashed
@@ -603,8 +605,7 @@ class ApkPipeline:
         from audit.pool import inspect_job
 
         try:
-            pool = await asyncio.shield(self.pool_ready)
-            report = await pool.run(inspect_job, str(local), sha)
+            report = await self.pool.run(inspect_job, str(local), sha)
         except InspectionTimeout as exc:  # not inspected: the checks that need it are inconclusive
             report = ApkReport(sha256=sha, error=f"could not inspect: {exc}", kb_version=self.kbv)
         except Exception as exc:  # a worker died: the APK is reported, not dropped
@@ -639,28 +640,24 @@ class ApkPipeline:
 
     async def _open_workspace(self) -> None:
         from adb.locked import private_dir
-        from audit.budget import BudgetedPool
+        from audit import shared_pool
 
         tmp_root = self.store.folder / "tmp"
         private_dir(tmp_root)  # mkdtemp below makes 0700 folders
         await self._sweep(tmp_root)
         self.tmp = Path(tempfile.mkdtemp(prefix=f"audit-{self.audit_id}-", dir=tmp_root))
-        # workers start in a thread while the first pulls run: starting them blocks
-        self.pool_ready = asyncio.ensure_future(
-            asyncio.to_thread(BudgetedPool, self.audit.knowledge, self.audit.workers))
+        # the process's one inspection pool, shared with the other audits running in it
+        # (its workers start in a thread while the first pulls run)
+        self.pool = shared_pool.lease(self.audit.knowledge, self.audit.workers)
 
     async def _close_workspace(self) -> None:
-        # joining the workers takes a while: not on the event loop, unless this task is
-        # being cancelled again, when only a synchronous stop is sure
-        pool = None
+        # the last audit out joins the workers: not on the event loop, unless this task
+        # is being cancelled again, when only a synchronous stop is sure
         try:
-            pool = await asyncio.shield(self.pool_ready)
-            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+            if self.pool is not None:
+                await self.pool.release()
         except asyncio.CancelledError:
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
-            else:
-                self.pool_ready.add_done_callback(_stop_pool)
+            self.pool.release_now()
             shutil.rmtree(self.tmp, ignore_errors=True)
             raise
         except Exception:  # the pool never started: nothing to stop
@@ -713,9 +710,3 @@ def apk_facts(res: ApkResults, packages: list[PackageInfo]) -> None:
                 fact = Fact(fact.key, state, command.command, why, via=command.via)
                 break
         res.facts[fact.key] = fact
-
-
-def _stop_pool(fut: "asyncio.Future") -> None:
-    """Done-callback: shut down a process pool that finished starting too late."""
-    if not fut.cancelled() and fut.exception() is None:
-        fut.result().shutdown(wait=False, cancel_futures=True)

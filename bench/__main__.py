@@ -205,8 +205,9 @@ def _realistic_how(real: dict) -> list[str]:
         f"and {ph['dex_strings']:,} strings, resources.arsc tables translated into up to 80 locales, sizes "
         "drawn with a fixed seed from the public figures cited in that file (generated once in "
         f"{ph['seconds_to_generate']:.0f} s into a cache outside the repository). Cold audits at 40 and "
-        "150 MB/s, then four phones (four simulator processes) audited at once at 40 MB/s each, each audit "
-        "in its own process with its own store; warm is the 40 MB/s phone again with the cold audit's "
+        "150 MB/s, then four phones (four simulator processes) audited at once at 40 MB/s each by one "
+        "process (as `scan --all`), sharing its one inspection pool, each audit with its own store (the four "
+        "phones are identical: a shared store would pull each APK once for all); warm is the 40 MB/s phone again with the cold audit's "
         "store. First verdicts: time from the start of `run_audit` to its \"verdicts\" progress event. "
         f"Load average {real['load_average_at_start']} at the start of these rows, "
         f"{real['load_average_at_end']} at their end.",

@@ -327,6 +327,113 @@ def _child_main(serial: str, store_db: str, out: str) -> int:
     return 0
 
 
+# -- several phones audited by one process (a bench hub) ----------------------------------------
+
+def audit_hub(rig: Rig, serials: list[str], store_dbs: list[Path], phones: list[PhoneProcess],
+              share: bool = True) -> dict:
+    """Audit every serial at once in ONE child process, as `phone-audit scan --all` does
+    (each audit with its own store: `store_dbs[i]`). `share`: the audits share the
+    process's one inspection pool (audit.shared_pool); False: each starts its own, as
+    before. The figures of each audit, and of the whole process: its peak RSS (with the
+    workers), its CPU seconds and those of the phones and the adb server."""
+    out = rig.tmp / f"hub-{time.monotonic_ns()}.json"
+    pairs = [x for s, d in zip(serials, store_dbs) for x in (s, str(d))]
+    cmd = [sys.executable, "-m", "bench.audit_bench", "--child-hub", "1" if share else "0", str(out), *pairs]
+    others = [p.pid for p in rig.server.processes()] + [p.proc.pid for p in phones]
+    others_cpu = _cpu_of(others)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=rig.env, cwd=str(ROOT))
+    peak = 0
+    workers = 0
+    cpu: dict[int, float] = {}
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak, workers
+        import psutil
+
+        while not stop.is_set():
+            peak = max(peak, _tree_rss(proc.pid, cpu))
+            try:
+                # the inspection workers: the fork servers' children
+                kids = psutil.Process(proc.pid).children(recursive=True)
+                workers = max(workers, sum(1 for k in kids if k.ppid() != proc.pid))
+            except psutil.Error:
+                pass
+            stop.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = proc.wait()
+    wall = time.perf_counter() - t0
+    stop.set()
+    sampler.join()
+    if code != 0 or not out.exists():
+        raise RuntimeError(f"hub child failed with exit code {code}")
+    doc = json.loads(out.read_text())
+    doc.update(process_wall_s=wall, peak_rss=peak, most_workers_seen=workers, shared_pool=share,
+               cpu_s={"audit": round(sum(cpu.values()), 2), "audit_main_process": round(cpu.get(proc.pid, 0.0), 2),
+                      "phone_and_adb": round(_cpu_of(others) - others_cpu, 2)})
+    return doc
+
+
+async def _child_hub(pairs: list[tuple[str, Path]], share: bool) -> dict:
+    from store import Store
+    from audit import shared_pool
+    from audit.runner import run_audit
+
+    shared_pool.SHARE = share
+    loop = asyncio.get_running_loop()
+    lags: list[float] = []
+    done = asyncio.Event()
+
+    async def monitor() -> None:
+        while not done.is_set():
+            t = loop.time()
+            await asyncio.sleep(0.01)
+            lags.append(loop.time() - t - 0.01)
+
+    async def one(serial: str, db: Path) -> dict:
+        stages: dict[str, float] = {}
+        t0 = time.perf_counter()
+
+        def progress(ev) -> None:
+            loop.call_soon_threadsafe(lambda: stages.setdefault(ev.stage, round(time.perf_counter() - t0, 3)))
+
+        store = await Store.open(db)
+        try:
+            result = await run_audit(serial=serial, store=store, progress=progress)
+        finally:
+            await store.close()
+        return {"serial": serial, "wall_s": time.perf_counter() - t0, "complete": result.complete,
+                "apks_not_read": sum(1 for k, f in (result.snapshot.facts or {}).items()
+                                     if k.startswith("apk ") and not f.read),
+                "bytes_pulled": result.bytes_pulled, "apks_pulled": result.apks_pulled,
+                "apks_from_cache": result.apks_from_cache, "packages": len(result.snapshot.packages),
+                "problems": [f"{p.command}: {p.reason}" for p in result.problems][:10],
+                "stage_starts_s": stages}
+
+    watcher = asyncio.create_task(monitor())
+    t0 = time.perf_counter()
+    got = await asyncio.gather(*(one(s, d) for s, d in pairs), return_exceptions=True)
+    wall = time.perf_counter() - t0
+    done.set()
+    await watcher
+    block = max(lags) if lags else 0.0
+    phones = [g if isinstance(g, dict) else {"failed": f"{type(g).__name__}: {g}"} for g in got]
+    for ph in phones:
+        ph["max_loop_block_s"] = block  # one loop for all: the same figure for each
+    return {"phones": phones, "wall_s": wall, "max_loop_block_s": block,
+            "loop_blocks_over_100ms": sum(1 for x in lags if x > 0.1)}
+
+
+def _child_hub_main(share: str, out: str, *pairs: str) -> int:
+    it = iter(pairs)
+    res = asyncio.run(_child_hub([(s, Path(d)) for s, d in zip(it, it)], share == "1"))
+    Path(out).write_text(json.dumps(res))
+    return 0
+
+
 # -- the scenarios -----------------------------------------------------------------------------
 
 def _floor(nbytes: int) -> float:
@@ -445,6 +552,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--child"]:
         return _child_main(*argv[1:4])
+    if argv[:1] == ["--child-hub"]:
+        return _child_hub_main(*argv[1:])
     ap = argparse.ArgumentParser(prog="python -m bench.audit_bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--scaling", default="100,200,400,800")
     ap.add_argument("--app-bytes", type=int, default=APP_BYTES)

@@ -15,11 +15,14 @@ Each figure is set against its floor or target:
 
 The rig is bench/audit_bench.py's: a private adb server, each phone `phone-audit simulate`
 in its own process (throttled by the profile's bandwidth cap), each audit `run_audit` in
-a fresh child process. The CPU seconds of the audit and of the phones are recorded, so a
+a fresh child process; the four phones at once are audited by ONE child process, as
+`phone-audit scan --all` does, each with its own store (`_hub` says why), sharing the
+process's one inspection pool (`--compare-pools` adds the old way, a pool per audit,
+beside it). The CPU seconds of the audit and of the phones are recorded, so a
 target not met can be told apart: cable (wall near floor), or CPU (audit CPU near wall x
 cores).
 
-    python -m bench.realistic_bench [--quick]
+    python -m bench.realistic_bench [--quick] [--hub-only] [--compare-pools]
 """
 
 from __future__ import annotations
@@ -27,7 +30,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -64,7 +66,48 @@ def _one(rig: Rig, phone: PhoneProcess, db: Path, bandwidth: int, name: str) -> 
     return res
 
 
-def run(quick: bool = False, log=print) -> dict:
+def _hub(rig: Rig, usb2: Path, share: bool, log=print) -> dict:
+    """Row 10: `PHONES_AT_ONCE` phones at 40 MB/s audited concurrently by ONE process, as
+    `phone-audit scan --all` runs them. Each audit has its own store: the realistic
+    phones are identical, and a shared store would pull and inspect each APK once for
+    all four (store.claim_apk), while a bench hub's customers' phones of different
+    firmware share no APKs. `share`: one inspection pool for the four (as now), or one
+    per audit (as before, for the side-by-side)."""
+    tag = "shared" if share else "own"
+    phones = [PhoneProcess(rig, usb2, f"hub-{tag}{i}") for i in range(PHONES_AT_ONCE)]
+    try:
+        dbs = []
+        for i in range(PHONES_AT_ONCE):
+            db = rig.tmp / f"hub-{tag}{i}" / "history.db"
+            db.parent.mkdir()
+            dbs.append(db)
+        load = [round(x, 2) for x in os.getloadavg()]
+        doc = audit_bench.audit_hub(rig, [p.serial for p in phones], dbs, phones, share=share)
+    finally:
+        for p in phones:
+            p.stop()
+    results = [r for r in doc["phones"] if "failed" not in r]
+    failed = [r["failed"] for r in doc["phones"] if "failed" in r]
+    if not results:
+        raise RuntimeError(f"every hub audit failed: {failed[0]}")
+    for r in results:
+        r["floor_s"] = r["bytes_pulled"] / USB2
+        r["ratio_to_floor"] = r["wall_s"] / r["floor_s"] if r["floor_s"] else None
+        r["first_verdicts_s"] = r["stage_starts_s"].get("verdicts")
+    slowest = max(r["wall_s"] for r in results)
+    floor_one = max(r["floor_s"] for r in results)
+    doc.update(phones=results, failed=failed, slowest_audit_s=slowest, floor_of_one_s=floor_one,
+               ratio_to_floor=slowest / floor_one if floor_one else None, load_average_at_start=load,
+               load_average_at_end=[round(x, 2) for x in os.getloadavg()])
+    cpu = doc["cpu_s"]
+    log(f"  {PHONES_AT_ONCE} phones at once, {'one shared pool' if share else 'a pool per audit'}: slowest "
+        f"{slowest:.1f} s (floor of one {floor_one:.1f} s); CPU audit {cpu['audit']:.0f} s, phones+adb "
+        f"{cpu['phone_and_adb']:.0f} s, against wall x cores {doc['wall_s'] * (os.cpu_count() or 1):.0f} s; "
+        f"{doc['most_workers_seen']} workers; peak RSS {doc['peak_rss'] / 1e6:.0f} MB; load {load}")
+    return doc
+
+
+def run(quick: bool = False, log=print, compare_pools: bool = False, hub_only: bool = False) -> dict:
     n, total = (realistic.QUICK_PACKAGES, realistic.QUICK_TOTAL_BYTES) if quick else (
         realistic.PACKAGES, realistic.TOTAL_BYTES)
     t = time.perf_counter()
@@ -83,6 +126,12 @@ def run(quick: bool = False, log=print) -> dict:
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
     with Rig() as rig:
+        if hub_only:
+            doc["hub"] = _hub(rig, usb2, share=True, log=log)
+            if compare_pools:
+                doc["hub_per_audit_pools"] = _hub(rig, usb2, share=False, log=log)
+            doc["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+            return doc
         phone = PhoneProcess(rig, usb2, "usb2")
         try:
             db = rig.tmp / "usb2" / "history.db"
@@ -105,38 +154,9 @@ def run(quick: bool = False, log=print) -> dict:
             log(f"  cold 150 MB/s: {doc['cold_usb3']['wall_s']:.1f} s (floor {doc['cold_usb3']['floor_s']:.1f} s)")
         finally:
             phone.stop()
-        phones = [PhoneProcess(rig, usb2, f"hub{i}") for i in range(PHONES_AT_ONCE)]
-        try:
-            results: list[dict | BaseException] = [None] * PHONES_AT_ONCE  # type: ignore[list-item]
-
-            def go(i: int) -> None:
-                db = rig.tmp / f"hub{i}" / "history.db"
-                db.parent.mkdir()
-                try:
-                    results[i] = _one(rig, phones[i], db, USB2, f"hub phone {i + 1}")
-                except BaseException as exc:  # reported below
-                    results[i] = exc
-
-            t0 = time.perf_counter()
-            threads = [threading.Thread(target=go, args=(i,)) for i in range(PHONES_AT_ONCE)]
-            for th in threads:
-                th.start()
-            for th in threads:
-                th.join()
-            wall = time.perf_counter() - t0
-            failed = [f"{type(r).__name__}: {r}" for r in results if isinstance(r, BaseException)]
-            results = [r for r in results if not isinstance(r, BaseException)]
-            if not results:
-                raise RuntimeError(f"every hub audit failed: {failed[0]}")
-            slowest = max(r["wall_s"] for r in results)  # type: ignore[index]
-            floor_one = max(r["floor_s"] for r in results)  # type: ignore[index]
-            doc["hub"] = {"phones": results, "failed": failed, "wall_s": wall, "slowest_audit_s": slowest,
-                          "floor_of_one_s": floor_one, "ratio_to_floor": slowest / floor_one if floor_one else None,
-                          "peak_rss_sum": sum(r["peak_rss"] for r in results)}  # type: ignore[index]
-            log(f"  {PHONES_AT_ONCE} phones at once: slowest {slowest:.1f} s (floor of one {floor_one:.1f} s)")
-        finally:
-            for p in phones:
-                p.stop()
+        doc["hub"] = _hub(rig, usb2, share=True, log=log)
+        if compare_pools:
+            doc["hub_per_audit_pools"] = _hub(rig, usb2, share=False, log=log)
     doc["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return doc
 
@@ -167,8 +187,11 @@ def rows(doc: dict) -> list[dict]:
     hub = doc["hub"]
     failed = hub.get("failed", [])
     incomplete = sum(p["apks_not_read"] for p in hub["phones"])
-    row(10, f"Realistic phone, {PHONES_AT_ONCE} phones at once at 40 MB/s each (slowest audit; all "
-        f"done in {hub['wall_s']:.1f} s; {len(failed)} audits failed, {incomplete} APKs not read)",
+    cpu = hub["cpu_s"]
+    row(10, f"Realistic phone, {PHONES_AT_ONCE} phones at once at 40 MB/s each, audited by one process sharing "
+        f"one inspection pool (slowest audit; all done in {hub['wall_s']:.1f} s; {len(failed)} audits failed, "
+        f"{incomplete} APKs not read; CPU: audit {cpu['audit']:.0f} s, phones+adb {cpu['phone_and_adb']:.0f} s "
+        f"of wall x cores {hub['wall_s'] * (os.cpu_count() or 1):.0f} s; peak RSS {hub['peak_rss'] / 1e6:.0f} MB)",
         f"{hub['slowest_audit_s']:.1f} s", f"floor of one {hub['floor_of_one_s']:.1f} s",
         _x(hub["ratio_to_floor"]), f"<= {OVER_FLOOR}x, every APK read",
         not failed and not incomplete and hub["ratio_to_floor"] is not None and hub["ratio_to_floor"] <= OVER_FLOOR)
@@ -206,8 +229,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.realistic_bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="the small phone (a smoke run)")
     ap.add_argument("--out", type=Path, help="write the raw figures here (JSON)")
+    ap.add_argument("--compare-pools", action="store_true",
+                    help="row 10 also with a pool per audit (as before), side by side")
+    ap.add_argument("--hub-only", action="store_true", help="only row 10 (with --compare-pools: both ways)")
     a = ap.parse_args(argv)
-    doc = run(a.quick)
+    doc = run(a.quick, compare_pools=a.compare_pools, hub_only=a.hub_only)
+    if a.hub_only:
+        if a.out:
+            a.out.write_text(json.dumps(doc, indent=1) + "\n")
+        return 0
     for r in rows(doc):
         print(f"{r['n']} {r['what']}\n    {r['result']} vs {r['versus']} ratio {r['ratio']} target {r['target']} "
               f"{'MET' if r['met'] else 'NOT MET'}")
