@@ -239,6 +239,8 @@ class ApkPipeline:
 
     async def run(self, packages: list[PackageInfo]) -> None:
         self.owner = {path: pkg.name for pkg in packages for path in pkg.apk_paths}
+        #: APK path -> the version code the package manager gives its package
+        self.versions = {path: pkg.version_code for pkg in packages for path in pkg.apk_paths}
         paths = sorted(self.owner)
         if not self.audit.stopping():
             self.audit.progress(Progress("hash", 0, len(paths)))
@@ -342,13 +344,37 @@ class ApkPipeline:
                 fact = ledger.stat_fact(path, ledger.READ, "new or changed since the last audit: hashed with sha256sum")
                 todo.append(path)
             res.facts[fact.key] = fact
+        reused = await self._same_version(reused, res, todo)
         for path, sha in reused:
             res.hashes[path] = sha
             res.via_stat.add(path)
         self.known = known
         self.audit.progress(Progress("hash", len(res.hashes), len(self.owner)))
         await self._look_up_many(reused)
-        return todo
+        again = set(todo)
+        return [path for path in paths if path in again]  # in path order, as hashed before
+
+    async def _same_version(self, reused: list[tuple[str, str]], res: ApkResults,
+                            todo: list[str]) -> list[tuple[str, str]]:
+        """The reused digests whose cached report's manifest gives the version code the
+        package manager gives for the package now; the others are hashed again (added to
+        `todo`). `stat` and `dumpsys package` come from different parts of the phone: an
+        app updated in place with the same size and mtime is caught here."""
+        if not reused:
+            return reused
+        cached = await self.store.cache_get_many([sha for _path, sha in reused], self.kbv)
+        kept = []
+        for path, sha in reused:
+            report, now = cached.get(sha), self.versions.get(path)
+            then = report.version_code if report is not None else None
+            if then is not None and now is not None and then != now:
+                fact = ledger.stat_fact(path, ledger.READ, f"stat unchanged, but the package manager gives version "
+                                        f"{now} and the file remembered was version {then}: hashed with sha256sum")
+                res.facts[fact.key] = fact
+                todo.append(path)
+                continue
+            kept.append((path, sha))
+        return kept
 
     async def _hash(self, batch: list[str], slots: asyncio.Semaphore) -> dict[str, str] | None:
         """The phone's SHA-256 of each path of `batch` (None when the audit stops first);

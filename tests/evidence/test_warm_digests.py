@@ -163,6 +163,24 @@ def test_an_unchanged_file_is_not_hashed_again_and_a_changed_one_is(sim_phone, t
     # the rows hold the phone's answer again (the next audit reuses them)
     assert _rows(db) == {p: (FINGERPRINT, sizes[p], digests[p]) for p in paths.values()}
 
+    # 4. stat unchanged, but the remembered file's manifest gives another version code
+    # than the package manager gives now (an app updated in place, same size and
+    # mtime): that file alone is hashed again
+    version = next(p.version_code for p in third.snapshot.packages if p.name == NOTES)
+    assert version is not None
+    with sqlite3.connect(db) as c:
+        (doc,) = c.execute("SELECT report_json FROM apk_cache WHERE sha256 = ?", (digests[paths[NOTES]],)).fetchone()
+        report = json.loads(doc)
+        report["version_code"] = version + 1
+        c.execute("UPDATE apk_cache SET report_json = ? WHERE sha256 = ?",
+                  (json.dumps(report), digests[paths[NOTES]]))
+    since = _log_size(handle)
+    fourth = _audit(handle, db, knowledge)
+    assert _hashed(handle, since) == [paths[NOTES]]
+    detail = fourth.snapshot.facts[f"stat {paths[NOTES]}"].detail
+    assert f"the package manager gives version {version} and the file remembered was version {version + 1}" in detail
+    assert "unchanged since an audit verified" in fourth.snapshot.facts[f"stat {paths[SETTINGS]}"].detail
+
 
 def test_a_refused_stat_falls_back_to_sha256sum_and_says_so(sim_phone, tmp_path, knowledge):
     plain = hostile.write_profile(tmp_path / "plain", description="two ordinary apps")
