@@ -37,10 +37,12 @@ carries them, so a check whose APKs were not all read cannot pass.
 from __future__ import annotations
 
 import asyncio
+import functools
 import heapq
 import shutil
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -319,7 +321,7 @@ class ApkPipeline:
         if not self.fingerprint or not paths or self.audit.stopping():
             return paths
         try:
-            stats, answers = await asyncio.to_thread(remote_stat_answers, self.phone, paths)
+            stats, answers = await _phone_io(remote_stat_answers, self.phone, paths)
         except self.audit.lost_exceptions as exc:
             self.audit.lose("stat", exc)
             return None
@@ -384,7 +386,7 @@ class ApkPipeline:
         async with slots:
             if self.audit.stopping():
                 return None
-            digests, answers = await asyncio.to_thread(remote_sha256_answers, self.phone, batch)
+            digests, answers = await _phone_io(remote_sha256_answers, self.phone, batch)
         got = {p: h for p, h in digests.items() if h}
         res = self.results
         res.hashes.update(got)
@@ -495,7 +497,7 @@ class ApkPipeline:
                     elif batch:
                         # takeable at once; sized (one sync STAT each) while the pulls run
                         order.add(batch)
-                        order.sized(batch, await asyncio.to_thread(self._sizes, [i.path for i in batch]))
+                        order.sized(batch, await _phone_io(self._sizes, [i.path for i in batch]))
                     if ended:
                         return
                     item = await self.queue.get()
@@ -583,7 +585,7 @@ class ApkPipeline:
             result = None
             try:
                 # pull_apk retries a failed copy once itself; a lost phone is not retried
-                result = await asyncio.to_thread(pull_apk, self.phone, item.path, self.tmp, item.sha, on_bytes)
+                result = await _phone_io(pull_apk, self.phone, item.path, self.tmp, item.sha, on_bytes)
             except _PullCancelled:
                 self._not_pulled(item, audit.not_pulled_reason())
             except audit.lost_exceptions as exc:
@@ -736,3 +738,21 @@ def apk_facts(res: ApkResults, packages: list[PackageInfo]) -> None:
                 fact = Fact(fact.key, state, command.command, why, via=command.via)
                 break
         res.facts[fact.key] = fact
+
+
+#: the threads that wait on phones (stat, sha256sum, pulls): their own, not the event
+#: loop's default executor, which has cores + 4 threads (6 here): four phones at once
+#: make 8 sha256sum waits and 12 pulls, which queued behind each other there. Threads
+#: that wait cost no CPU.
+_PHONE_IO_THREADS = 64
+_phone_io_pool: ThreadPoolExecutor | None = None
+_phone_io_lock = threading.Lock()
+
+
+async def _phone_io(fn, *args):
+    """`fn(*args)` in a phone I/O thread (see `_PHONE_IO_THREADS`)."""
+    global _phone_io_pool
+    with _phone_io_lock:
+        if _phone_io_pool is None:
+            _phone_io_pool = ThreadPoolExecutor(_PHONE_IO_THREADS, thread_name_prefix="phone-io")
+    return await asyncio.get_running_loop().run_in_executor(_phone_io_pool, functools.partial(fn, *args))
