@@ -346,24 +346,25 @@ class ApkPipeline:
                 fact = ledger.stat_fact(path, ledger.READ, "new or changed since the last audit: hashed with sha256sum")
                 todo.append(path)
             res.facts[fact.key] = fact
-        reused = await self._same_version(reused, res, todo)
+        reused, cached = await self._same_version(reused, res, todo)
         for path, sha in reused:
             res.hashes[path] = sha
             res.via_stat.add(path)
         self.known = known
         self.audit.progress(Progress("hash", len(res.hashes), len(self.owner)))
-        await self._look_up_many(reused)
+        await self._look_up_many(reused, cached)
         again = set(todo)
         return [path for path in paths if path in again]  # in path order, as hashed before
 
-    async def _same_version(self, reused: list[tuple[str, str]], res: ApkResults,
-                            todo: list[str]) -> list[tuple[str, str]]:
+    async def _same_version(self, reused: list[tuple[str, str]], res: ApkResults, todo: list[str]
+                            ) -> tuple[list[tuple[str, str]], dict[str, ApkReport]]:
         """The reused digests whose cached report's manifest gives the version code the
-        package manager gives for the package now; the others are hashed again (added to
-        `todo`). `stat` and `dumpsys package` come from different parts of the phone: an
-        app updated in place with the same size and mtime is caught here."""
+        package manager gives for the package now, and the cache's reports of all of them
+        (read once, for the look-up too); the others are hashed again (added to `todo`).
+        `stat` and `dumpsys package` come from different parts of the phone: an app
+        updated in place with the same size and mtime is caught here."""
         if not reused:
-            return reused
+            return reused, {}
         cached = await self.store.cache_get_many([sha for _path, sha in reused], self.kbv)
         kept = []
         for path, sha in reused:
@@ -376,7 +377,7 @@ class ApkPipeline:
                 todo.append(path)
                 continue
             kept.append((path, sha))
-        return kept
+        return kept, cached
 
     async def _hash(self, batch: list[str], slots: asyncio.Semaphore) -> dict[str, str] | None:
         """The phone's SHA-256 of each path of `batch` (None when the audit stops first);
@@ -409,12 +410,15 @@ class ApkPipeline:
 
     # -- 2. look up ------------------------------------------------------------------
 
-    async def _look_up_many(self, pairs: list[tuple[str, str]]) -> None:
-        """`_look_up` each (path, SHA-256) in order, the cache read in one query for all."""
+    async def _look_up_many(self, pairs: list[tuple[str, str]],
+                            cached: dict[str, ApkReport] | None = None) -> None:
+        """`_look_up` each (path, SHA-256) in order, the cache read in one query for all
+        (or `cached`, the cache's answer for these digests already read)."""
         if not pairs:
             return
-        wanted = [sha for _path, sha in pairs if sha not in self.seen]
-        cached = await self.store.cache_get_many(wanted, self.kbv) if wanted else {}
+        if cached is None:
+            wanted = [sha for _path, sha in pairs if sha not in self.seen]
+            cached = await self.store.cache_get_many(wanted, self.kbv) if wanted else {}
         for path, sha in pairs:
             self._look_up(path, sha, cached)
 
